@@ -1,0 +1,54 @@
+// Weighted-routing scorer configuration (policies.md §4.1): `name:weight,...` from --routing-scorers, or the
+// policy bundle's `routing.scorers` list. Both are validated with the same rules.
+
+import { scorerNames } from '../policies/scorers/index.js';
+import type { ScorerSpec } from '../types.js';
+import { formatGoFloatV } from './go-format.js';
+import { parseGoFloat64 } from './go-parse.js';
+
+/** Validation failure; callers add their context prefix (`Invalid --routing-scorers: …`). */
+export class ScorerConfigError extends Error {}
+
+function checkName(name: string, seen: Set<string>): void {
+  if (!scorerNames.includes(name)) {
+    throw new ScorerConfigError(`unknown scorer ${JSON.stringify(name)}; valid: ${scorerNames.join(', ')}`);
+  }
+  if (seen.has(name)) throw new ScorerConfigError(`duplicate scorer ${JSON.stringify(name)}`);
+  seen.add(name);
+}
+
+function checkWeight(name: string, weight: number): void {
+  if (!Number.isFinite(weight) || weight <= 0) {
+    throw new ScorerConfigError(`scorer ${JSON.stringify(name)} weight must be a finite positive number, got ${formatGoFloatV(weight)}`);
+  }
+}
+
+export function validateScorerSpecs(specs: readonly ScorerSpec[]): void {
+  const seen = new Set<string>();
+  for (const { name, weight } of specs) {
+    checkName(name, seen);
+    checkWeight(name, weight);
+  }
+}
+
+/**
+ * Parses `name:weight,...` entry by entry (the first bad entry is reported): parts and names are trimmed, the
+ * weight text is not (as in the reference).
+ */
+export function parseScorerList(text: string): ScorerSpec[] {
+  const seen = new Set<string>();
+  return text.split(',').map((rawPart): ScorerSpec => {
+    const part = rawPart.trim();
+    const colon = part.indexOf(':');
+    if (colon < 0) throw new ScorerConfigError(`invalid scorer entry ${JSON.stringify(part)}: expected name:weight`);
+    const name = part.slice(0, colon).trim();
+    checkName(name, seen);
+    const weightText = part.slice(colon + 1);
+    const weight = parseGoFloat64(weightText);
+    if (weight === undefined) {
+      throw new ScorerConfigError(`invalid weight ${JSON.stringify(weightText)} for scorer ${JSON.stringify(name)}: expected a number`);
+    }
+    checkWeight(name, weight);
+    return { name, weight };
+  });
+}

@@ -1,0 +1,422 @@
+// One vLLM-like replica (instance.md): event handlers, the 4-phase step and vLLM-style batch formation.
+// Per-request state that the reference keeps in ID-keyed maps lives in per-run typed arrays indexed by req.index.
+import type { EngineConfig, KVStore, PolicyConfig, SimRequest } from '../types.js';
+import type { LatencyModel } from '../latency/index.js';
+import type { PriorityPolicy } from '../policies/priority/index.js';
+import type { Scheduler } from '../policies/scheduler/index.js';
+import { EventHeap, EventKind } from './event-heap.js';
+import { RequestDeque } from './request-deque.js';
+
+/** Per-request lifecycle position, for conservation accounting. */
+export const RequestStage = {
+  NotRouted: 0,
+  Rejected: 1,
+  /** Routed: ArrivalEvent or QueuedEvent still pending in the instance heap. */
+  InFlight: 2,
+  Enqueued: 3,
+  Dropped: 4,
+  Completed: 5,
+} as const;
+
+/** Per-run tables shared by all instances (request IDs are unique, so the reference's maps never collide). */
+export interface RunTables {
+  readonly requests: readonly SimRequest[];
+  /** Prompt tokens computed so far, including cached ones (the reference's `computed` map; 0 = absent). */
+  readonly computed: Int32Array;
+  /** Ticks; NaN = no map entry. */
+  readonly ttft: Float64Array;
+  readonly e2e: Float64Array;
+  readonly tpot: Float64Array;
+  readonly schedulingDelay: Float64Array;
+  readonly stage: Uint8Array;
+}
+
+export function createRunTables(requests: readonly SimRequest[]): RunTables {
+  const n = requests.length;
+  return {
+    requests,
+    computed: new Int32Array(n),
+    ttft: new Float64Array(n).fill(NaN),
+    e2e: new Float64Array(n).fill(NaN),
+    tpot: new Float64Array(n).fill(NaN),
+    schedulingDelay: new Float64Array(n).fill(NaN),
+    stage: new Uint8Array(n),
+  };
+}
+
+/** Observation passed to the optional per-step debug hook (tests). */
+export interface StepObservation {
+  instance: number;
+  now: number;
+  stepTime: number;
+  stepCount: number;
+  usedBlocks: number;
+  totalBlocks: number;
+  waitQueueLength: number;
+  runningLength: number;
+  preempted: number;
+  scheduled: number;
+  completed: number;
+}
+
+export interface InstanceOptions {
+  index: number;
+  engine: EngineConfig;
+  sloPrefill: PolicyConfig['sloPrefill'];
+  sloPreemption: boolean;
+  latency: LatencyModel;
+  kv: KVStore;
+  priority: PriorityPolicy;
+  scheduler: Scheduler;
+  tables: RunTables;
+  onStep?: (observation: StepObservation) => void;
+}
+
+const NO_CACHED_BLOCKS: readonly number[] = [];
+
+export class InstanceSimulator {
+  readonly index: number;
+  readonly id: string;
+  readonly kv: KVStore;
+  readonly heap = new EventHeap();
+  readonly waitQ = new RequestDeque();
+
+  /** Timestamp of the last event executed here. */
+  clock = 0;
+  stepCount = 0;
+
+  // Metrics (metrics.md §1).
+  completed = 0;
+  totalInputTokens = 0;
+  totalOutputTokens = 0;
+  preemptionCount = 0;
+  kvAllocationFailures = 0;
+  droppedUnservable = 0;
+  /** ITL entries of completed requests, in completion order. */
+  readonly allItls: number[] = [];
+  /** Per-step WaitQ observations, kept as sum and count (only their mean is used). */
+  waitQueueObservationSum = 0;
+  stepObservationCount = 0;
+
+  // Running batch: `running[0..runningLength)`. Slots past the length keep stale entries on purpose — batch
+  // formation must read the original storage after swap-removes (ghost visits, instance.md §4).
+  private running: SimRequest[] = [];
+  private runningLength = 0;
+  private stepPending = false;
+
+  private readonly engine: EngineConfig;
+  private readonly latency: LatencyModel;
+  private readonly priority: PriorityPolicy;
+  private readonly scheduler: Scheduler;
+  private readonly tables: RunTables;
+  private readonly onStep: ((observation: StepObservation) => void) | undefined;
+  private readonly otpt: number;
+  private readonly sloPrefill: PolicyConfig['sloPrefill'];
+  private readonly sloPreemption: boolean;
+
+  // Batch-formation scratch, reused across steps.
+  private readonly preempted: SimRequest[] = [];
+  private readonly scheduled: SimRequest[] = [];
+  private preemptionHappened = false;
+
+  constructor(options: InstanceOptions) {
+    this.index = options.index;
+    this.id = `instance_${options.index}`;
+    this.kv = options.kv;
+    this.engine = options.engine;
+    this.latency = options.latency;
+    this.priority = options.priority;
+    this.scheduler = options.scheduler;
+    this.tables = options.tables;
+    this.onStep = options.onStep;
+    this.otpt = options.latency.outputTokenProcessingTime;
+    this.sloPrefill = options.sloPrefill;
+    this.sloPreemption = options.sloPreemption;
+  }
+
+  get batchSize(): number {
+    return this.runningLength;
+  }
+
+  get queueDepth(): number {
+    return this.waitQ.length;
+  }
+
+  /** Current running batch (copy; diagnostics and tests). */
+  runningRequests(): SimRequest[] {
+    return this.running.slice(0, this.runningLength);
+  }
+
+  /** Router injection at routing time `time`. */
+  inject(req: SimRequest, time: number): void {
+    this.heap.push(time, EventKind.Arrival, req.index);
+  }
+
+  /** Pops and executes the head event; returns its kind. */
+  processNextEvent(): EventKind {
+    const heap = this.heap;
+    const time = heap.peekTime();
+    const kind = heap.peekKind();
+    const reqIndex = heap.peekReq();
+    heap.pop();
+    this.clock = time;
+    switch (kind) {
+      case EventKind.Arrival: {
+        const req = this.tables.requests[reqIndex];
+        heap.push(time + this.latency.queueingTime(req), EventKind.Queued, reqIndex);
+        break;
+      }
+      case EventKind.Queued:
+        this.enqueue(this.tables.requests[reqIndex]);
+        // Deliberately not marking the step pending: same-tick QueuedEvents can start two step chains (quirk 1).
+        if (!this.stepPending) heap.push(time, EventKind.Step, -1);
+        break;
+      case EventKind.Step:
+        this.step(time);
+        break;
+      default:
+        // Scheduled / Preemption / RequestLeft only occupy the heap.
+        break;
+    }
+    return kind;
+  }
+
+  private enqueue(req: SimRequest): void {
+    const blocksNeeded = Math.ceil(req.inputTokens.length / this.kv.blockSize);
+    if (blocksNeeded > this.kv.totalBlocks) {
+      this.droppedUnservable++;
+      this.tables.stage[req.index] = RequestStage.Dropped;
+      return;
+    }
+    this.tables.stage[req.index] = RequestStage.Enqueued;
+    this.waitQ.pushBack(req);
+    this.totalInputTokens += req.inputTokens.length;
+  }
+
+  private step(now: number): void {
+    const kv = this.kv;
+    const heap = this.heap;
+    const tables = this.tables;
+    const otpt = this.otpt;
+
+    // Phase 1 — scheduling.
+    this.stepCount++;
+    kv.setClock(now);
+    const waitQ = this.waitQ;
+    this.priority.observeQueueLength?.(waitQ.length);
+    for (let i = 0, n = waitQ.length; i < n; i++) {
+      const req = waitQ.at(i);
+      req.priority = this.priority.compute(req, now);
+    }
+    const compare = this.scheduler.compare;
+    if (compare !== null) waitQ.sort(compare);
+    this.formBatch();
+    const preempted = this.preempted;
+    for (let i = 0; i < preempted.length; i++) {
+      heap.push(now, EventKind.Preemption, preempted[i].index);
+      this.preemptionCount++;
+    }
+    const scheduled = this.scheduled;
+    for (let i = 0; i < scheduled.length; i++) {
+      const req = scheduled[i];
+      heap.push(now, EventKind.Scheduled, req.index);
+      tables.schedulingDelay[req.index] = now - req.arrivalTime;
+    }
+    this.waitQueueObservationSum += waitQ.length;
+    this.stepObservationCount++;
+
+    // Phase 2 — execution.
+    const running = this.running;
+    const count = this.runningLength;
+    const stepTime = this.latency.stepTime(running, count) + kv.consumePendingTransferLatency();
+    const tokenLatency = stepTime + otpt;
+    for (let i = 0; i < count; i++) {
+      const req = running[i];
+      const inputLength = req.inputTokens.length;
+      if (req.progressIndex < inputLength) {
+        req.progressIndex = tables.computed[req.index];
+      } else {
+        // Every decode-phase request advances, even without budget this step (quirk 5).
+        req.progressIndex++;
+        this.totalOutputTokens++;
+        req.itl.push(tokenLatency);
+      }
+      if (req.progressIndex === inputLength) {
+        const firstTokenTime = now + tokenLatency - req.arrivalTime;
+        req.firstTokenTime = firstTokenTime;
+        tables.ttft[req.index] = firstTokenTime;
+      }
+    }
+
+    // Phase 3 — completions (order-preserving compaction of the batch).
+    let kept = 0;
+    let completedNow = 0;
+    for (let i = 0; i < count; i++) {
+      const req = running[i];
+      const outputLength = req.outputTokens.length;
+      const inputLength = req.inputTokens.length;
+      if (req.progressIndex === inputLength + Math.max(outputLength, 1) - 1) {
+        // The completing step is counted a second time (quirk 3).
+        req.itl.push(tokenLatency);
+        if (outputLength > 0 && !kv.allocate(req, req.progressIndex, req.progressIndex + 1, NO_CACHED_BLOCKS)) {
+          this.kvAllocationFailures++;
+        }
+        kv.release(req);
+        req.finishedStepIdx = this.stepCount;
+        req.state = 'completed';
+        heap.push(now + stepTime, EventKind.RequestLeft, req.index);
+        this.completed++;
+        completedNow++;
+        tables.stage[req.index] = RequestStage.Completed;
+        const firstTokenTime = Number.isNaN(tables.ttft[req.index]) ? 0 : req.firstTokenTime;
+        let e2e = firstTokenTime;
+        const itl = req.itl;
+        for (let k = 0; k < itl.length; k++) {
+          e2e += itl[k];
+          this.allItls.push(itl[k]);
+        }
+        tables.e2e[req.index] = e2e;
+        tables.tpot[req.index] = outputLength > 0 ? (e2e - firstTokenTime) / Math.max(outputLength - 1, 1) : 0;
+      } else {
+        running[kept++] = req;
+      }
+    }
+    this.runningLength = kept;
+
+    // Phase 4 — next step. An emptied batch with an empty WaitQ makes the instance idle from `now` (quirk 2).
+    if (kept > 0 || waitQ.length > 0) {
+      heap.push(now + stepTime, EventKind.Step, -1);
+      this.stepPending = true;
+    } else {
+      this.stepPending = false;
+    }
+
+    if (this.onStep !== undefined) {
+      this.onStep({
+        instance: this.index,
+        now,
+        stepTime,
+        stepCount: this.stepCount,
+        usedBlocks: kv.usedBlocks(),
+        totalBlocks: kv.totalBlocks,
+        waitQueueLength: waitQ.length,
+        runningLength: kept,
+        preempted: preempted.length,
+        scheduled: scheduled.length,
+        completed: completedNow,
+      });
+    }
+  }
+
+  /** Chunk threshold of a request (0 = no chunking); per SLO class with --slo-prefill. */
+  private prefillThreshold(req: SimRequest): number {
+    const sloPrefill = this.sloPrefill;
+    if (!sloPrefill.enabled) return this.engine.longPrefillTokenThreshold;
+    const cls = req.sloClass;
+    if (cls === 'critical') return sloPrefill.critical;
+    if (cls === 'sheddable' || cls === 'batch' || cls === 'background') return sloPrefill.sheddable;
+    return this.engine.longPrefillTokenThreshold;
+  }
+
+  /** vLLM-style batch formation (instance.md §4). Fills `this.preempted` and `this.scheduled`. */
+  private formBatch(): void {
+    const kv = this.kv;
+    const computed = this.tables.computed;
+    const waitQ = this.waitQ;
+    const running = this.running;
+    this.preempted.length = 0;
+    this.scheduled.length = 0;
+    this.preemptionHappened = false;
+    let budget = this.engine.maxScheduledTokens;
+
+    // Phase A — continuing requests, over the original storage: evicted entries are still visited ("ghosts").
+    const originalLength = this.runningLength;
+    for (let i = 0; i < originalLength; i++) {
+      if (budget <= 0) break;
+      const req = running[i];
+      const inputLength = req.inputTokens.length;
+      let tokens = inputLength - req.progressIndex;
+      if (tokens > 0) {
+        const threshold = this.prefillThreshold(req);
+        if (threshold > 0 && threshold < tokens) tokens = threshold;
+        if (tokens > budget) tokens = budget;
+        if (!this.makeRoom(req, tokens)) break;
+        budget -= tokens;
+        req.numNewTokens = tokens;
+        computed[req.index] += tokens;
+      }
+      // progressIndex is the pre-step value, so a request finishing its prefill now does not also decode.
+      if (req.progressIndex >= inputLength && req.outputTokens.length > 0) {
+        if (!this.makeRoom(req, 1)) break;
+        budget -= 1;
+        req.numNewTokens = 1;
+        computed[req.index] += 1;
+      }
+    }
+
+    // Phase B — admit from the WaitQ head; never after a preemption, never past a blocked head.
+    const blockSize = kv.blockSize;
+    const maxRunning = this.engine.maxRunningReqs;
+    while (this.runningLength < maxRunning && waitQ.length > 0 && budget > 0 && !this.preemptionHappened) {
+      const req = waitQ.at(0);
+      const cached = kv.getCachedBlocks(req);
+      const start = cached.length * blockSize;
+      let tokens = req.inputTokens.length - start;
+      const threshold = this.prefillThreshold(req);
+      if (threshold > 0 && threshold < tokens) tokens = threshold;
+      if (tokens > budget) tokens = budget;
+      if (!kv.allocate(req, start, start + tokens, cached)) break;
+      waitQ.popFront();
+      running[this.runningLength++] = req;
+      req.scheduledStepIdx = this.stepCount;
+      this.scheduled.push(req);
+      budget -= tokens;
+      req.state = 'running';
+      req.numNewTokens = tokens;
+      computed[req.index] = tokens + start;
+    }
+  }
+
+  /** Allocates `tokens` for `req`, evicting from the batch until it fits; false if impossible or `req` was evicted. */
+  private makeRoom(req: SimRequest, tokens: number): boolean {
+    const kv = this.kv;
+    const running = this.running;
+    for (;;) {
+      if (kv.allocate(req, req.progressIndex, req.progressIndex + tokens, NO_CACHED_BLOCKS)) return true;
+      if (this.runningLength === 0) return false;
+      this.preemptionHappened = true;
+      const last = this.runningLength - 1;
+      let victimIndex = last;
+      if (this.sloPreemption && this.runningLength > 1) {
+        victimIndex = 0;
+        let lowest = running[0].priority;
+        for (let i = 1; i <= last; i++) {
+          if (running[i].priority < lowest) {
+            lowest = running[i].priority;
+            victimIndex = i;
+          }
+        }
+      }
+      const victim = running[victimIndex];
+      // Swap-remove: the slot at `last` keeps its old entry, which phase A may still visit.
+      running[victimIndex] = running[last];
+      this.runningLength = last;
+      this.preempted.push(victim);
+      victim.state = 'queued';
+      victim.progressIndex = 0;
+      kv.release(victim);
+      this.tables.computed[victim.index] = 0;
+      this.waitQ.pushFront(victim);
+      if (victim === req) return false;
+    }
+  }
+
+  /** Finalize values (instance.md §7). */
+  get stillQueued(): number {
+    return this.waitQ.length;
+  }
+
+  get stillRunning(): number {
+    return this.runningLength;
+  }
+}

@@ -1,0 +1,626 @@
+// Single-tier GPU KV store (kv-cache.md §1–§8), quirks included.
+//
+// All per-block state lives in typed arrays whose "initial" state is all-zero bytes, so the arrays cost no
+// resident memory until a block is first touched (a run touches few of the 132139 blocks of the experiment
+// configurations): hashes use 0 for "none" (0 is the empty sequence, never a block hash), and free-list links are
+// stored relative to the initial order 0,1,2,… (see `nextFree`/`prevFree`). Token contents live in pages that are
+// allocated on first write.
+
+import type { KVStore, SimRequest } from '../types.js';
+import { KVRangeError } from './errors.js';
+import { EMPTY_SEQUENCE_ID, PrefixInterner, SequenceIdBuilder } from './prefix.js';
+
+export const NO_BLOCK = -1;
+/** Hash slot value meaning "no hash". A block hash always covers ≥ B tokens, so it is never the empty sequence. */
+export const NO_HASH = EMPTY_SEQUENCE_ID;
+
+const PAGE_BLOCKS_LOG2 = 8;
+const PAGE_BLOCKS = 1 << PAGE_BLOCKS_LOG2;
+
+/** Fixed-size token storage for a range of block ids, allocated page by page on first write. */
+export class BlockTokenPages {
+  private readonly pages: (Int32Array | undefined)[];
+  private readonly blockSize: number;
+
+  constructor(blockCount: number, blockSize: number) {
+    this.blockSize = blockSize;
+    this.pages = new Array<Int32Array | undefined>(Math.ceil(blockCount / PAGE_BLOCKS)).fill(undefined);
+  }
+
+  /** Page holding the block's tokens (allocated if needed); the tokens start at `offsetOf(block)`. */
+  pageFor(block: number): Int32Array {
+    const index = block >>> PAGE_BLOCKS_LOG2;
+    let page = this.pages[index];
+    if (page === undefined) {
+      page = new Int32Array(PAGE_BLOCKS * this.blockSize);
+      this.pages[index] = page;
+    }
+    return page;
+  }
+
+  offsetOf(block: number): number {
+    return (block & (PAGE_BLOCKS - 1)) * this.blockSize;
+  }
+
+  write(block: number, at: number, source: Int32Array, sourceOffset: number, count: number): void {
+    const page = this.pageFor(block);
+    const base = this.offsetOf(block) + at;
+    for (let k = 0; k < count; k++) page[base + k] = source[sourceOffset + k];
+  }
+}
+
+/** A request's ordered block list plus a memo of the identity of its leading full blocks. */
+class BlockList {
+  ids = new Int32Array(16);
+  length = 0;
+  /**
+   * The first `chainedCount` blocks are each full or empty (so their concatenation is block-aligned) and their
+   * concatenated tokens have identity `chainId`. Blocks in a list never change except a partial last block
+   * growing, so the memo stays valid until the list is dropped.
+   */
+  chainedCount = 0;
+  chainId = EMPTY_SEQUENCE_ID;
+
+  push(block: number): void {
+    if (this.length === this.ids.length) {
+      const grown = new Int32Array(this.ids.length * 2);
+      grown.set(this.ids);
+      this.ids = grown;
+    }
+    this.ids[this.length++] = block;
+  }
+
+  clear(): void {
+    this.length = 0;
+    this.chainedCount = 0;
+    this.chainId = EMPTY_SEQUENCE_ID;
+  }
+}
+
+/** Snapshot of one block's state, for tests and diagnostics. */
+export interface BlockInfo {
+  refCount: number;
+  inUse: boolean;
+  hash: number;
+  tokens: number[];
+}
+
+export class GpuKVStore implements KVStore {
+  readonly blockSize: number;
+  readonly totalBlocks: number;
+  readonly interner: PrefixInterner;
+  /** hash → block (at most one block per hash). Entries may outlive the hash on the block they once named. */
+  readonly hashToBlock = new Map<number, number>();
+
+  private readonly refCount: Int32Array;
+  private readonly inUse: Uint8Array;
+  private readonly blockHash: Int32Array;
+  private readonly tokenCount: Int32Array;
+  private readonly tokens: BlockTokenPages;
+  // Free list (head = LRU end = next block to reuse). Links are stored as offsets from the initial order
+  // (next = id+1, prev = id−1), so zero-filled arrays already encode "all blocks free, in id order".
+  private readonly freeNextDelta: Int32Array;
+  private readonly freePrevDelta: Int32Array;
+  private freeHead: number;
+  private freeTail: number;
+  private freeLength: number;
+
+  private usedCount = 0;
+  private cacheHits = 0;
+  private cacheMisses = 0;
+
+  /** req.index → block list. */
+  private readonly requestMap = new Map<number, BlockList>();
+  private readonly spareLists: BlockList[] = [];
+  private readonly chainBuilder: SequenceIdBuilder;
+  /** References kept by block lists that a failed allocation dropped (kv-cache.md §6); only for invariants. */
+  private readonly leakedRefs = new Map<number, number>();
+
+  // Rollback logs of the allocation in progress, reused across calls.
+  private newBlockLog = new Int32Array(64);
+  private newBlockPrevHash = new Int32Array(64);
+  private attachedWasInUse = new Uint8Array(64);
+
+  constructor(totalBlocks: number, blockSize: number, interner: PrefixInterner) {
+    if (!Number.isInteger(totalBlocks) || totalBlocks < 0) {
+      throw new RangeError(`GpuKVStore: total blocks must be a non-negative integer, got ${totalBlocks}`);
+    }
+    if (blockSize !== interner.blockSize) {
+      throw new RangeError(`GpuKVStore: block size ${blockSize} differs from the interner's ${interner.blockSize}`);
+    }
+    this.blockSize = blockSize;
+    this.totalBlocks = totalBlocks;
+    this.interner = interner;
+    this.chainBuilder = new SequenceIdBuilder(interner);
+    this.refCount = new Int32Array(totalBlocks);
+    this.inUse = new Uint8Array(totalBlocks);
+    this.blockHash = new Int32Array(totalBlocks);
+    this.tokenCount = new Int32Array(totalBlocks);
+    this.tokens = new BlockTokenPages(totalBlocks, blockSize);
+    this.freeNextDelta = new Int32Array(totalBlocks);
+    this.freePrevDelta = new Int32Array(totalBlocks);
+    this.freeHead = totalBlocks > 0 ? 0 : NO_BLOCK;
+    this.freeTail = totalBlocks > 0 ? totalBlocks - 1 : NO_BLOCK;
+    this.freeLength = totalBlocks;
+  }
+
+  // ---------------------------------------------------------------- KVStore
+
+  usedBlocks(): number {
+    return this.usedCount;
+  }
+
+  /** kv-cache.md §3: longest run of leading input-prefix hashes present in `hashToBlock`. */
+  getCachedBlocks(req: SimRequest): number[] {
+    const prefixIds = this.interner.inputPrefixIds(req);
+    const found: number[] = [];
+    for (let i = 0; i < prefixIds.length; i++) {
+      const block = this.hashToBlock.get(prefixIds[i]);
+      if (block === undefined) break;
+      found.push(block);
+    }
+    return found;
+  }
+
+  /** kv-cache.md §4. */
+  allocate(req: SimRequest, start: number, end: number, cachedBlocks: readonly number[]): boolean {
+    const blockSize = this.blockSize;
+    const input = req.inputTokens;
+    const prefill = req.progressIndex < input.length;
+    let source: Int32Array;
+    let sourceOffset: number;
+    let newLength: number;
+    if (prefill) {
+      if (!(start >= 0 && start <= end && end <= input.length)) {
+        throw new KVRangeError(req.id, `InputTokens[${start}:${end}] with ${input.length} input tokens`);
+      }
+      source = input;
+      sourceOffset = start;
+      newLength = end - start;
+      // Deliberately coarse (reference): ignores room in a partial last block and cached blocks taken below.
+      if (Math.ceil(newLength / blockSize) > this.totalBlocks - this.usedCount) return false;
+    } else {
+      const outputIndex = start - input.length;
+      if (!(outputIndex >= 0 && outputIndex < req.outputTokens.length)) {
+        throw new KVRangeError(req.id, `OutputTokens[${outputIndex}] with ${req.outputTokens.length} output tokens`);
+      }
+      source = req.outputTokens;
+      sourceOffset = outputIndex;
+      newLength = 1;
+    }
+
+    let list = this.requestMap.get(req.index);
+    const blocksBeforeCall = list === undefined ? 0 : list.length;
+    let newBlockCount = 0;
+    let attachedCount = 0;
+    let p = 0;
+    while (p < newLength) {
+      let last = NO_BLOCK;
+      let lastFill = 0;
+      if (list !== undefined && list.length > 0) {
+        last = list.ids[list.length - 1];
+        lastFill = this.tokenCount[last];
+      } else {
+        // First allocation: attach the cached prefix; the last block counts as empty for this iteration.
+        if (list === undefined) {
+          list = this.acquireList();
+          this.requestMap.set(req.index, list);
+        }
+        attachedCount = this.attachCachedBlocks(list, cachedBlocks);
+      }
+
+      if (lastFill > 0 && lastFill < blockSize) {
+        const take = Math.min(blockSize - lastFill, newLength - p);
+        this.tokens.write(last, lastFill, source, sourceOffset + p, take);
+        this.tokenCount[last] = lastFill + take;
+        p += take;
+        if (lastFill + take === blockSize) {
+          // The whole list's contents, which need not be a prefix of this request's input (ghost visits).
+          const hash = this.listSequenceId(list);
+          this.blockHash[last] = hash;
+          this.hashToBlock.set(hash, last);
+        }
+        continue;
+      }
+
+      const remaining = newLength - p;
+      const blocksNeeded = Math.ceil(remaining / blockSize);
+      for (let j = 0; j < blocksNeeded; j++) {
+        const head = this.freeHead;
+        const hashBeforePop = head === NO_BLOCK ? NO_HASH : this.blockHash[head];
+        const block = this.popFreeHead();
+        if (block === NO_BLOCK) {
+          this.rollback(req, list, blocksBeforeCall, newBlockCount, cachedBlocks, attachedCount);
+          return false;
+        }
+        const fill = Math.min(blockSize, newLength - p);
+        this.tokens.write(block, 0, source, sourceOffset + p, fill);
+        this.tokenCount[block] = fill;
+        this.refCount[block] = 1;
+        this.inUse[block] = 1;
+        this.usedCount++;
+        this.cacheMisses++;
+        if (fill === blockSize && prefill) {
+          const hash = this.interner.inputPrefixId(req, start + p + blockSize);
+          this.blockHash[block] = hash;
+          this.hashToBlock.set(hash, block);
+        }
+        this.logNewBlock(newBlockCount++, block, hashBeforePop);
+        list.push(block);
+        p += fill;
+      }
+    }
+    return true;
+  }
+
+  /** kv-cache.md §7: last block first, each freed block to the free-list tail. */
+  release(req: SimRequest): void {
+    const list = this.requestMap.get(req.index);
+    if (list === undefined) return;
+    this.requestMap.delete(req.index);
+    const ids = list.ids;
+    for (let i = list.length - 1; i >= 0; i--) {
+      const block = ids[i];
+      if (--this.refCount[block] === 0) {
+        this.inUse[block] = 0;
+        this.usedCount--;
+        this.appendToFreeTail(block);
+      }
+    }
+    this.recycleList(list);
+  }
+
+  setClock(_now: number): void {}
+
+  consumePendingTransferLatency(): number {
+    return 0;
+  }
+
+  cacheHitRate(): number {
+    const lookups = this.cacheHits + this.cacheMisses;
+    return lookups === 0 ? 0 : this.cacheHits / lookups;
+  }
+
+  thrashingRate(): number {
+    return 0;
+  }
+
+  // ------------------------------------------------------- counters and debug views
+
+  get cacheHitCount(): number {
+    return this.cacheHits;
+  }
+
+  get cacheMissCount(): number {
+    return this.cacheMisses;
+  }
+
+  /** The request's current block list (copy), or undefined if it has none. */
+  requestBlocks(req: SimRequest): number[] | undefined {
+    const list = this.requestMap.get(req.index);
+    return list === undefined ? undefined : Array.from(list.ids.subarray(0, list.length));
+  }
+
+  blockInfo(block: number): BlockInfo {
+    const page = this.tokens.pageFor(block);
+    const offset = this.tokens.offsetOf(block);
+    return {
+      refCount: this.refCount[block],
+      inUse: this.inUse[block] === 1,
+      hash: this.blockHash[block],
+      tokens: Array.from(page.subarray(offset, offset + this.tokenCount[block])),
+    };
+  }
+
+  /** Free-list block ids from head (next reused) to tail. */
+  freeListOrder(): number[] {
+    const order: number[] = [];
+    for (let b = this.freeHead; b !== NO_BLOCK && order.length <= this.totalBlocks; b = this.nextFree(b)) order.push(b);
+    return order;
+  }
+
+  // ------------------------------------------------- low-level access for TieredKVStore
+
+  get freeListHead(): number {
+    return this.freeHead;
+  }
+
+  nextFree(block: number): number {
+    const next = block + 1 + this.freeNextDelta[block];
+    return next === this.totalBlocks ? NO_BLOCK : next;
+  }
+
+  hashOf(block: number): number {
+    return this.blockHash[block];
+  }
+
+  tokenCountOf(block: number): number {
+    return this.tokenCount[block];
+  }
+
+  /** Copies the block's tokens into `pages` at `block` slot `target` (used to offload). */
+  copyTokensTo(block: number, pages: BlockTokenPages, target: number): number {
+    const count = this.tokenCount[block];
+    if (count > 0) pages.write(target, 0, this.tokens.pageFor(block), this.tokens.offsetOf(block), count);
+    return count;
+  }
+
+  /** kv-cache.md §5: unlink the LRU head, drop its hash mapping (whichever block it names) and its contents. */
+  popFreeHead(): number {
+    const block = this.freeHead;
+    if (block === NO_BLOCK) return NO_BLOCK;
+    this.unlinkFree(block);
+    const hash = this.blockHash[block];
+    if (hash !== NO_HASH) {
+      this.hashToBlock.delete(hash);
+      this.blockHash[block] = NO_HASH;
+    }
+    this.tokenCount[block] = 0;
+    return block;
+  }
+
+  /** Fills a free, unlinked block with reloaded contents (refCount 0, not in use) and maps its hash. */
+  loadFreeBlock(block: number, pages: BlockTokenPages, sourceSlot: number, count: number, hash: number): void {
+    if (count > 0) this.tokens.write(block, 0, pages.pageFor(sourceSlot), pages.offsetOf(sourceSlot), count);
+    this.tokenCount[block] = count;
+    this.refCount[block] = 0;
+    this.inUse[block] = 0;
+    this.blockHash[block] = hash;
+    this.hashToBlock.set(hash, block);
+  }
+
+  /** Drops a free block's hash (and its mapping) and contents, in place. */
+  clearFreeBlock(block: number): void {
+    const hash = this.blockHash[block];
+    if (hash !== NO_HASH) this.hashToBlock.delete(hash);
+    this.blockHash[block] = NO_HASH;
+    this.tokenCount[block] = 0;
+  }
+
+  unlinkFree(block: number): void {
+    const prev = this.prevFree(block);
+    const next = this.nextFree(block);
+    if (prev === NO_BLOCK) this.freeHead = next;
+    else this.setNextFree(prev, next);
+    if (next === NO_BLOCK) this.freeTail = prev;
+    else this.setPrevFree(next, prev);
+    this.setPrevFree(block, NO_BLOCK);
+    this.setNextFree(block, NO_BLOCK);
+    this.freeLength--;
+  }
+
+  appendToFreeTail(block: number): void {
+    this.setPrevFree(block, this.freeTail);
+    this.setNextFree(block, NO_BLOCK);
+    if (this.freeTail === NO_BLOCK) this.freeHead = block;
+    else this.setNextFree(this.freeTail, block);
+    this.freeTail = block;
+    this.freeLength++;
+  }
+
+  // ------------------------------------------------------------ invariants
+
+  /**
+   * Structural invariants that hold after every public operation, quirks included. Returns one message per
+   * violation (empty = consistent). O(total blocks + listed blocks); for tests.
+   */
+  invariantViolations(): string[] {
+    const problems: string[] = [];
+    const total = this.totalBlocks;
+    const onFreeList = new Uint8Array(total);
+
+    let walked = 0;
+    let previous = NO_BLOCK;
+    for (let b = this.freeHead; b !== NO_BLOCK; b = this.nextFree(b)) {
+      if (b < 0 || b >= total) {
+        problems.push(`free list reaches invalid block ${b}`);
+        break;
+      }
+      if (onFreeList[b]) {
+        problems.push(`free list revisits block ${b} (cycle)`);
+        break;
+      }
+      onFreeList[b] = 1;
+      if (this.prevFree(b) !== previous) problems.push(`free list prev link of ${b} is ${this.prevFree(b)}, expected ${previous}`);
+      previous = b;
+      walked++;
+    }
+    if (previous !== this.freeTail) problems.push(`free list tail is ${this.freeTail}, walk ended at ${previous}`);
+    if (walked !== this.freeLength) problems.push(`free list length ${this.freeLength} but ${walked} linked blocks`);
+    if (walked + this.usedCount !== total) {
+      problems.push(`free blocks (${walked}) + usedCount (${this.usedCount}) != total (${total})`);
+    }
+
+    const listed = new Int32Array(total);
+    for (const [index, list] of this.requestMap) {
+      if (list.length === 0) problems.push(`request #${index} has an empty block list`);
+      for (let i = 0; i < list.length; i++) {
+        const b = list.ids[i];
+        listed[b]++;
+        if (!this.inUse[b]) problems.push(`block ${b} in the list of request #${index} is not in use`);
+        const fill = this.tokenCount[b];
+        if (i < list.length - 1 && fill !== 0 && fill !== this.blockSize) {
+          problems.push(`block ${b} in the middle of request #${index}'s list holds ${fill} tokens`);
+        }
+      }
+      if (list.chainedCount > list.length) problems.push(`request #${index}: chain memo covers more blocks than listed`);
+      else if (list.chainId !== this.recomputeChain(list)) problems.push(`request #${index}: stale chain memo`);
+    }
+
+    let inUseCount = 0;
+    for (let b = 0; b < total; b++) {
+      const refs = this.refCount[b];
+      const used = this.inUse[b] === 1;
+      if (used) inUseCount++;
+      if (refs < 0) problems.push(`block ${b} has refCount ${refs}`);
+      if (used !== refs > 0) problems.push(`block ${b}: inUse=${used} but refCount=${refs}`);
+      if (used === (onFreeList[b] === 1)) problems.push(`block ${b}: inUse=${used} but on free list=${onFreeList[b] === 1}`);
+      const expectedRefs = listed[b] + (this.leakedRefs.get(b) ?? 0);
+      if (refs !== expectedRefs) {
+        problems.push(`block ${b}: refCount ${refs} != list references ${listed[b]} + leaked ${this.leakedRefs.get(b) ?? 0}`);
+      }
+      const fill = this.tokenCount[b];
+      if (fill < 0 || fill > this.blockSize) problems.push(`block ${b} holds ${fill} tokens`);
+      // Hashed blocks are full, except a rolled-back block whose old hash comes back without its tokens (§6).
+      if (this.blockHash[b] !== NO_HASH && fill !== this.blockSize && fill !== 0) {
+        problems.push(`hashed block ${b} is partially filled (${fill} tokens)`);
+      }
+    }
+    if (inUseCount !== this.usedCount) problems.push(`usedCount ${this.usedCount} but ${inUseCount} blocks in use`);
+
+    for (const [hash, b] of this.hashToBlock) {
+      if (b < 0 || b >= total) problems.push(`hash ${hash} maps to invalid block ${b}`);
+      else if (this.blockHash[b] !== hash) problems.push(`hash ${hash} maps to block ${b} which carries ${this.blockHash[b]}`);
+    }
+    if (this.cacheHits < 0 || this.cacheMisses < 0) problems.push(`negative hit/miss counters`);
+    return problems;
+  }
+
+  checkInvariants(): void {
+    const problems = this.invariantViolations();
+    if (problems.length > 0) throw new Error(`GPU KV store invariants violated:\n  ${problems.join('\n  ')}`);
+  }
+
+  // --------------------------------------------------------------- internals
+
+  private prevFree(block: number): number {
+    return block - 1 + this.freePrevDelta[block];
+  }
+
+  private setNextFree(block: number, next: number): void {
+    this.freeNextDelta[block] = (next === NO_BLOCK ? this.totalBlocks : next) - block - 1;
+  }
+
+  private setPrevFree(block: number, prev: number): void {
+    this.freePrevDelta[block] = prev - block + 1;
+  }
+
+  private prependToFreeHead(block: number): void {
+    this.setNextFree(block, this.freeHead);
+    this.setPrevFree(block, NO_BLOCK);
+    if (this.freeHead === NO_BLOCK) this.freeTail = block;
+    else this.setPrevFree(this.freeHead, block);
+    this.freeHead = block;
+    this.freeLength++;
+  }
+
+  private attachCachedBlocks(list: BlockList, cachedBlocks: readonly number[]): number {
+    const count = cachedBlocks.length;
+    if (this.attachedWasInUse.length < count) this.attachedWasInUse = new Uint8Array(count * 2);
+    for (let i = 0; i < count; i++) {
+      const block = cachedBlocks[i];
+      this.refCount[block]++;
+      const wasInUse = this.inUse[block];
+      if (!wasInUse) {
+        this.inUse[block] = 1;
+        this.usedCount++;
+        this.unlinkFree(block);
+      }
+      this.cacheHits++;
+      list.push(block);
+      this.attachedWasInUse[i] = wasInUse;
+    }
+    return count;
+  }
+
+  private logNewBlock(slot: number, block: number, hashBeforePop: number): void {
+    if (slot === this.newBlockLog.length) {
+      const log = new Int32Array(slot * 2);
+      log.set(this.newBlockLog);
+      this.newBlockLog = log;
+      const hashes = new Int32Array(slot * 2);
+      hashes.set(this.newBlockPrevHash);
+      this.newBlockPrevHash = hashes;
+    }
+    this.newBlockLog[slot] = block;
+    this.newBlockPrevHash[slot] = hashBeforePop;
+  }
+
+  /** kv-cache.md §6, including dropping (leaking) the blocks of earlier calls. */
+  private rollback(
+    req: SimRequest,
+    list: BlockList,
+    blocksBeforeCall: number,
+    newBlockCount: number,
+    cachedBlocks: readonly number[],
+    attachedCount: number,
+  ): void {
+    for (let i = newBlockCount - 1; i >= 0; i--) {
+      const block = this.newBlockLog[i];
+      const hashSetNow = this.blockHash[block];
+      if (hashSetNow !== NO_HASH) this.hashToBlock.delete(hashSetNow);
+      const restoredHash = this.newBlockPrevHash[i];
+      this.blockHash[block] = restoredHash;
+      if (restoredHash !== NO_HASH) this.hashToBlock.set(restoredHash, block);
+      this.inUse[block] = 0;
+      this.refCount[block] = 0;
+      this.tokenCount[block] = 0;
+      this.usedCount--;
+      this.cacheMisses--;
+      this.prependToFreeHead(block);
+    }
+    for (let i = attachedCount - 1; i >= 0; i--) {
+      const block = cachedBlocks[i];
+      this.refCount[block]--;
+      this.cacheHits--;
+      if (!this.attachedWasInUse[i] && this.refCount[block] === 0) {
+        this.inUse[block] = 0;
+        this.usedCount--;
+        this.appendToFreeTail(block);
+      }
+    }
+    for (let i = 0; i < blocksBeforeCall; i++) {
+      const block = list.ids[i];
+      this.leakedRefs.set(block, (this.leakedRefs.get(block) ?? 0) + 1);
+    }
+    this.requestMap.delete(req.index);
+    this.recycleList(list);
+  }
+
+  /** Identity of the concatenated tokens of all blocks in the list (kv-cache.md §2, second path). */
+  private listSequenceId(list: BlockList): number {
+    const blockSize = this.blockSize;
+    const ids = list.ids;
+    const length = list.length;
+    let id = list.chainId;
+    let i = list.chainedCount;
+    for (; i < length; i++) {
+      const block = ids[i];
+      const fill = this.tokenCount[block];
+      if (fill === blockSize) id = this.interner.internNode(id, this.tokens.pageFor(block), this.tokens.offsetOf(block), blockSize);
+      else if (fill !== 0) break;
+    }
+    list.chainedCount = i;
+    list.chainId = id;
+    if (i === length) return id;
+    // A partial block before the end: not produced by the reference's call patterns, handled exactly anyway.
+    const builder = this.chainBuilder;
+    builder.reset(id);
+    for (; i < length; i++) {
+      const block = ids[i];
+      const fill = this.tokenCount[block];
+      if (fill > 0) builder.append(this.tokens.pageFor(block), this.tokens.offsetOf(block), fill);
+    }
+    return builder.finish();
+  }
+
+  private recomputeChain(list: BlockList): number {
+    const builder = this.chainBuilder;
+    builder.reset(EMPTY_SEQUENCE_ID);
+    for (let i = 0; i < list.chainedCount; i++) {
+      const block = list.ids[i];
+      const fill = this.tokenCount[block];
+      if (fill > 0) builder.append(this.tokens.pageFor(block), this.tokens.offsetOf(block), fill);
+    }
+    return builder.finish();
+  }
+
+  private acquireList(): BlockList {
+    return this.spareLists.pop() ?? new BlockList();
+  }
+
+  private recycleList(list: BlockList): void {
+    list.clear();
+    if (this.spareLists.length < 64) this.spareLists.push(list);
+  }
+}

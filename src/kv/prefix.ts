@@ -1,0 +1,331 @@
+// Collision-free identities of token sequences, standing in for the reference's SHA-256 prefix hashes
+// (go-parity.md §6). Behaviour only depends on hash *equality*, so an exact interner reproduces it: every
+// sequence is decomposed canonically into full blocks of B tokens plus a tail of 0…B−1 tokens, and each
+// (parent identity, block tokens) pair is interned once in a trie stored in flat typed arrays. Equal sequences
+// get equal ids and different sequences different ids, by construction (hash-table hits are verified token by
+// token). One interner serves all instances and the router of a run: KV `HashTokens(prefix)` lookups and the
+// router's `ComputeBlockHashes` chain are both functions of the same prefix, and the two domains are never
+// compared with each other, so both can use the same id.
+
+import type { SimRequest } from '../types.js';
+
+/** Identity of the empty sequence; also the root every chain starts from. */
+export const EMPTY_SEQUENCE_ID = 0;
+
+/** Source index meaning "the tokens live in transient storage: copy them into the interner's pool". */
+const COPY_TOKENS = -1;
+const POOL_CHUNK_TOKENS = 1 << 16;
+
+export class PrefixInterner {
+  readonly blockSize: number;
+
+  // Trie nodes, indexed by id. A node is (parent id, 1…B tokens); node 0 is the empty sequence.
+  // Full-block nodes (length B) and tail nodes (length < B) can never be equal, which keeps block-aligned
+  // prefixes, unaligned prefixes and short prompts collision-free.
+  private nodeParent: Int32Array;
+  private nodeLength: Int32Array;
+  private nodeHash: Int32Array;
+  private nodeSource: Int32Array;
+  private nodeOffset: Int32Array;
+  private nodeCount = 1;
+
+  // Tokens are not copied when they come from an immutable request input (the node points into it);
+  // block contents, which the KV store overwrites on reuse, are copied into pool chunks.
+  private readonly sources: Int32Array[] = [];
+  private pool: Int32Array | null = null;
+  private poolSourceIndex = -1;
+  private poolUsed = 0;
+
+  // Open-addressing table of node ids (0 = empty slot; the root is never stored).
+  private table: Int32Array;
+  private tableMask: number;
+
+  constructor(blockSize: number, expectedNodes = 1024) {
+    if (!Number.isInteger(blockSize) || blockSize <= 0) {
+      throw new RangeError(`PrefixInterner: block size must be a positive integer, got ${blockSize}`);
+    }
+    this.blockSize = blockSize;
+    const capacity = Math.max(16, expectedNodes);
+    this.nodeParent = new Int32Array(capacity);
+    this.nodeLength = new Int32Array(capacity);
+    this.nodeHash = new Int32Array(capacity);
+    this.nodeSource = new Int32Array(capacity);
+    this.nodeOffset = new Int32Array(capacity);
+    this.nodeParent[0] = -1;
+    let tableSize = 16;
+    while (tableSize < capacity * 2) tableSize *= 2;
+    this.table = new Int32Array(tableSize);
+    this.tableMask = tableSize - 1;
+  }
+
+  /** Number of distinct identities created so far (including the empty sequence). */
+  get size(): number {
+    return this.nodeCount;
+  }
+
+  /**
+   * Identities of `InputTokens[0 : (i+1)·B]` for every full block i, cached on `req.inputPrefixIds`.
+   * A request object must only ever be used with one interner (one run).
+   */
+  inputPrefixIds(req: SimRequest): Int32Array {
+    const cached = req.inputPrefixIds;
+    if (cached !== null) return cached;
+    const tokens = req.inputTokens;
+    const blockSize = this.blockSize;
+    const blockCount = Math.floor(tokens.length / blockSize);
+    const ids = new Int32Array(blockCount);
+    let sourceIndex = COPY_TOKENS;
+    let parent = EMPTY_SEQUENCE_ID;
+    for (let i = 0; i < blockCount; i++) {
+      const offset = i * blockSize;
+      const hash = hashNode(parent, tokens, offset, blockSize);
+      let id = this.find(parent, tokens, offset, blockSize, hash);
+      if (id < 0) {
+        if (sourceIndex === COPY_TOKENS) sourceIndex = this.registerSource(tokens);
+        id = this.insert(parent, tokens, offset, blockSize, hash, sourceIndex);
+      }
+      ids[i] = id;
+      parent = id;
+    }
+    req.inputPrefixIds = ids;
+    return ids;
+  }
+
+  /**
+   * Identity of `InputTokens[0 : length]` for any `0 ≤ length ≤ len(InputTokens)`; block-aligned lengths
+   * reuse the cached `inputPrefixIds`.
+   */
+  inputPrefixId(req: SimRequest, length: number): number {
+    if (!(length >= 0 && length <= req.inputTokens.length)) {
+      throw new RangeError(`inputPrefixId: length ${length} outside 0…${req.inputTokens.length}`);
+    }
+    const blockSize = this.blockSize;
+    const ids = this.inputPrefixIds(req);
+    const fullBlocks = Math.floor(length / blockSize);
+    const base = fullBlocks === 0 ? EMPTY_SEQUENCE_ID : ids[fullBlocks - 1];
+    const tail = length - fullBlocks * blockSize;
+    if (tail === 0) return base;
+    return this.internNode(base, req.inputTokens, fullBlocks * blockSize, tail);
+  }
+
+  /** Identity of the whole prompt: the reference's `HashTokens(prompt)` (router key for sub-block prompts). */
+  inputSequenceId(req: SimRequest): number {
+    return this.inputPrefixId(req, req.inputTokens.length);
+  }
+
+  /**
+   * Standalone prefix-affinity routing key (policies.md §4.2): the last hierarchical block hash of the prompt,
+   * or `HashTokens(prompt)` when the prompt is shorter than one block. The two kinds never collide.
+   */
+  affinityKey(req: SimRequest): number {
+    const ids = this.inputPrefixIds(req);
+    return ids.length > 0 ? ids[ids.length - 1] : this.inputSequenceId(req);
+  }
+
+  /** Identity of an arbitrary token sequence. */
+  sequenceId(tokens: Int32Array, offset = 0, length = tokens.length - offset): number {
+    const blockSize = this.blockSize;
+    let id = EMPTY_SEQUENCE_ID;
+    let position = offset;
+    const end = offset + length;
+    while (end - position >= blockSize) {
+      id = this.internNode(id, tokens, position, blockSize);
+      position += blockSize;
+    }
+    return position < end ? this.internNode(id, tokens, position, end - position) : id;
+  }
+
+  /**
+   * Identity of `sequence(parentId) ++ tokens[offset : offset+length]` where `sequence(parentId)` is
+   * block-aligned and `1 ≤ length ≤ B`. Tokens are copied if a new identity is created, so the caller may
+   * reuse its buffer.
+   */
+  internNode(parentId: number, tokens: Int32Array, offset: number, length: number): number {
+    const hash = hashNode(parentId, tokens, offset, length);
+    const id = this.find(parentId, tokens, offset, length, hash);
+    return id >= 0 ? id : this.insert(parentId, tokens, offset, length, hash, COPY_TOKENS);
+  }
+
+  /** Length in tokens of the sequence an id stands for (diagnostics and tests). */
+  sequenceLength(id: number): number {
+    let length = 0;
+    for (let node = id; node > 0; node = this.nodeParent[node]) length += this.nodeLength[node];
+    return length;
+  }
+
+  /** The token sequence an id stands for (diagnostics and tests; not for hot paths). */
+  tokensOf(id: number): number[] {
+    const parts: number[][] = [];
+    for (let node = id; node > 0; node = this.nodeParent[node]) {
+      const source = this.sources[this.nodeSource[node]];
+      const offset = this.nodeOffset[node];
+      parts.push(Array.from(source.subarray(offset, offset + this.nodeLength[node])));
+    }
+    return parts.reverse().flat();
+  }
+
+  private find(parent: number, tokens: Int32Array, offset: number, length: number, hash: number): number {
+    const table = this.table;
+    const mask = this.tableMask;
+    for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
+      const id = table[slot];
+      if (id === 0) return -1;
+      if (
+        this.nodeHash[id] === hash &&
+        this.nodeParent[id] === parent &&
+        this.nodeLength[id] === length &&
+        this.sameTokens(id, tokens, offset, length)
+      ) {
+        return id;
+      }
+    }
+  }
+
+  private sameTokens(id: number, tokens: Int32Array, offset: number, length: number): boolean {
+    const stored = this.sources[this.nodeSource[id]];
+    const storedOffset = this.nodeOffset[id];
+    for (let k = 0; k < length; k++) {
+      if (stored[storedOffset + k] !== tokens[offset + k]) return false;
+    }
+    return true;
+  }
+
+  private insert(
+    parent: number,
+    tokens: Int32Array,
+    offset: number,
+    length: number,
+    hash: number,
+    sourceIndex: number,
+  ): number {
+    if (this.nodeCount === this.nodeParent.length) this.growNodes();
+    const id = this.nodeCount++;
+    this.nodeParent[id] = parent;
+    this.nodeLength[id] = length;
+    this.nodeHash[id] = hash;
+    if (sourceIndex === COPY_TOKENS) {
+      this.copyIntoPool(id, tokens, offset, length);
+    } else {
+      this.nodeSource[id] = sourceIndex;
+      this.nodeOffset[id] = offset;
+    }
+    if (this.nodeCount * 2 > this.table.length) this.growTable();
+    else this.placeInTable(id, hash);
+    return id;
+  }
+
+  private copyIntoPool(id: number, tokens: Int32Array, offset: number, length: number): void {
+    if (this.pool === null || this.poolUsed + length > this.pool.length) {
+      this.pool = new Int32Array(Math.max(POOL_CHUNK_TOKENS, length));
+      this.poolSourceIndex = this.registerSource(this.pool);
+      this.poolUsed = 0;
+    }
+    this.pool.set(tokens.subarray(offset, offset + length), this.poolUsed);
+    this.nodeSource[id] = this.poolSourceIndex;
+    this.nodeOffset[id] = this.poolUsed;
+    this.poolUsed += length;
+  }
+
+  private registerSource(tokens: Int32Array): number {
+    this.sources.push(tokens);
+    return this.sources.length - 1;
+  }
+
+  private placeInTable(id: number, hash: number): void {
+    const table = this.table;
+    const mask = this.tableMask;
+    let slot = hash & mask;
+    while (table[slot] !== 0) slot = (slot + 1) & mask;
+    table[slot] = id;
+  }
+
+  private growNodes(): void {
+    const capacity = this.nodeParent.length * 2;
+    this.nodeParent = grow(this.nodeParent, capacity);
+    this.nodeLength = grow(this.nodeLength, capacity);
+    this.nodeHash = grow(this.nodeHash, capacity);
+    this.nodeSource = grow(this.nodeSource, capacity);
+    this.nodeOffset = grow(this.nodeOffset, capacity);
+  }
+
+  private growTable(): void {
+    this.table = new Int32Array(this.table.length * 2);
+    this.tableMask = this.table.length - 1;
+    for (let id = 1; id < this.nodeCount; id++) this.placeInTable(id, this.nodeHash[id]);
+  }
+}
+
+/**
+ * Builds the identity of a concatenation of token runs of arbitrary lengths (e.g. KV block contents) without
+ * materialising it. Whole blocks that arrive block-aligned are interned straight from their storage.
+ */
+export class SequenceIdBuilder {
+  private readonly interner: PrefixInterner;
+  private readonly pending: Int32Array;
+  private pendingLength = 0;
+  private id = EMPTY_SEQUENCE_ID;
+
+  constructor(interner: PrefixInterner) {
+    this.interner = interner;
+    this.pending = new Int32Array(interner.blockSize);
+  }
+
+  /** Start from `sequence(alignedPrefixId)`, which must be block-aligned. */
+  reset(alignedPrefixId = EMPTY_SEQUENCE_ID): void {
+    this.id = alignedPrefixId;
+    this.pendingLength = 0;
+  }
+
+  append(tokens: Int32Array, offset: number, length: number): void {
+    const blockSize = this.interner.blockSize;
+    let position = offset;
+    const end = offset + length;
+    while (position < end) {
+      if (this.pendingLength === 0 && end - position >= blockSize) {
+        this.id = this.interner.internNode(this.id, tokens, position, blockSize);
+        position += blockSize;
+        continue;
+      }
+      const take = Math.min(blockSize - this.pendingLength, end - position);
+      this.pending.set(tokens.subarray(position, position + take), this.pendingLength);
+      this.pendingLength += take;
+      position += take;
+      if (this.pendingLength === blockSize) {
+        this.id = this.interner.internNode(this.id, this.pending, 0, blockSize);
+        this.pendingLength = 0;
+      }
+    }
+  }
+
+  /** Identity of everything appended since `reset`. */
+  finish(): number {
+    if (this.pendingLength === 0) return this.id;
+    return this.interner.internNode(this.id, this.pending, 0, this.pendingLength);
+  }
+}
+
+function grow(array: Int32Array, capacity: number): Int32Array {
+  const grown = new Int32Array(capacity);
+  grown.set(array);
+  return grown;
+}
+
+/** MurmurHash3-style mix of (parent, length, tokens); only used to find candidates, never trusted alone. */
+function hashNode(parent: number, tokens: Int32Array, offset: number, length: number): number {
+  let h = parent ^ 0x5bd1e995;
+  for (let k = 0; k < length; k++) {
+    let t = Math.imul(tokens[offset + k], 0xcc9e2d51);
+    t = (t << 15) | (t >>> 17);
+    t = Math.imul(t, 0x1b873593);
+    h ^= t;
+    h = (h << 13) | (h >>> 19);
+    h = (Math.imul(h, 5) + 0xe6546b64) | 0;
+  }
+  h ^= length;
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h;
+}

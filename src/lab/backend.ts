@@ -1,0 +1,19 @@
+// The real evaluator: `run` flags → resolved config (helper of `servesim run`) → simulate() → named metrics.
+import { resolveRunConfig, RunConfigCache } from '../cli/resolve-run.js';
+import { simulate } from '../cluster/simulate.js';
+import { extractMetrics } from './metrics.js';
+import type { EvalOutcome, EvalTask } from './pool.js';
+
+/**
+ * A synchronous simulation runner with its own resolution cache (defaults file, generated workloads per
+ * spec/seed/request count), so repeated evaluations of one workload generate it once per runner.
+ */
+export function createSimulationRunner(): (task: EvalTask) => EvalOutcome {
+  const cache = new RunConfigCache();
+  return (task) => {
+    const started = performance.now();
+    const resolved = resolveRunConfig(task.argv, { cwd: task.cwd, cache });
+    const result = simulate(resolved.sim);
+    return { metrics: extractMetrics(result), wallMs: performance.now() - started };
+  };
+}

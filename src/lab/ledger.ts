@@ -1,0 +1,346 @@
+// `ledger`: run every strategy of a ledger file on the same seeds and write the seed ledger's iteration table
+// (ledger.md) plus every metric per entry (ledger.json).
+//
+// Ledger YAML (paths relative to the ledger file):
+//
+//   title: Strategy Evolution Ledger
+//   seeds: 42,43,44                 # default seeds; --seeds overrides
+//   baseline: "0"                   # id of the entry every other entry is compared with by default
+//   entries:
+//     - id: "0"                     # the "Iter" column
+//       name: Baseline (llm-d parity)
+//       strategy: strategies/baseline.yaml
+//       mechanism: FCFS + constant priority      # the "Key Mechanism" column
+//       baseline: "10-base"         # optional: compare this entry with another entry instead
+//       seed_ledger:                # optional: the figures the seed ledger states, checked against ours
+//         critical_ttft_p99_ms_delta_pct: -66.5    # `<metric>_delta_pct` = % change vs. the entry's baseline
+//         slo_gap: {value: 4.95, tolerance: 0.1}   # plain numbers use the default tolerances below
+//       note: why a figure differs, if it does
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { z } from 'zod';
+import { ServesimError } from '../errors.js';
+import type { StrategyEvaluator } from './evaluate.js';
+import { isMetricName, metricsToJson, type MetricValues } from './metrics.js';
+import { meanMetrics } from './objective.js';
+import { parseSeeds } from './seeds.js';
+import { defaultParameterValues, formatIssues, loadStrategy, parseYamlDocument, type Strategy } from './strategy.js';
+
+export interface SeedFigure {
+  value: number;
+  tolerance: number;
+}
+
+export interface LedgerEntry {
+  id: string;
+  name: string;
+  strategyFile: string;
+  mechanism: string;
+  /** Id of the entry this one is compared with; undefined for the ledger's baseline itself. */
+  baseline?: string;
+  seedLedger: Record<string, SeedFigure>;
+  note: string;
+}
+
+export interface Ledger {
+  file: string;
+  title: string;
+  seeds?: number[];
+  baseline: string;
+  entries: LedgerEntry[];
+}
+
+const figureSchema = z.union([z.number(), z.strictObject({ value: z.number(), tolerance: z.number().nonnegative() })]);
+
+const entrySchema = z.strictObject({
+  id: z.union([z.string().min(1), z.number()]),
+  name: z.string().min(1),
+  strategy: z.string().min(1),
+  mechanism: z.string().optional(),
+  baseline: z.union([z.string().min(1), z.number()]).optional(),
+  seed_ledger: z.record(z.string(), figureSchema).optional(),
+  note: z.string().optional(),
+});
+
+const ledgerSchema = z.strictObject({
+  title: z.string().optional(),
+  seeds: z.union([z.array(z.number().int()).min(1), z.string(), z.number().int()]).optional(),
+  baseline: z.union([z.string().min(1), z.number()]),
+  entries: z.array(entrySchema).min(1),
+});
+
+const ALLOWED = {
+  ledger: Object.keys(ledgerSchema.shape),
+  entry: Object.keys(entrySchema.shape),
+  figure: ['value', 'tolerance'],
+};
+
+/** Default tolerance of a seed figure by kind: percentage points for deltas, absolute for the gap, relative otherwise. */
+function defaultTolerance(key: string, value: number): number {
+  if (key.endsWith('_delta_pct')) return 1.0;
+  if (key === 'slo_gap') return 0.05;
+  return Math.max(Math.abs(value) * 0.01, 0.05);
+}
+
+export function loadLedger(file: string): Ledger {
+  const abs = resolve(file);
+  let text: string;
+  try {
+    text = readFileSync(abs, 'utf8');
+  } catch (err) {
+    throw new ServesimError(`ledger file ${file}: cannot read (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+  }
+  return parseLedger(text, abs);
+}
+
+export function parseLedger(text: string, file: string): Ledger {
+  const where = `ledger ${file}`;
+  const parsed = ledgerSchema.safeParse(parseYamlDocument(text, where), { reportInput: true });
+  if (!parsed.success) {
+    throw new ServesimError(
+      `${where}: ${formatIssues(parsed.error.issues, (path) =>
+        path.length === 0 ? ALLOWED.ledger : path.length === 2 ? ALLOWED.entry : path.length === 4 ? ALLOWED.figure : undefined,
+      )}`,
+    );
+  }
+  const data = parsed.data;
+  const baseline = String(data.baseline);
+  const ids = new Set<string>();
+  const dir = dirname(file);
+  const entries = data.entries.map((e, i): LedgerEntry => {
+    const id = String(e.id);
+    if (ids.has(id)) throw new ServesimError(`${where}: entries[${i}].id: "${id}" is used twice`);
+    ids.add(id);
+    const seedLedger: Record<string, SeedFigure> = {};
+    for (const [key, fig] of Object.entries(e.seed_ledger ?? {})) {
+      const metric = key.endsWith('_delta_pct') ? key.slice(0, -'_delta_pct'.length) : key;
+      if (!isMetricName(metric)) {
+        throw new ServesimError(
+          `${where}: entries[${i}].seed_ledger.${key}: unknown metric "${metric}" (keys are metric names, optionally with _delta_pct)`,
+        );
+      }
+      seedLedger[key] = typeof fig === 'number' ? { value: fig, tolerance: defaultTolerance(key, fig) } : fig;
+    }
+    const entryBaseline = e.baseline !== undefined ? String(e.baseline) : id === baseline ? undefined : baseline;
+    return {
+      id,
+      name: e.name,
+      strategyFile: resolve(dir, e.strategy),
+      mechanism: e.mechanism ?? '',
+      ...(entryBaseline !== undefined ? { baseline: entryBaseline } : {}),
+      seedLedger,
+      note: e.note ?? '',
+    };
+  });
+  if (!ids.has(baseline)) throw new ServesimError(`${where}: baseline: no entry has id "${baseline}"`);
+  entries.forEach((e, i) => {
+    if (e.baseline !== undefined && !ids.has(e.baseline)) {
+      throw new ServesimError(`${where}: entries[${i}].baseline: no entry has id "${e.baseline}"`);
+    }
+  });
+  const seeds =
+    data.seeds === undefined ? undefined : Array.isArray(data.seeds) ? [...data.seeds] : parseSeeds(String(data.seeds), `${where}: seeds`);
+  return { file, title: data.title ?? 'Strategy ledger', ...(seeds ? { seeds } : {}), baseline, entries };
+}
+
+export interface FigureCheck {
+  key: string;
+  ours: number;
+  seed: number;
+  difference: number;
+  tolerance: number;
+  matches: boolean;
+}
+
+export interface LedgerRow {
+  id: string;
+  name: string;
+  strategy: string;
+  baseline: string | null;
+  mechanism: string;
+  seeds: number[];
+  mean: Record<string, number | null>;
+  per_seed: Record<string, Record<string, number | null>>;
+  /** % change of each metric's mean vs. the baseline entry's mean (absent for the baseline). */
+  delta_pct: Record<string, number | null>;
+  seed_ledger: FigureCheck[];
+  status: string;
+  note: string;
+}
+
+export interface LedgerReport {
+  title: string;
+  /** Id of the ledger's main baseline entry. */
+  baseline: string;
+  seeds: number[];
+  simulator_version: string;
+  rows: LedgerRow[];
+}
+
+export async function runLedger(ledger: Ledger, seeds: readonly number[], evaluator: StrategyEvaluator): Promise<LedgerReport> {
+  const strategies = new Map<string, Strategy>(ledger.entries.map((e) => [e.id, loadStrategy(e.strategyFile)]));
+  // Every entry × seed is handed to the pool at once; the pool bounds the parallelism.
+  const evaluations = await Promise.all(
+    ledger.entries.map((e) => {
+      const strategy = strategies.get(e.id)!;
+      return evaluator.evaluatePoint(strategy, defaultParameterValues(strategy), seeds);
+    }),
+  );
+  const perSeedById = new Map<string, MetricValues[]>(ledger.entries.map((e, i) => [e.id, evaluations[i]!.map((x) => x.metrics)]));
+  return buildLedgerReport(ledger, seeds, perSeedById, evaluator.simVersion);
+}
+
+/** Turns per-seed metrics into the report (separate from simulation for tests). */
+export function buildLedgerReport(
+  ledger: Ledger,
+  seeds: readonly number[],
+  perSeedById: ReadonlyMap<string, readonly MetricValues[]>,
+  simulatorVersion: string,
+): LedgerReport {
+  const means = new Map<string, MetricValues>([...perSeedById].map(([id, list]) => [id, meanMetrics(list)]));
+  const rows = ledger.entries.map((entry): LedgerRow => {
+    const mean = means.get(entry.id)!;
+    const perSeed = perSeedById.get(entry.id)!;
+    const base = entry.baseline !== undefined ? means.get(entry.baseline)! : undefined;
+    const delta: MetricValues = {};
+    if (base) for (const key of Object.keys(mean)) delta[key] = percentChange(base[key]!, mean[key]!);
+
+    const checks = Object.entries(entry.seedLedger).map(([key, fig]): FigureCheck => {
+      const ours = key.endsWith('_delta_pct') ? (delta[key.slice(0, -'_delta_pct'.length)] ?? NaN) : (mean[key] ?? NaN);
+      const difference = ours - fig.value;
+      return { key, ours, seed: fig.value, difference, tolerance: fig.tolerance, matches: Math.abs(difference) <= fig.tolerance };
+    });
+    const perSeedByMetric: Record<string, Record<string, number | null>> = {};
+    for (const key of Object.keys(mean)) {
+      perSeedByMetric[key] = Object.fromEntries(seeds.map((s, i) => [String(s), numberOrNull(perSeed[i]![key]!)]));
+    }
+    return {
+      id: entry.id,
+      name: entry.name,
+      strategy: entry.strategyFile,
+      baseline: entry.baseline ?? null,
+      mechanism: entry.mechanism,
+      seeds: [...seeds],
+      mean: metricsToJson(mean),
+      per_seed: perSeedByMetric,
+      delta_pct: metricsToJson(delta),
+      seed_ledger: checks,
+      status: statusOf(entry, checks),
+      note: entry.note,
+    };
+  });
+  return { title: ledger.title, baseline: ledger.baseline, seeds: [...seeds], simulator_version: simulatorVersion, rows };
+}
+
+function numberOrNull(v: number): number | null {
+  return Number.isFinite(v) ? v : null;
+}
+
+export function percentChange(from: number, to: number): number {
+  return from === 0 ? (to === 0 ? 0 : NaN) : (100 * (to - from)) / Math.abs(from);
+}
+
+function statusOf(entry: LedgerEntry, checks: readonly FigureCheck[]): string {
+  if (checks.length === 0) return entry.baseline === undefined ? 'Measured' : 'Measured (no seed figures)';
+  const off = checks.filter((c) => !c.matches);
+  if (off.length === 0) return `Reproduced (${checks.length} seed figure${checks.length > 1 ? 's' : ''})`;
+  return `Differs: ${off.map((c) => `${shortFigure(c.key)} ${fixed(c.ours, 1)} vs seed ${fixed(c.seed, 1)}`).join('; ')}`;
+}
+
+const CLASS_LABEL: Record<string, string> = { critical: 'Crit', standard: 'Std', sheddable: 'Shed' };
+
+function shortFigure(key: string): string {
+  return key
+    .replace(/_delta_pct$/, ' Δ%')
+    .replace(/^(critical|standard|sheddable)_/, (_, c: string) => `${CLASS_LABEL[c]} `)
+    .replace('ttft_p99_ms', 'TTFT P99')
+    .replace('throughput_tps', 'TPS');
+}
+
+function fixed(v: number | null | undefined, digits: number): string {
+  if (v === null || v === undefined || Number.isNaN(v)) return 'n/a';
+  return v.toFixed(digits);
+}
+
+function signedPct(v: number | null | undefined): string {
+  if (v === null || v === undefined || Number.isNaN(v)) return 'n/a';
+  const text = `${v.toFixed(1)}%`;
+  return v > 0 ? `+${text}` : text;
+}
+
+function mdCell(text: string): string {
+  return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+}
+
+/** ledger.md: the seed ledger's "Iteration Summary" table, then the per-seed figures and the seed cross-check. */
+export function formatLedgerMarkdown(report: LedgerReport): string {
+  const lines: string[] = [];
+  lines.push(`# ${report.title}`, '');
+  lines.push(
+    `Seeds ${report.seeds.join('/')}; every figure is the mean over those seeds. Δ% = change of the mean vs. the row's baseline ` +
+      `(Iter ${report.baseline} unless noted). Simulator ${report.simulator_version}.`,
+    '',
+  );
+  lines.push('## Iteration Summary', '');
+  lines.push('| Iter | Strategy Name | TTFT P99 Δ% | Throughput Δ% | SLO Gap | Rejections | Key Mechanism | Status |');
+  lines.push('|------|--------------|-------------|---------------|---------|------------|---------------|--------|');
+  for (const row of report.rows) {
+    const ttft =
+      row.baseline === null
+        ? '—'
+        : ['critical', 'standard', 'sheddable']
+            .map((cls) => `${CLASS_LABEL[cls]}: ${signedPct(row.delta_pct[`${cls}_ttft_p99_ms`])}`)
+            .join(', ') + (row.baseline !== report.baseline ? ` (vs ${row.baseline})` : '');
+    const tput = row.baseline === null ? '—' : signedPct(row.delta_pct.throughput_tps);
+    const gap = row.mean.slo_gap === null ? 'n/a' : `${row.mean.slo_gap.toFixed(2)}x`;
+    const rejected = row.mean.rejected ?? 0;
+    const offered = rejected + (row.mean.injected ?? 0);
+    const rejections = rejected === 0 ? '0' : `${fixed(rejected, 1)} (${((100 * rejected) / offered).toFixed(1)}%)`;
+    const status = row.note ? `${row.status} — ${row.note}` : row.status;
+    lines.push(
+      `| ${[row.id, row.name, ttft, tput, gap, rejections, row.mechanism, status].map(mdCell).join(' | ')} |`,
+    );
+  }
+  lines.push('', '## Absolute figures (means)', '');
+  lines.push('| Iter | TTFT P99 ms | Crit / Std / Shed TTFT P99 ms | E2E P99 ms | Sched. delay P99 ms | tokens/s | Rejected | Preemptions |');
+  lines.push('|------|-------------|-------------------------------|------------|---------------------|----------|----------|-------------|');
+  for (const row of report.rows) {
+    const m = row.mean;
+    lines.push(
+      `| ${[
+        row.id,
+        fixed(m.ttft_p99_ms, 1),
+        `${fixed(m.critical_ttft_p99_ms, 1)} / ${fixed(m.standard_ttft_p99_ms, 1)} / ${fixed(m.sheddable_ttft_p99_ms, 1)}`,
+        fixed(m.e2e_p99_ms, 1),
+        fixed(m.scheduling_delay_p99_ms, 1),
+        fixed(m.throughput_tps, 0),
+        fixed(m.rejected, 1),
+        fixed(m.preemptions, 1),
+      ].join(' | ')} |`,
+    );
+  }
+  lines.push('', '## Per seed', '');
+  lines.push(`| Iter | ${report.seeds.map((s) => `seed ${s}: TTFT P99 / crit TTFT P99 / tokens/s`).join(' | ')} |`);
+  lines.push(`|------|${report.seeds.map(() => '---').join('|')}|`);
+  for (const row of report.rows) {
+    const cells = report.seeds.map((s) => {
+      const k = String(s);
+      return `${fixed(row.per_seed.ttft_p99_ms?.[k], 1)} / ${fixed(row.per_seed.critical_ttft_p99_ms?.[k], 1)} / ${fixed(row.per_seed.throughput_tps?.[k], 0)}`;
+    });
+    lines.push(`| ${row.id} | ${cells.join(' | ')} |`);
+  }
+  const checked = report.rows.filter((r) => r.seed_ledger.length > 0);
+  if (checked.length > 0) {
+    lines.push('', '## Reproduction vs. the seed ledger', '');
+    lines.push('| Iter | Figure | Ours | Seed | Difference | Tolerance | |');
+    lines.push('|------|--------|------|------|------------|-----------|---|');
+    for (const row of checked) {
+      for (const c of row.seed_ledger) {
+        lines.push(
+          `| ${row.id} | ${c.key} | ${fixed(c.ours, 2)} | ${fixed(c.seed, 2)} | ${c.difference >= 0 ? '+' : ''}${fixed(c.difference, 2)} | ±${c.tolerance} | ${c.matches ? 'ok' : '**differs**'} |`,
+        );
+      }
+    }
+  }
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,225 @@
+// `optimize`: Bayesian optimisation of a strategy's parameters, every call averaged over the same seeds.
+//
+// Determinism: the proposals depend only on the random state and the scores told, never on --jobs or on the order in
+// which evaluations finish. The initial space-filling points do not depend on any score, so they are asked as one
+// batch (its size is n-initial minus the calls already done, independent of --jobs) and evaluated concurrently;
+// after that the loop is strictly sequential (ask → evaluate all seeds concurrently → tell). Observations are told
+// and stored in call order.
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { ServesimError } from '../errors.js';
+import { Optimizer } from '../optimize/optimizer.js';
+import type { Dimension, Point } from '../optimize/space.js';
+import type { StrategyEvaluator } from './evaluate.js';
+import { aggregateScores, meanMetrics, scoreSeed, type SeedScore } from './objective.js';
+import type { MetricValues } from './metrics.js';
+import { buildRunArgv, formatArgv, normalizeParamValue, parameterArgs } from './runargs.js';
+import type { TrialStore } from './store.js';
+import type { Objective, ParamValues, Strategy } from './strategy.js';
+
+export interface OptimizeSettings {
+  seeds: number[];
+  nCalls: number;
+  nInitial: number;
+  randomState: number;
+}
+
+/** The slice of an ask/tell optimiser the lab needs (src/optimize's Optimizer satisfies it). */
+export interface AskTellOptimizer {
+  /** `count` points; each depends only on the observations told so far and its position in the batch. */
+  ask(count: number): Point[] | Promise<Point[]>;
+  tell(x: Point, y: number): void | Promise<void>;
+}
+
+/** The project's GP optimiser (src/optimize) with gp_minimize's defaults. */
+export const gpOptimizerFactory: OptimizerFactory = (space, settings) =>
+  new Optimizer(space, { nInitial: settings.nInitial, randomState: settings.randomState });
+
+export type OptimizerFactory = (space: Dimension[], settings: OptimizeSettings) => AskTellOptimizer;
+
+export interface CallProgress {
+  /** 1-based number of calls done. */
+  done: number;
+  total: number;
+  score: number;
+  best: number;
+  /** True when the call was replayed from the store on --resume. */
+  replayed: boolean;
+}
+
+export interface OptimizeDependencies {
+  evaluator: StrategyEvaluator;
+  createOptimizer: OptimizerFactory;
+  store?: TrialStore;
+  /** Continue the latest unfinished run with the same strategy and settings. */
+  resume?: boolean;
+  onCall?: (progress: CallProgress) => void;
+  /** Messages for the user (stderr in the CLI). */
+  log?: (message: string) => void;
+}
+
+export interface TracePoint {
+  call: number;
+  params: ParamValues;
+  score: number;
+  best_so_far: number;
+}
+
+export interface OptimizeResult {
+  strategy: string;
+  run_id: number | null;
+  settings: OptimizeSettings;
+  objective: Objective;
+  best_params: ParamValues;
+  best_score: number;
+  /** Call index (0-based) of the best point. */
+  best_call: number;
+  best_per_seed: SeedScore[];
+  best_mean_metrics: MetricValues;
+  /** Flags of the best point (fixed + searched + derived), without --workload-spec/--seed. */
+  best_args: string[];
+  /** A full `servesim run` command for the best point on the first seed. */
+  best_command: string;
+  trace: TracePoint[];
+  simulations_run: number;
+  evaluations_reused: number;
+  wall_time_s: number;
+}
+
+/** The strategy's parameters as optimiser dimensions (names are the parameter names). */
+export function searchSpaceOf(strategy: Strategy): Dimension[] {
+  return strategy.parameters.map((p): Dimension => {
+    if (p.type === 'categorical') return { kind: 'categorical', name: p.name, categories: p.categories };
+    return { kind: p.type, name: p.name, low: p.low, high: p.high, prior: p.prior };
+  });
+}
+
+export function validateSettings(strategy: Strategy, settings: OptimizeSettings): Objective {
+  if (!strategy.objective) throw new ServesimError(`strategy ${strategy.file}: objective: required for optimize`);
+  if (strategy.parameters.length === 0) {
+    throw new ServesimError(`strategy ${strategy.file}: parameters: optimize needs at least one parameter to search`);
+  }
+  if (!Number.isInteger(settings.nCalls) || settings.nCalls < 1) {
+    throw new ServesimError(`--n-calls: expected an integer >= 1, got ${settings.nCalls}`);
+  }
+  if (!Number.isInteger(settings.nInitial) || settings.nInitial < 1 || settings.nInitial > settings.nCalls) {
+    throw new ServesimError(`--n-initial: expected an integer in [1, --n-calls=${settings.nCalls}], got ${settings.nInitial}`);
+  }
+  if (!Number.isSafeInteger(settings.randomState)) {
+    throw new ServesimError(`--random-state: expected an integer, got ${settings.randomState}`);
+  }
+  if (settings.seeds.length === 0) throw new ServesimError('--seeds: at least one seed is needed');
+  return strategy.objective;
+}
+
+/**
+ * Identity of an optimisation for --resume: the strategy's effective content (including the workload file's bytes)
+ * and every setting that changes the proposals. --n-calls is left out so a finished or killed run can be extended.
+ */
+export function runKeyOf(strategy: Strategy, settings: OptimizeSettings): string {
+  const { file: _file, ...content } = strategy;
+  const workload = createHash('sha256').update(readFileSync(strategy.workloadSpec)).digest('hex');
+  return createHash('sha256')
+    .update(JSON.stringify({ content, workload, seeds: settings.seeds, nInitial: settings.nInitial, randomState: settings.randomState }))
+    .digest('hex');
+}
+
+export async function optimizeStrategy(
+  strategy: Strategy,
+  settings: OptimizeSettings,
+  deps: OptimizeDependencies,
+): Promise<OptimizeResult> {
+  const started = performance.now();
+  const objective = validateSettings(strategy, settings);
+  const space = searchSpaceOf(strategy);
+  const optimizer = deps.createOptimizer(space, settings);
+  const { store, evaluator } = deps;
+  const simulatedBefore = evaluator.simulated;
+  const reusedBefore = evaluator.reused;
+
+  const runKey = store ? runKeyOf(strategy, settings) : '';
+  let runId: number | null = null;
+  let replay: Array<{ params: ParamValues; score: number }> = [];
+  if (store) {
+    const previous = deps.resume ? store.findUnfinishedRun(runKey) : undefined;
+    if (previous) {
+      runId = previous.id;
+      replay = store.observations(previous.id).map((o) => ({ params: o.params, score: o.score }));
+      deps.log?.(`resuming run ${previous.id} of ${strategy.name}: ${replay.length} call(s) already done`);
+    } else {
+      if (deps.resume) deps.log?.(`no unfinished run of ${strategy.name} with these settings; starting a new one`);
+      runId = store.createRun(strategy.name, runKey, settings).id;
+    }
+  }
+
+  const toParams = (x: Point): ParamValues => {
+    const params: ParamValues = {};
+    strategy.parameters.forEach((p, i) => (params[p.name] = normalizeParamValue(p, x[i]!)));
+    return params;
+  };
+  const toPoint = (params: ParamValues): Point => strategy.parameters.map((p) => params[p.name]!);
+
+  const trace: TracePoint[] = [];
+  let best = { score: Infinity, call: -1, params: {} as ParamValues };
+  const record = (call: number, params: ParamValues, score: number, replayed: boolean) => {
+    if (score < best.score) best = { score, call, params };
+    trace.push({ call, params, score, best_so_far: best.score });
+    deps.onCall?.({ done: call + 1, total: settings.nCalls, score, best: best.score, replayed });
+  };
+
+  try {
+    // Re-tell what a killed run already learnt. The optimiser's proposals depend only on the observations told so
+    // far, so the continuation is the same as if the run had never stopped.
+    const replayCount = Math.min(replay.length, settings.nCalls);
+    for (let call = 0; call < replayCount; call++) {
+      const { params, score } = replay[call]!;
+      await optimizer.tell(toPoint(params), score);
+      record(call, params, score, true);
+    }
+    let call = replayCount;
+    while (call < settings.nCalls) {
+      const initialLeft = Math.min(settings.nInitial, settings.nCalls) - call;
+      const batch = (await optimizer.ask(initialLeft > 0 ? initialLeft : 1)).map(toParams);
+      // Every seed of every point of the batch goes to the pool at once; results are consumed in call order.
+      const pending = batch.map((params) => evaluator.evaluatePoint(strategy, params, settings.seeds));
+      // A failure is reported when its call's turn comes; until then it must not count as unhandled.
+      for (const p of pending) p.catch(() => undefined);
+      for (const [i, params] of batch.entries()) {
+        const evaluations = await pending[i]!;
+        const seedScores = evaluations.map((e) => scoreSeed(objective, strategy.constraints, e.metrics, e.seed));
+        const score = aggregateScores(seedScores);
+        store?.addObservation(runId!, { callIndex: call, params, score, meanMetrics: meanMetrics(evaluations.map((e) => e.metrics)) });
+        await optimizer.tell(toPoint(params), score);
+        record(call, params, score, false);
+        call++;
+      }
+    }
+  } catch (err) {
+    if (store && runId !== null) store.setRunStatus(runId, 'failed');
+    throw err;
+  }
+
+  // The best point's per-seed details: all its evaluations are in the store or were just run, so this is cheap.
+  const bestEvaluations = await evaluator.evaluatePoint(strategy, best.params, settings.seeds);
+  const bestPerSeed = bestEvaluations.map((e) => scoreSeed(objective, strategy.constraints, e.metrics, e.seed));
+  const bestArgs = [...strategy.fixedArgs, ...parameterArgs(strategy, best.params)];
+  const result: OptimizeResult = {
+    strategy: strategy.name,
+    run_id: runId,
+    settings,
+    objective,
+    best_params: best.params,
+    best_score: best.score,
+    best_call: best.call,
+    best_per_seed: bestPerSeed,
+    best_mean_metrics: meanMetrics(bestEvaluations.map((e) => e.metrics)),
+    best_args: bestArgs,
+    best_command: `servesim run ${formatArgv(buildRunArgv(strategy, best.params, settings.seeds[0]!))}`,
+    trace,
+    simulations_run: evaluator.simulated - simulatedBefore,
+    evaluations_reused: evaluator.reused - reusedBefore,
+    wall_time_s: (performance.now() - started) / 1000,
+  };
+  if (store && runId !== null) store.setRunStatus(runId, 'done', { best_params: best.params, best_score: best.score });
+  return result;
+}

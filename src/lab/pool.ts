@@ -1,0 +1,98 @@
+// Where simulations run: in this thread (--jobs 1, and tests with injected evaluators) or on a piscina pool of
+// worker threads. Either way a task is a `run` argv and the answer is its metrics, so results cannot depend on
+// where or in which order the tasks ran.
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { Piscina } from 'piscina';
+import { ServesimError } from '../errors.js';
+import type { MetricValues } from './metrics.js';
+
+export interface EvalTask {
+  /** `run` flags (without the word `run`). */
+  argv: string[];
+  /** Directory relative paths in argv are resolved against. */
+  cwd: string;
+}
+
+export interface EvalOutcome {
+  metrics: MetricValues;
+  /** Wall time of the simulation itself (resolution + simulate), ms. */
+  wallMs: number;
+}
+
+export type Evaluator = (task: EvalTask) => Promise<EvalOutcome>;
+
+export interface EvaluationPool {
+  /** How many tasks may run at once. */
+  readonly concurrency: number;
+  evaluate(task: EvalTask): Promise<EvalOutcome>;
+  close(): Promise<void>;
+}
+
+/** What a worker sends back: errors travel as data because structured cloning drops the error's class. */
+export type WorkerReply =
+  | { ok: true; outcome: EvalOutcome }
+  | { ok: false; message: string; exitCode: number; userError: boolean };
+
+export function defaultJobs(): number {
+  return availableParallelism();
+}
+
+export function parseJobs(text: string): number {
+  const jobs = Number(text);
+  if (!Number.isInteger(jobs) || jobs < 1) throw new ServesimError(`--jobs: expected an integer >= 1, got "${text}"`);
+  return jobs;
+}
+
+/** Runs `evaluator` in this thread with at most `concurrency` tasks in flight. */
+export function inProcessPool(evaluator: Evaluator, concurrency = 1): EvaluationPool {
+  let active = 0;
+  const waiting: Array<() => void> = [];
+  return {
+    concurrency,
+    async evaluate(task) {
+      if (active >= concurrency) await new Promise<void>((resolve) => waiting.push(resolve));
+      active++;
+      try {
+        return await evaluator(task);
+      } finally {
+        active--;
+        waiting.shift()?.();
+      }
+    },
+    async close() {},
+  };
+}
+
+/** Compiled worker script; from the TypeScript sources (tests) fall back to the build output in dist/. */
+export function workerScriptUrl(): URL {
+  const sibling = new URL('./worker.js', import.meta.url);
+  if (existsSync(fileURLToPath(sibling))) return sibling;
+  const built = new URL('../../dist/lab/worker.js', import.meta.url);
+  if (existsSync(fileURLToPath(built))) return built;
+  throw new ServesimError('the lab worker script (dist/lab/worker.js) is missing; run `npm run build` or use --jobs 1');
+}
+
+/** A piscina pool of `jobs` worker threads running dist/lab/worker.js. */
+export function workerPool(jobs: number): EvaluationPool {
+  const piscina = new Piscina({
+    filename: workerScriptUrl().href,
+    minThreads: jobs,
+    maxThreads: jobs,
+    // Each worker keeps its workload cache; an idle timeout would throw it away between optimiser calls.
+    idleTimeout: Number.POSITIVE_INFINITY,
+  });
+  return {
+    concurrency: jobs,
+    async evaluate(task) {
+      const reply = (await piscina.run(task)) as WorkerReply;
+      if (reply.ok) return reply.outcome;
+      if (reply.userError) throw new ServesimError(reply.message, reply.exitCode);
+      throw new Error(reply.message);
+    },
+    async close() {
+      await piscina.destroy();
+    },
+  };
+}

@@ -1,0 +1,268 @@
+// The trial store: every simulation the lab ran, and every optimisation run with its observations, in SQLite.
+//
+// The simulator is deterministic, so an evaluation is identified by (config hash, seed, simulator version) and is
+// never simulated twice. Each evaluation and each optimiser observation is committed the moment it exists (WAL
+// mode, autocommit), so a killed process loses at most the evaluations that were still running.
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { ServesimError } from '../errors.js';
+import { metricsFromJson, metricsToJson, type MetricValues } from './metrics.js';
+import type { ParamValues } from './strategy.js';
+
+export interface EvaluationKey {
+  configHash: string;
+  seed: number;
+  simVersion: string;
+}
+
+export interface EvaluationRecord extends EvaluationKey {
+  strategy: string;
+  params: ParamValues;
+  argv: string[];
+  metrics: MetricValues;
+  wallMs: number;
+  createdAt: string;
+}
+
+export type RunStatus = 'running' | 'done' | 'failed';
+
+export interface OptimizationRunRecord {
+  id: number;
+  strategy: string;
+  /** Hash of the strategy's content and the optimisation settings: what must match for --resume. */
+  runKey: string;
+  settings: unknown;
+  status: RunStatus;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface ObservationRecord {
+  callIndex: number;
+  params: ParamValues;
+  score: number;
+  meanMetrics: MetricValues;
+}
+
+const SCHEMA_VERSION = 1;
+
+export class TrialStore {
+  private readonly db: Database.Database;
+  private readonly statements;
+
+  private constructor(db: Database.Database) {
+    this.db = db;
+    this.statements = {
+      getEvaluation: db.prepare(
+        'SELECT * FROM evaluations WHERE config_hash = ? AND seed = ? AND sim_version = ?',
+      ),
+      putEvaluation: db.prepare(
+        `INSERT OR IGNORE INTO evaluations
+           (config_hash, seed, sim_version, strategy, params_json, argv_json, metrics_json, wall_ms, created_at)
+         VALUES (@configHash, @seed, @simVersion, @strategy, @params, @argv, @metrics, @wallMs, @createdAt)`,
+      ),
+      countEvaluations: db.prepare('SELECT COUNT(*) AS n FROM evaluations'),
+      createRun: db.prepare(
+        `INSERT INTO optimization_runs (strategy, run_key, settings_json, status, created_at, updated_at)
+         VALUES (?, ?, ?, 'running', ?, ?)`,
+      ),
+      latestUnfinishedRun: db.prepare(
+        `SELECT * FROM optimization_runs WHERE run_key = ? AND status != 'done' ORDER BY id DESC LIMIT 1`,
+      ),
+      getRun: db.prepare('SELECT * FROM optimization_runs WHERE id = ?'),
+      setRunStatus: db.prepare('UPDATE optimization_runs SET status = ?, result_json = ?, updated_at = ? WHERE id = ?'),
+      addObservation: db.prepare(
+        `INSERT OR REPLACE INTO observations (run_id, call_index, params_json, score, mean_metrics_json, created_at)
+         VALUES (?, ?, ?, ?, ?, ?)`,
+      ),
+      observations: db.prepare('SELECT * FROM observations WHERE run_id = ? ORDER BY call_index'),
+    };
+  }
+
+  /** Opens (creating if needed) the store at `file`; `:memory:` gives a throw-away store. */
+  static open(file: string): TrialStore {
+    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+    let db: Database.Database;
+    try {
+      db = new Database(file);
+      db.pragma('journal_mode = WAL');
+      db.pragma('busy_timeout = 5000');
+      migrate(db);
+    } catch (err) {
+      if (err instanceof ServesimError) throw err;
+      throw new ServesimError(`--store ${file}: cannot open the trial store (${(err as Error).message})`);
+    }
+    return new TrialStore(db);
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  getEvaluation(key: EvaluationKey): EvaluationRecord | undefined {
+    const row = this.statements.getEvaluation.get(key.configHash, key.seed, key.simVersion) as EvaluationRow | undefined;
+    return row && rowToEvaluation(row);
+  }
+
+  /** Records a finished evaluation; a concurrent duplicate (same key) is ignored — both are identical. */
+  putEvaluation(record: EvaluationRecord): void {
+    this.statements.putEvaluation.run({
+      configHash: record.configHash,
+      seed: record.seed,
+      simVersion: record.simVersion,
+      strategy: record.strategy,
+      params: JSON.stringify(record.params),
+      argv: JSON.stringify(record.argv),
+      metrics: JSON.stringify(metricsToJson(record.metrics)),
+      wallMs: record.wallMs,
+      createdAt: record.createdAt,
+    });
+  }
+
+  countEvaluations(): number {
+    return (this.statements.countEvaluations.get() as { n: number }).n;
+  }
+
+  createRun(strategy: string, runKey: string, settings: unknown): OptimizationRunRecord {
+    const now = new Date().toISOString();
+    const info = this.statements.createRun.run(strategy, runKey, JSON.stringify(settings), now, now);
+    return this.getRun(Number(info.lastInsertRowid))!;
+  }
+
+  getRun(id: number): OptimizationRunRecord | undefined {
+    const row = this.statements.getRun.get(id) as RunRow | undefined;
+    return row && rowToRun(row);
+  }
+
+  /** The most recent run with this key that did not finish (killed, failed, or still marked running). */
+  findUnfinishedRun(runKey: string): OptimizationRunRecord | undefined {
+    const row = this.statements.latestUnfinishedRun.get(runKey) as RunRow | undefined;
+    return row && rowToRun(row);
+  }
+
+  setRunStatus(id: number, status: RunStatus, result?: unknown): void {
+    this.statements.setRunStatus.run(status, result === undefined ? null : JSON.stringify(result), new Date().toISOString(), id);
+  }
+
+  addObservation(runId: number, observation: ObservationRecord): void {
+    this.statements.addObservation.run(
+      runId,
+      observation.callIndex,
+      JSON.stringify(observation.params),
+      observation.score,
+      JSON.stringify(metricsToJson(observation.meanMetrics)),
+      new Date().toISOString(),
+    );
+  }
+
+  observations(runId: number): ObservationRecord[] {
+    return (this.statements.observations.all(runId) as ObservationRow[]).map((row) => ({
+      callIndex: row.call_index,
+      params: JSON.parse(row.params_json) as ParamValues,
+      score: row.score,
+      meanMetrics: metricsFromJson(JSON.parse(row.mean_metrics_json) as Record<string, number | null>),
+    }));
+  }
+}
+
+interface EvaluationRow {
+  config_hash: string;
+  seed: number;
+  sim_version: string;
+  strategy: string;
+  params_json: string;
+  argv_json: string;
+  metrics_json: string;
+  wall_ms: number;
+  created_at: string;
+}
+
+interface RunRow {
+  id: number;
+  strategy: string;
+  run_key: string;
+  settings_json: string;
+  status: RunStatus;
+  created_at: string;
+  updated_at: string;
+}
+
+interface ObservationRow {
+  call_index: number;
+  params_json: string;
+  score: number;
+  mean_metrics_json: string;
+}
+
+function rowToEvaluation(row: EvaluationRow): EvaluationRecord {
+  return {
+    configHash: row.config_hash,
+    seed: row.seed,
+    simVersion: row.sim_version,
+    strategy: row.strategy,
+    params: JSON.parse(row.params_json) as ParamValues,
+    argv: JSON.parse(row.argv_json) as string[],
+    metrics: metricsFromJson(JSON.parse(row.metrics_json) as Record<string, number | null>),
+    wallMs: row.wall_ms,
+    createdAt: row.created_at,
+  };
+}
+
+function rowToRun(row: RunRow): OptimizationRunRecord {
+  return {
+    id: row.id,
+    strategy: row.strategy,
+    runKey: row.run_key,
+    settings: JSON.parse(row.settings_json) as unknown,
+    status: row.status,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+function migrate(db: Database.Database): void {
+  const version = db.pragma('user_version', { simple: true }) as number;
+  if (version === SCHEMA_VERSION) return;
+  if (version > SCHEMA_VERSION) {
+    throw new ServesimError(
+      `trial store schema version ${version} is newer than this servesim understands (${SCHEMA_VERSION}); use a newer servesim or another --store file`,
+    );
+  }
+  db.exec(`
+    CREATE TABLE IF NOT EXISTS evaluations (
+      id INTEGER PRIMARY KEY,
+      config_hash TEXT NOT NULL,
+      seed INTEGER NOT NULL,
+      sim_version TEXT NOT NULL,
+      strategy TEXT NOT NULL,
+      params_json TEXT NOT NULL,
+      argv_json TEXT NOT NULL,
+      metrics_json TEXT NOT NULL,
+      wall_ms REAL NOT NULL,
+      created_at TEXT NOT NULL,
+      UNIQUE (config_hash, seed, sim_version)
+    );
+    CREATE TABLE IF NOT EXISTS optimization_runs (
+      id INTEGER PRIMARY KEY,
+      strategy TEXT NOT NULL,
+      run_key TEXT NOT NULL,
+      settings_json TEXT NOT NULL,
+      status TEXT NOT NULL,
+      result_json TEXT,
+      created_at TEXT NOT NULL,
+      updated_at TEXT NOT NULL
+    );
+    CREATE INDEX IF NOT EXISTS optimization_runs_by_key ON optimization_runs (run_key, id);
+    CREATE TABLE IF NOT EXISTS observations (
+      run_id INTEGER NOT NULL REFERENCES optimization_runs (id),
+      call_index INTEGER NOT NULL,
+      params_json TEXT NOT NULL,
+      score REAL NOT NULL,
+      mean_metrics_json TEXT NOT NULL,
+      created_at TEXT NOT NULL,
+      PRIMARY KEY (run_id, call_index)
+    );
+    PRAGMA user_version = ${SCHEMA_VERSION};
+  `);
+}

@@ -1,0 +1,382 @@
+// Strategy YAML: a parameterised `run` set-up (fixed flags + searched flags) plus how to score it.
+//
+// Format (all paths relative to the strategy file):
+//
+//   name: iter8-opt                       # required, used as the store's strategy key
+//   description: free text
+//   workload_spec: ../workloads/mixed-production.yaml   # required; the lab adds --workload-spec and --seed
+//   seeds: 42,43,44                       # or [42, 43, 44]; default seeds, --seeds overrides
+//   fixed_args:                           # `run` flags; an item may hold a flag and its value
+//     - --model meta-llama/llama-3.1-8b-instruct
+//     - --slo-prefill
+//   parameters:                           # searched by `optimize`
+//     - {name: max_tokens, flag: --max-num-scheduled-tokens, type: integer, low: 768, high: 4096}
+//     - {name: age_weight, flag: --slo-age-weight, type: real, low: 1.0e-6, high: 1.0e-4, prior: log-uniform}
+//     - {name: scorers, flag: --routing-scorers, type: categorical, categories: ["a:1", "b:2"]}
+//     # optional `default:` — the value compare/ledger use, and the optimiser's first point
+//   derived:                              # flags computed from parameters
+//     - {flag: --slo-prefill-sheddable, when: {param: prefill_critical, equals: 0}, then: 0, else: 256}
+//   objective: {metric: critical_ttft_p99_ms, direction: minimize}      # or maximize
+//   constraints:                          # penalties, added per seed before averaging over seeds
+//     - {metric: throughput_tps, direction: at_least, threshold: 15000, weight: 0.01}
+//     - {metric: sheddable_ttft_p99_ms, direction: at_most, threshold: 600, weight: 2}
+//
+// Boolean values (in categories, derived then/else or defaults) mean "flag present" (true) or "flag absent" (false).
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { ServesimError } from '../errors.js';
+import { isMetricName, METRIC_NAMES } from './metrics.js';
+import { parseSeeds } from './seeds.js';
+
+export type ParamValue = number | string | boolean;
+export type ParamValues = Record<string, ParamValue>;
+
+export interface RealParameter {
+  name: string;
+  flag: string;
+  type: 'real';
+  low: number;
+  high: number;
+  prior: 'uniform' | 'log-uniform';
+  default?: number;
+}
+export interface IntegerParameter {
+  name: string;
+  flag: string;
+  type: 'integer';
+  low: number;
+  high: number;
+  prior: 'uniform' | 'log-uniform';
+  default?: number;
+}
+export interface CategoricalParameter {
+  name: string;
+  flag: string;
+  type: 'categorical';
+  categories: ParamValue[];
+  default?: ParamValue;
+}
+export type ParameterSpec = RealParameter | IntegerParameter | CategoricalParameter;
+
+export interface DerivedFlag {
+  flag: string;
+  when: { param: string; equals: ParamValue };
+  then: ParamValue;
+  else: ParamValue;
+}
+
+export interface Objective {
+  metric: string;
+  direction: 'minimize' | 'maximize';
+}
+
+/** `at_most`: the metric must stay ≤ threshold; `at_least`: ≥ threshold. */
+export interface Constraint {
+  metric: string;
+  direction: 'at_most' | 'at_least';
+  threshold: number;
+  weight: number;
+}
+
+export interface Strategy {
+  name: string;
+  description: string;
+  /** Absolute path of the YAML file (empty when parsed from a string without a file). */
+  file: string;
+  /** `run` argv tokens, in file order. */
+  fixedArgs: string[];
+  parameters: ParameterSpec[];
+  derived: DerivedFlag[];
+  /** Absolute path. */
+  workloadSpec: string;
+  seeds?: number[];
+  objective?: Objective;
+  constraints: Constraint[];
+}
+
+const scalar = z.union([z.number(), z.string(), z.boolean()]);
+
+const parameterSchema = z.strictObject({
+  name: z.string().min(1),
+  flag: z.string().min(1),
+  type: z.enum(['real', 'integer', 'categorical']),
+  low: z.number().optional(),
+  high: z.number().optional(),
+  prior: z.enum(['uniform', 'log-uniform']).optional(),
+  categories: z.array(scalar).optional(),
+  default: scalar.optional(),
+});
+
+const derivedSchema = z.strictObject({
+  flag: z.string().min(1),
+  when: z.strictObject({ param: z.string().min(1), equals: scalar }),
+  then: scalar,
+  else: scalar,
+});
+
+const objectiveSchema = z.strictObject({
+  metric: z.string().min(1),
+  direction: z.enum(['minimize', 'maximize']),
+});
+
+const constraintSchema = z.strictObject({
+  metric: z.string().min(1),
+  direction: z.enum(['at_most', 'at_least']),
+  threshold: z.number(),
+  weight: z.number().positive(),
+});
+
+const strategySchema = z.strictObject({
+  name: z.string().min(1),
+  description: z.string().optional(),
+  fixed_args: z.array(z.string()).optional(),
+  parameters: z.array(parameterSchema).optional(),
+  derived: z.array(derivedSchema).optional(),
+  workload_spec: z.string().min(1),
+  seeds: z.union([z.array(z.number().int()).min(1), z.string(), z.number().int()]).optional(),
+  objective: objectiveSchema.optional(),
+  constraints: z.array(constraintSchema).optional(),
+});
+
+const ALLOWED_KEYS = {
+  strategy: Object.keys(strategySchema.shape),
+  parameter: Object.keys(parameterSchema.shape),
+  derived: Object.keys(derivedSchema.shape),
+  when: ['param', 'equals'],
+  objective: Object.keys(objectiveSchema.shape),
+  constraint: Object.keys(constraintSchema.shape),
+};
+
+/** The lab owns these flags: it sets them per evaluation. */
+const RESERVED_FLAGS = new Set(['--seed', '--workload-spec']);
+
+export function loadStrategy(file: string): Strategy {
+  const abs = resolve(file);
+  let text: string;
+  try {
+    text = readFileSync(abs, 'utf8');
+  } catch (err) {
+    throw new ServesimError(`strategy file ${file}: cannot read (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+  }
+  return parseStrategy(text, abs);
+}
+
+/** Parses and validates strategy YAML; `file` anchors relative paths and names the source in errors. */
+export function parseStrategy(text: string, file: string, options: { checkFiles?: boolean } = {}): Strategy {
+  const where = `strategy ${file}`;
+  const raw = parseYamlDocument(text, where);
+  const parsed = strategySchema.safeParse(raw, { reportInput: true });
+  if (!parsed.success) throw new ServesimError(`${where}: ${formatIssues(parsed.error.issues, allowedKeysAt)}`);
+  const data = parsed.data;
+  const fail = (path: string, message: string): never => {
+    throw new ServesimError(`${where}: ${path}: ${message}`);
+  };
+
+  const fixedArgs = (data.fixed_args ?? []).flatMap((item, i) => {
+    const tokens = item.trim().split(/\s+/).filter((t) => t !== '');
+    if (tokens.length === 0) fail(`fixed_args[${i}]`, 'empty entry');
+    if (!tokens[0]!.startsWith('--')) fail(`fixed_args[${i}]`, `expected a flag starting with "--", got "${tokens[0]}"`);
+    return tokens;
+  });
+  const fixedFlags = new Set<string>();
+  fixedArgs.forEach((token) => {
+    if (!token.startsWith('--')) return;
+    const flag = token.split('=')[0]!;
+    if (RESERVED_FLAGS.has(flag)) {
+      fail('fixed_args', `${flag} is set by the lab (use workload_spec and seeds / --seeds instead)`);
+    }
+    fixedFlags.add(flag);
+  });
+
+  const parameters = (data.parameters ?? []).map((p, i) => validateParameter(p, `parameters[${i}]`, fail));
+  const names = new Set<string>();
+  const flags = new Set<string>();
+  parameters.forEach((p, i) => {
+    if (names.has(p.name)) fail(`parameters[${i}].name`, `"${p.name}" is used twice`);
+    if (flags.has(p.flag)) fail(`parameters[${i}].flag`, `${p.flag} is searched twice`);
+    if (fixedFlags.has(p.flag)) fail(`parameters[${i}].flag`, `${p.flag} is also in fixed_args; remove one of them`);
+    names.add(p.name);
+    flags.add(p.flag);
+  });
+
+  const derived = (data.derived ?? []).map((d, i) => {
+    const path = `derived[${i}]`;
+    checkFlag(d.flag, `${path}.flag`, fail);
+    if (!names.has(d.when.param)) {
+      fail(`${path}.when.param`, `unknown parameter "${d.when.param}"; parameters: ${[...names].join(', ') || '(none)'}`);
+    }
+    if (fixedFlags.has(d.flag) || flags.has(d.flag)) fail(`${path}.flag`, `${d.flag} is already set elsewhere`);
+    flags.add(d.flag);
+    return { flag: d.flag, when: d.when, then: d.then, else: d.else } satisfies DerivedFlag;
+  });
+
+  const checkMetric = (metric: string, path: string) => {
+    if (!isMetricName(metric)) fail(path, `unknown metric "${metric}"; valid metrics: ${METRIC_NAMES.join(', ')}`);
+  };
+  if (data.objective) checkMetric(data.objective.metric, 'objective.metric');
+  const constraints = (data.constraints ?? []).map((c, i) => {
+    checkMetric(c.metric, `constraints[${i}].metric`);
+    return { ...c } satisfies Constraint;
+  });
+
+  let seeds: number[] | undefined;
+  if (data.seeds !== undefined) {
+    seeds = Array.isArray(data.seeds)
+      ? [...data.seeds]
+      : parseSeeds(String(data.seeds), `${where}: seeds`);
+    if (new Set(seeds).size !== seeds.length) fail('seeds', 'a seed is listed twice');
+  }
+
+  const baseDir = file === '' ? process.cwd() : dirname(file);
+  const workloadSpec = resolve(baseDir, data.workload_spec);
+  if ((options.checkFiles ?? true) && !existsSync(workloadSpec)) {
+    fail('workload_spec', `file not found: ${workloadSpec}`);
+  }
+
+  return {
+    name: data.name,
+    description: data.description ?? '',
+    file,
+    fixedArgs,
+    parameters,
+    derived,
+    workloadSpec,
+    ...(seeds ? { seeds } : {}),
+    ...(data.objective ? { objective: { ...data.objective } } : {}),
+    constraints,
+  };
+}
+
+type RawParameter = z.infer<typeof parameterSchema>;
+
+function validateParameter(p: RawParameter, path: string, fail: (path: string, message: string) => never): ParameterSpec {
+  checkFlag(p.flag, `${path}.flag`, fail);
+  if (p.type === 'categorical') {
+    if (p.low !== undefined || p.high !== undefined || p.prior !== undefined) {
+      fail(path, 'low/high/prior apply to real and integer parameters, not categorical');
+    }
+    if (!p.categories || p.categories.length === 0) fail(`${path}.categories`, 'expected a non-empty list of values');
+    const categories = p.categories!;
+    if (new Set(categories.map((c) => JSON.stringify(c))).size !== categories.length) {
+      fail(`${path}.categories`, 'values must be distinct');
+    }
+    if (p.default !== undefined && !categories.some((c) => c === p.default)) {
+      fail(`${path}.default`, `expected one of the categories (${categories.join(' | ')}), got ${String(p.default)}`);
+    }
+    return { name: p.name, flag: p.flag, type: 'categorical', categories, ...(p.default !== undefined ? { default: p.default } : {}) };
+  }
+  if (p.categories !== undefined) fail(`${path}.categories`, `only categorical parameters have categories (type is ${p.type})`);
+  if (p.low === undefined) fail(`${path}.low`, `required for type ${p.type}`);
+  if (p.high === undefined) fail(`${path}.high`, `required for type ${p.type}`);
+  const low = p.low!;
+  const high = p.high!;
+  if (!(low < high)) fail(`${path}.high`, `expected a value greater than low (${low}), got ${high}`);
+  if (p.type === 'integer') {
+    if (!Number.isInteger(low)) fail(`${path}.low`, `expected an integer for an integer parameter, got ${low}`);
+    if (!Number.isInteger(high)) fail(`${path}.high`, `expected an integer for an integer parameter, got ${high}`);
+  }
+  const prior = p.prior ?? 'uniform';
+  if (prior === 'log-uniform' && low <= 0) fail(`${path}.low`, `expected a value > 0 for a log-uniform prior, got ${low}`);
+  let def: number | undefined;
+  if (p.default !== undefined) {
+    if (typeof p.default !== 'number') fail(`${path}.default`, `expected a number, got ${JSON.stringify(p.default)}`);
+    def = p.default as number;
+    if (def < low || def > high) fail(`${path}.default`, `expected a value in [${low}, ${high}], got ${def}`);
+    if (p.type === 'integer' && !Number.isInteger(def)) fail(`${path}.default`, `expected an integer, got ${def}`);
+  }
+  return { name: p.name, flag: p.flag, type: p.type, low, high, prior, ...(def !== undefined ? { default: def } : {}) };
+}
+
+function checkFlag(flag: string, path: string, fail: (path: string, message: string) => never): void {
+  if (!/^--[a-z0-9][a-z0-9-]*$/.test(flag)) fail(path, `expected a run flag like --slo-base-critical, got "${flag}"`);
+  if (RESERVED_FLAGS.has(flag)) fail(path, `${flag} is set by the lab`);
+}
+
+/** Parses YAML, turning syntax errors into one-line ServesimErrors with the line number. */
+export function parseYamlDocument(text: string, where: string): unknown {
+  try {
+    return parseYaml(text);
+  } catch (err) {
+    const e = err as { message?: string; linePos?: Array<{ line: number; col: number }> };
+    const line = e.linePos?.[0]?.line;
+    // The message ends with " at line L, column C:" and a code excerpt; keep the one-line reason only.
+    const reason = (e.message ?? String(err)).split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+    throw new ServesimError(`${where}: invalid YAML${line !== undefined ? ` at line ${line}` : ''}: ${reason}`);
+  }
+}
+
+function allowedKeysAt(path: readonly PropertyKey[]): string[] | undefined {
+  if (path.length === 0) return ALLOWED_KEYS.strategy;
+  const [head] = path;
+  if (head === 'parameters' && path.length === 2) return ALLOWED_KEYS.parameter;
+  if (head === 'derived' && path.length === 2) return ALLOWED_KEYS.derived;
+  if (head === 'derived' && path.length === 3) return ALLOWED_KEYS.when;
+  if (head === 'objective' && path.length === 1) return ALLOWED_KEYS.objective;
+  if (head === 'constraints' && path.length === 2) return ALLOWED_KEYS.constraint;
+  return undefined;
+}
+
+/** `parameters[2].low` style. */
+export function formatPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const part of path) {
+    if (typeof part === 'number') out += `[${part}]`;
+    else out += out === '' ? String(part) : `.${String(part)}`;
+  }
+  return out === '' ? '(top level)' : out;
+}
+
+function describeInput(input: unknown): string {
+  if (input === undefined) return 'nothing';
+  if (input === null) return 'null';
+  if (Array.isArray(input)) return 'a list';
+  if (typeof input === 'object') return 'a mapping';
+  const json = JSON.stringify(input);
+  return `${typeof input} ${json.length > 40 ? `${json.slice(0, 37)}...` : json}`;
+}
+
+/** One line from zod issues: field path, expectation, what was found (at most three issues). */
+export function formatIssues(
+  issues: readonly z.core.$ZodIssue[],
+  allowedKeys: (path: readonly PropertyKey[]) => string[] | undefined,
+): string {
+  const lines = issues.slice(0, 3).map((issue) => {
+    const path = formatPath(issue.path);
+    const input = (issue as { input?: unknown }).input;
+    switch (issue.code) {
+      case 'invalid_type':
+        return input === undefined
+          ? `${path}: required (expected ${issue.expected})`
+          : `${path}: expected ${issue.expected}, got ${describeInput(input)}`;
+      case 'invalid_value':
+        return `${path}: expected one of ${issue.values.map((v) => String(v)).join(' | ')}, got ${describeInput(input)}`;
+      case 'unrecognized_keys': {
+        const allowed = allowedKeys(issue.path);
+        const keys = issue.keys.map((k) => `"${k}"`).join(', ');
+        return `${path}: unknown field ${keys}${allowed ? `; allowed: ${allowed.join(', ')}` : ''}`;
+      }
+      case 'invalid_union':
+        return `${path}: unexpected ${describeInput(input)}`;
+      default:
+        return `${path}: ${issue.message}`;
+    }
+  });
+  if (issues.length > 3) lines.push(`(${issues.length - 3} more)`);
+  return lines.join('; ');
+}
+
+/** Values compare/ledger use: each parameter's `default`; a parameter without one is an error. */
+export function defaultParameterValues(strategy: Strategy): ParamValues {
+  const values: ParamValues = {};
+  for (const p of strategy.parameters) {
+    if (p.default === undefined) {
+      throw new ServesimError(
+        `strategy ${strategy.file}: parameters: "${p.name}" has no default; give it a default: value to run this strategy outside optimize`,
+      );
+    }
+    values[p.name] = p.default;
+  }
+  return values;
+}

@@ -1,0 +1,423 @@
+// Ask/tell Bayesian optimiser (scikit-optimize's Optimizer with a GP, normalised space and gp_minimize's
+// defaults).
+//
+// Reproducibility contract: what `ask(q)` returns is a pure function of (options, the observations told so
+// far, q). Every random stream is derived from (randomState, purpose, observation count, batch slot) and every
+// cached model is keyed by the observation count it was fitted to. Consequences:
+//  - a fixed randomState gives the same run every time;
+//  - telling a new Optimizer the stored observations of an interrupted run and asking again gives exactly the
+//    proposals the uninterrupted run would have made;
+//  - calling ask() twice without telling in between returns the same points.
+// gp_hedge's gains are part of that state: they are defined by replaying, for every observation count k since
+// the model took over, the portfolio's proposals under the model on the first k observations, scored by the
+// model on the first k + 1 (skopt's update). A sequential ask/tell loop computes these anyway; after a bulk
+// tell (resume, or a batch of q > 1) the next ask replays the missing steps, which costs about as much as
+// the asks it stands in for.
+
+import { ServesimError } from '../errors.js';
+import {
+  acquisitionCost,
+  type AcquisitionFunction,
+  type AcquisitionName,
+  type AcquisitionParameters,
+  HEDGE_PORTFOLIO,
+  softmax,
+} from './acquisition.js';
+import { latinHypercube } from './design.js';
+import { GaussianProcess, type GpModelSummary } from './gp.js';
+import { minimizeBounded } from './lbfgsb.js';
+import { Rng, StreamPurpose } from './random.js';
+import { type Dimension, type Point, type PointValue, SearchSpace } from './space.js';
+
+export interface OptimizerOptions {
+  /** Observations needed before the GP takes over; until then points come from a Latin hypercube. Default 10. */
+  nInitial?: number;
+  /** Seed of every random choice. Default 0. */
+  randomState?: number;
+  /** Default 'gp_hedge'. */
+  acqFunc?: AcquisitionFunction;
+  /** EI/PI improvement margin, in objective units. Default 0.01. */
+  xi?: number;
+  /** LCB exploration weight. Default 1.96. */
+  kappa?: number;
+  /** Random candidates scored per acquisition maximisation. Default 10 000. */
+  nCandidates?: number;
+  /** Best candidates refined by L-BFGS over the real dimensions. Default 5. */
+  nRefine?: number;
+  /** Extra random restarts of the GP hyperparameter search. Default 2. */
+  gpRestarts?: number;
+  /** gp_hedge's softmax temperature. Default 1. */
+  hedgeEta?: number;
+}
+
+/** Where a proposed point came from. */
+export type ProposalSource = 'initial' | AcquisitionName;
+
+export interface Proposal {
+  x: Point;
+  source: ProposalSource;
+}
+
+export interface OptimizeResult {
+  /** Best point observed. */
+  x: Point;
+  /** Objective value at x. */
+  fun: number;
+  /** Every observed point, in the order told. */
+  xIters: Point[];
+  funIters: number[];
+  /** Hyperparameters of each GP fitted, by observation count. */
+  models: GpModelSummary[];
+}
+
+const ACQUISITION_FUNCTIONS: readonly AcquisitionFunction[] = ['gp_hedge', 'EI', 'PI', 'LCB'];
+/** Transformed vectors closer than this (max-abs) count as the same point. */
+const SAME_POINT_TOLERANCE = 1e-8;
+/** Refinement iterations per start: skopt uses 20; more buys nothing once started near the optimum. */
+const REFINE_ITERATIONS = 20;
+/** Fitted models kept: the current one and the previous one (needed for gp_hedge's update). */
+const MODEL_CACHE_SIZE = 3;
+
+interface Settings {
+  nInitial: number;
+  randomState: number;
+  acqFunc: AcquisitionFunction;
+  xi: number;
+  kappa: number;
+  nCandidates: number;
+  nRefine: number;
+  gpRestarts: number;
+  hedgeEta: number;
+}
+
+export class Optimizer {
+  readonly space: SearchSpace;
+  private readonly settings: Settings;
+  /** Observation count from which the GP proposes points (a GP on fewer than 2 points is meaningless). */
+  private readonly modelStart: number;
+  private readonly initialDesign: Float64Array[];
+  private readonly observedPoints: Point[] = [];
+  private readonly observedTransformed: Float64Array[] = [];
+  private readonly observedValues: number[] = [];
+  private readonly models = new Map<number, GaussianProcess>();
+  private readonly modelSummaries = new Map<number, GpModelSummary>();
+  /** Portfolio proposals at observation count k, kept until gp_hedge has scored them. */
+  private readonly stepProposals = new Map<number, Float64Array[]>();
+  private readonly hedgeGains: number[];
+  /** gp_hedge's gains include the steps at observation counts below this. */
+  private hedgeAccountedThrough: number;
+
+  constructor(space: SearchSpace | readonly Dimension[], options: OptimizerOptions = {}) {
+    this.space = SearchSpace.from(space);
+    this.settings = validateOptions(options);
+    this.modelStart = Math.max(this.settings.nInitial, 2);
+    this.hedgeAccountedThrough = this.modelStart;
+    this.hedgeGains = HEDGE_PORTFOLIO.map(() => 0);
+    const designRng = Rng.derived(this.settings.randomState, StreamPurpose.initialDesign);
+    this.initialDesign = latinHypercube(this.settings.nInitial, this.space.dimensions.length, designRng).map((unit) => {
+      const z = new Float64Array(this.space.transformedSize);
+      this.space.writeFromUnitCoordinates(unit, z);
+      return z;
+    });
+  }
+
+  get observationCount(): number {
+    return this.observedValues.length;
+  }
+
+  /** gp_hedge's accumulated gains, in HEDGE_PORTFOLIO order (as of the last ask). */
+  get gains(): readonly number[] {
+    return [...this.hedgeGains];
+  }
+
+  /** Next point to evaluate. */
+  ask(): Point;
+  /** `count` points to evaluate in parallel (constant liar: pending points are assumed to score the best y). */
+  ask(count: number): Point[];
+  ask(count?: number): Point | Point[] {
+    const proposals = this.askWithSources(count ?? 1);
+    return count === undefined ? proposals[0].x : proposals.map((p) => p.x);
+  }
+
+  /** Like ask(count), also saying which acquisition function (or the initial design) produced each point. */
+  askWithSources(count = 1): Proposal[] {
+    if (!Number.isInteger(count) || count < 1) throw new ServesimError(`ask: count must be a positive integer, got ${count}`);
+    const n = this.observationCount;
+    const pending: Float64Array[] = [];
+    const sources: ProposalSource[] = [];
+    if (n < this.modelStart) {
+      for (let slot = 0; slot < count; slot++) {
+        pending.push(this.initialPoint(n + slot, pending));
+        sources.push('initial');
+      }
+    } else {
+      const hedging = this.settings.acqFunc === 'gp_hedge';
+      if (hedging) this.accountHedgeGains(n);
+      const model = this.modelAt(n);
+      const firstChoice = this.chooseAcquisition(n, 0);
+      pending.push(this.proposalsAt(n)[hedging ? HEDGE_PORTFOLIO.indexOf(firstChoice) : 0]);
+      sources.push(firstChoice);
+      const lie = Math.min(...this.observedValues);
+      for (let slot = 1; slot < count; slot++) {
+        const liarModel = model.conditionedOn(pending, pending.map(() => lie));
+        const acquisition = this.chooseAcquisition(n, slot);
+        const rng = Rng.derived(this.settings.randomState, StreamPurpose.candidates, n, slot);
+        pending.push(this.propose([acquisition], liarModel, rng, pending)[0]);
+        sources.push(acquisition);
+      }
+    }
+    return pending.map((z, i) => ({ x: this.space.inverseTransform(z), source: sources[i] }));
+  }
+
+  /** Records observations: one point and value, or parallel arrays of them (e.g. re-told from a trial store). */
+  tell(point: readonly PointValue[], value: number): void;
+  tell(points: readonly (readonly PointValue[])[], values: readonly number[]): void;
+  tell(pointOrPoints: readonly PointValue[] | readonly (readonly PointValue[])[], valueOrValues: number | readonly number[]): void {
+    const batch = Array.isArray(valueOrValues);
+    const points = (batch ? pointOrPoints : [pointOrPoints]) as readonly (readonly PointValue[])[];
+    const values = (batch ? valueOrValues : [valueOrValues]) as readonly number[];
+    if (!Array.isArray(points) || points.length !== values.length) {
+      throw new ServesimError(`tell: got ${points.length} points but ${values.length} values`);
+    }
+    // Validate everything before storing anything, so a bad entry leaves the optimiser unchanged.
+    const transformed = points.map((p, i) => {
+      if (typeof values[i] !== 'number' || !Number.isFinite(values[i])) {
+        throw new ServesimError(`tell: objective value must be a finite number, got ${values[i]}`);
+      }
+      return this.space.transform(p);
+    });
+    points.forEach((p, i) => {
+      this.observedPoints.push([...p]);
+      this.observedTransformed.push(transformed[i]);
+      this.observedValues.push(values[i]);
+    });
+  }
+
+  result(): OptimizeResult {
+    if (this.observationCount === 0) throw new ServesimError('no observations yet');
+    let best = 0;
+    this.observedValues.forEach((v, i) => {
+      if (v < this.observedValues[best]) best = i;
+    });
+    return {
+      x: [...this.observedPoints[best]],
+      fun: this.observedValues[best],
+      xIters: this.observedPoints.map((p) => [...p]),
+      funIters: [...this.observedValues],
+      models: [...this.modelSummaries.entries()].sort(([a], [b]) => a - b).map(([, s]) => s),
+    };
+  }
+
+  /** Design point `index` (random once the design is used up), skipping points already observed or pending. */
+  private initialPoint(index: number, pending: readonly Float64Array[]): Float64Array {
+    if (index < this.initialDesign.length) {
+      const z = this.initialDesign[index];
+      if (!this.isKnown(z, pending)) return z;
+    }
+    const rng = Rng.derived(this.settings.randomState, StreamPurpose.extraInitialPoint, index);
+    let z = new Float64Array(this.space.transformedSize);
+    for (let attempt = 0; attempt < 100; attempt++) {
+      this.space.sampleTransformed(rng, z);
+      if (!this.isKnown(z, pending)) return z;
+    }
+    return z; // the space is (nearly) exhausted; a repeat is better than no answer
+  }
+
+  /** GP fitted to the first `count` observations (cached). */
+  private modelAt(count: number): GaussianProcess {
+    const cached = this.models.get(count);
+    if (cached) return cached;
+    const model = GaussianProcess.fit(this.observedTransformed.slice(0, count), this.observedValues.slice(0, count), {
+      rng: Rng.derived(this.settings.randomState, StreamPurpose.hyperparameterStarts, count),
+      restarts: this.settings.gpRestarts,
+    });
+    this.models.set(count, model);
+    this.modelSummaries.set(count, model.summary());
+    while (this.models.size > MODEL_CACHE_SIZE) this.models.delete(Math.min(...this.models.keys()));
+    return model;
+  }
+
+  /** The unbatched proposal(s) at observation count k: one per portfolio member under gp_hedge. */
+  private proposalsAt(count: number): Float64Array[] {
+    const cached = this.stepProposals.get(count);
+    if (cached) return cached;
+    const acquisitions = this.settings.acqFunc === 'gp_hedge' ? HEDGE_PORTFOLIO : [this.settings.acqFunc];
+    const rng = Rng.derived(this.settings.randomState, StreamPurpose.candidates, count, 0);
+    const proposals = this.propose(acquisitions, this.modelAt(count), rng, [], count);
+    this.stepProposals.set(count, proposals);
+    return proposals;
+  }
+
+  /** Brings gp_hedge's gains up to date with every step below observation count `count`. */
+  private accountHedgeGains(count: number): void {
+    for (let k = this.hedgeAccountedThrough; k < count; k++) {
+      const proposals = this.proposalsAt(k);
+      const nextModel = this.modelAt(k + 1);
+      // Reward each acquisition by how low the better-informed model now expects its proposal to be.
+      proposals.forEach((z, a) => (this.hedgeGains[a] -= nextModel.predict(z).mean));
+      this.stepProposals.delete(k);
+    }
+    this.hedgeAccountedThrough = Math.max(this.hedgeAccountedThrough, count);
+  }
+
+  private chooseAcquisition(count: number, slot: number): AcquisitionName {
+    if (this.settings.acqFunc !== 'gp_hedge') return this.settings.acqFunc;
+    const probabilities = softmax(this.hedgeGains.map((g) => this.settings.hedgeEta * g));
+    const u = Rng.derived(this.settings.randomState, StreamPurpose.hedgeChoice, count, slot).next();
+    let cumulative = 0;
+    for (let a = 0; a < probabilities.length; a++) {
+      cumulative += probabilities[a];
+      if (u < cumulative) return HEDGE_PORTFOLIO[a];
+    }
+    return HEDGE_PORTFOLIO[HEDGE_PORTFOLIO.length - 1];
+  }
+
+  /**
+   * Minimises each acquisition cost under `model`: score nCandidates prior samples, refine the best few by
+   * L-BFGS over the real dimensions (integer and categorical columns stay at the candidate's valid values),
+   * and return the best result that is neither an observation nor pending (falling back down the ranking).
+   * Only the first `observed` observations count as known (the model's own data when replaying gp_hedge).
+   */
+  private propose(
+    acquisitions: readonly AcquisitionName[],
+    model: GaussianProcess,
+    rng: Rng,
+    pending: readonly Float64Array[],
+    observed = this.observationCount,
+  ): Float64Array[] {
+    const size = this.space.transformedSize;
+    const count = this.settings.nCandidates;
+    const candidates = new Float64Array(count * size);
+    for (let c = 0; c < count; c++) this.space.sampleTransformed(rng, candidates, c * size);
+    const { mean, std } = model.predictBatch(candidates, count);
+    const parameters: AcquisitionParameters = {
+      bestObserved: Math.min(...this.observedValues.slice(0, observed)),
+      xi: this.settings.xi,
+      kappa: this.settings.kappa,
+    };
+    const costs = new Float64Array(count);
+    return acquisitions.map((acquisition) => {
+      for (let c = 0; c < count; c++) costs[c] = acquisitionCost(acquisition, mean[c], std[c], parameters).value;
+      // Spare ranked candidates beyond the refined ones, in case the refined optima are all known points.
+      const ranked = smallestIndices(costs, this.settings.nRefine + 20);
+      const refined = ranked.slice(0, this.settings.nRefine).map((c) => {
+        const start = candidates.slice(c * size, (c + 1) * size);
+        return this.refine(acquisition, model, parameters, start, costs[c]);
+      });
+      refined.sort((a, b) => a.cost - b.cost);
+      const options = [
+        ...refined.map((r) => r.z),
+        ...ranked.slice(this.settings.nRefine).map((c) => candidates.slice(c * size, (c + 1) * size)),
+      ];
+      for (const z of options) {
+        const snapped = this.space.snap(z);
+        if (!this.isKnown(snapped, pending, observed)) return snapped;
+      }
+      const fallbackRng = Rng.derived(this.settings.randomState, StreamPurpose.duplicateFallback, observed, pending.length);
+      const z = new Float64Array(size);
+      for (let attempt = 0; attempt < 100; attempt++) {
+        this.space.sampleTransformed(fallbackRng, z);
+        if (!this.isKnown(z, pending, observed)) return z;
+      }
+      return this.space.snap(options[0]);
+    });
+  }
+
+  /** L-BFGS on the acquisition cost over the real (continuous) columns, starting from a candidate. */
+  private refine(
+    acquisition: AcquisitionName,
+    model: GaussianProcess,
+    parameters: AcquisitionParameters,
+    start: Float64Array,
+    startCost: number,
+  ): { z: Float64Array; cost: number } {
+    const columns = this.space.continuousColumns;
+    if (columns.length === 0) return { z: start, cost: startCost };
+    const z = Float64Array.from(start);
+    const dMean = new Float64Array(z.length);
+    const dStd = new Float64Array(z.length);
+    const objective = (x: Float64Array, gradient: Float64Array): number => {
+      columns.forEach((column, i) => (z[column] = x[i]));
+      const { mean, std } = model.predictWithGradient(z, dMean, dStd);
+      const cost = acquisitionCost(acquisition, mean, std, parameters);
+      columns.forEach((column, i) => (gradient[i] = cost.dMean * dMean[column] + cost.dStd * dStd[column]));
+      return cost.value;
+    };
+    const result = minimizeBounded(
+      objective,
+      columns.map((column) => start[column]),
+      columns.map(() => 0),
+      columns.map(() => 1),
+      { maxIterations: REFINE_ITERATIONS, relativeTolerance: 1e-12, projectedGradientTolerance: 1e-9 },
+    );
+    if (!(result.value < startCost)) return { z: start, cost: startCost };
+    const refined = Float64Array.from(start);
+    columns.forEach((column, i) => (refined[column] = result.x[i]));
+    return { z: refined, cost: result.value };
+  }
+
+  private isKnown(z: Float64Array, pending: readonly Float64Array[], observed = this.observationCount): boolean {
+    for (let i = 0; i < observed; i++) if (samePoint(z, this.observedTransformed[i])) return true;
+    return pending.some((p) => samePoint(z, p));
+  }
+}
+
+function samePoint(a: Float64Array, b: Float64Array): boolean {
+  for (let i = 0; i < a.length; i++) if (Math.abs(a[i] - b[i]) > SAME_POINT_TOLERANCE) return false;
+  return true;
+}
+
+/** Indices of the `k` smallest entries, ascending (ties by index): O(n·k) worst case, ~O(n) in practice. */
+function smallestIndices(values: Float64Array, k: number): number[] {
+  const chosen: number[] = [];
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (Number.isNaN(v)) continue;
+    if (chosen.length === k && v >= values[chosen[k - 1]]) continue;
+    let position = chosen.length === k ? k - 1 : chosen.length;
+    while (position > 0 && values[chosen[position - 1]] > v) position--;
+    chosen.splice(position, 0, i);
+    if (chosen.length > k) chosen.pop();
+  }
+  return chosen;
+}
+
+function validateOptions(options: OptimizerOptions): Settings {
+  const settings: Settings = {
+    nInitial: options.nInitial ?? 10,
+    randomState: options.randomState ?? 0,
+    acqFunc: options.acqFunc ?? 'gp_hedge',
+    xi: options.xi ?? 0.01,
+    kappa: options.kappa ?? 1.96,
+    nCandidates: options.nCandidates ?? 10_000,
+    nRefine: options.nRefine ?? 5,
+    gpRestarts: options.gpRestarts ?? 2,
+    hedgeEta: options.hedgeEta ?? 1,
+  };
+  const requireInteger = (name: keyof Settings, minimum: number): void => {
+    const value = settings[name];
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < minimum) {
+      throw new ServesimError(`optimizer option ${name} must be an integer >= ${minimum}, got ${String(value)}`);
+    }
+  };
+  const requireNonNegative = (name: keyof Settings): void => {
+    const value = settings[name];
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+      throw new ServesimError(`optimizer option ${name} must be a finite number >= 0, got ${String(value)}`);
+    }
+  };
+  requireInteger('nInitial', 0);
+  requireInteger('nCandidates', 1);
+  requireInteger('nRefine', 0);
+  requireInteger('gpRestarts', 0);
+  if (!Number.isSafeInteger(settings.randomState)) {
+    throw new ServesimError(`optimizer option randomState must be an integer, got ${String(settings.randomState)}`);
+  }
+  requireNonNegative('xi');
+  requireNonNegative('kappa');
+  requireNonNegative('hedgeEta');
+  if (!ACQUISITION_FUNCTIONS.includes(settings.acqFunc)) {
+    throw new ServesimError(`optimizer option acqFunc must be one of ${ACQUISITION_FUNCTIONS.join(', ')}, got ${String(settings.acqFunc)}`);
+  }
+  return settings;
+}

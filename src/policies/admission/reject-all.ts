@@ -1,0 +1,3 @@
+import type { AdmissionPolicyFactory } from './types.js';
+
+export const createRejectAll: AdmissionPolicyFactory = () => ({ admit: () => false });

@@ -1,0 +1,9 @@
+import type { PolicyConfig, SimRequest } from '../../types.js';
+import type { RouterState } from '../router-state.js';
+
+export interface AdmissionPolicy {
+  /** True = admit. Called once per AdmissionDecisionEvent with live (or stale) snapshots. */
+  admit(req: SimRequest, state: RouterState): boolean;
+}
+
+export type AdmissionPolicyFactory = (config: PolicyConfig['admission']) => AdmissionPolicy;

@@ -1,0 +1,3 @@
+import type { PriorityPolicyFactory } from './types.js';
+
+export const createConstantPriority: PriorityPolicyFactory = () => ({ compute: () => 0 });

@@ -1,0 +1,3 @@
+import type { SchedulerFactory } from './types.js';
+
+export const createFcfs: SchedulerFactory = () => ({ compare: null });

@@ -1,0 +1,21 @@
+import { effectiveLoad, type RouterState } from '../router-state.js';
+import type { ScorerFactory } from './types.js';
+
+/** Min-max normalized inverse EffectiveLoad; all equal → 1.0. */
+export function queueDepthScores(state: RouterState, out: Float64Array): void {
+  const n = state.numInstances;
+  let min = effectiveLoad(state, 0);
+  let max = min;
+  for (let i = 1; i < n; i++) {
+    const load = effectiveLoad(state, i);
+    if (load < min) min = load;
+    if (load > max) max = load;
+  }
+  for (let i = 0; i < n; i++) {
+    out[i] = max === min ? 1.0 : (max - effectiveLoad(state, i)) / (max - min);
+  }
+}
+
+export const createQueueDepthScorer: ScorerFactory = () => ({
+  score: (_req, state, out) => queueDepthScores(state, out),
+});

@@ -1,0 +1,195 @@
+// Legacy generator: `--workload distribution` and the presets (workload.md §9).
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { ServesimError } from '../errors.js';
+import { GoRand, goRound, type Int64Seed } from '../rng/index.js';
+import type { GeneratedRequest } from '../types.js';
+import { goInt64 } from './samplers.js';
+
+/** Larger lengths would make the reference allocate gigabytes (or panic); we refuse them instead. */
+const MAX_TOKENS_PER_REQUEST = 1 << 28;
+
+export interface LengthParams {
+  mean: number;
+  stdev: number;
+  min: number;
+  max: number;
+}
+
+/** Token-length parameters of a preset (or of the `distribution` flags). */
+export interface LegacyLengthSettings {
+  prefixTokens: number;
+  prompt: LengthParams;
+  output: LengthParams;
+}
+
+export interface LegacyWorkloadParams extends LegacyLengthSettings {
+  /** The master seed (`--seed`); the legacy stream uses it unchanged. */
+  seed: Int64Seed;
+  /** requests per second */
+  rate: number;
+  numRequests: number;
+  /** Ticks; `Infinity` = unbounded. */
+  horizon: number;
+  /** True for `--workload distribution` (mean and stdev must lie in [min, max]); presets skip that check. */
+  checkLengthRanges: boolean;
+}
+
+export const LEGACY_PRESET_NAMES = ['chatbot', 'summarization', 'contentgen', 'multidoc'] as const;
+export type LegacyPresetName = (typeof LEGACY_PRESET_NAMES)[number];
+
+/** Defaults of the `--prefix-tokens`, `--prompt-tokens*` and `--output-tokens*` flags. */
+export const DISTRIBUTION_FLAG_DEFAULTS: LegacyLengthSettings = {
+  prefixTokens: 0,
+  prompt: { mean: 512, stdev: 256, min: 2, max: 7000 },
+  output: { mean: 512, stdev: 256, min: 2, max: 7000 },
+};
+
+const BUNDLED_DEFAULTS = new URL('../../data/defaults.yaml', import.meta.url);
+
+const PRESET_KEYS = {
+  prefixTokens: 'prefix_tokens',
+  prompt: ['prompt_tokens', 'prompt_tokens_stdev', 'prompt_tokens_min', 'prompt_tokens_max'],
+  output: ['output_tokens', 'output_tokens_stdev', 'output_tokens_min', 'output_tokens_max'],
+} as const;
+
+/**
+ * Reads the `workloads` section of a defaults.yaml (the bundled one unless `defaultsPath` is given).
+ * Missing numbers are 0, as in the reference's zero-valued structs.
+ */
+export function loadWorkloadPresets(defaultsPath: string | URL = BUNDLED_DEFAULTS): Map<string, LegacyLengthSettings> {
+  const where = String(defaultsPath instanceof URL ? defaultsPath.pathname : defaultsPath);
+  let doc: unknown;
+  try {
+    doc = parseYaml(readFileSync(defaultsPath, 'utf8'));
+  } catch (err) {
+    throw new ServesimError(`Failed to read workload presets from ${where}: ${(err as Error).message.split('\n')[0]}`);
+  }
+  const section = (doc as { workloads?: unknown } | null)?.workloads;
+  if (section === undefined || section === null || typeof section !== 'object') {
+    throw new ServesimError(`Failed to read workload presets from ${where}: no "workloads" mapping`);
+  }
+  const presets = new Map<string, LegacyLengthSettings>();
+  for (const [name, raw] of Object.entries(section as Record<string, unknown>)) {
+    const entry = (raw ?? {}) as Record<string, unknown>;
+    const int = (key: string): number => {
+      const v = entry[key] ?? 0;
+      if (typeof v !== 'number' || !Number.isSafeInteger(v)) {
+        throw new ServesimError(
+          `Failed to read workload presets from ${where}: workloads.${name}.${key} must be an integer, got ${JSON.stringify(v)}`,
+        );
+      }
+      return v;
+    };
+    const lengths = (keys: readonly string[]): LengthParams => ({
+      mean: int(keys[0]!),
+      stdev: int(keys[1]!),
+      min: int(keys[2]!),
+      max: int(keys[3]!),
+    });
+    presets.set(name, {
+      prefixTokens: int(PRESET_KEYS.prefixTokens),
+      prompt: lengths(PRESET_KEYS.prompt),
+      output: lengths(PRESET_KEYS.output),
+    });
+  }
+  return presets;
+}
+
+/** Looks up a preset by `--workload` name; unknown names get the reference's message. */
+export function legacyPreset(name: string, presets: ReadonlyMap<string, LegacyLengthSettings>): LegacyLengthSettings {
+  const preset = (LEGACY_PRESET_NAMES as readonly string[]).includes(name) ? presets.get(name) : undefined;
+  if (!preset) {
+    if ((LEGACY_PRESET_NAMES as readonly string[]).includes(name)) {
+      throw new ServesimError(`Workload preset "${name}" is missing from the defaults file's workloads section`);
+    }
+    throw new ServesimError('Undefined workload. Use one among (chatbot, summarization, contentgen, multidoc)');
+  }
+  return preset;
+}
+
+function checkRange(what: 'prompt' | 'output', p: LengthParams): void {
+  if (p.mean < p.min || p.mean > p.max || p.stdev < p.min || p.stdev > p.max) {
+    throw new ServesimError(
+      `${what}-tokens and ${what}-tokens-stdev should be in range [${what}-tokens-min, ${what}-tokens-max]`,
+    );
+  }
+}
+
+function checkInteger(value: number, flag: string): void {
+  if (!Number.isSafeInteger(value)) throw new ServesimError(`${flag} must be an integer, got ${value}`);
+}
+
+/** Validation of §9, then the flags' own sanity (integers, non-negative prefix). */
+export function validateLegacyWorkloadParams(params: LegacyWorkloadParams): void {
+  if (!Number.isFinite(params.rate) || params.rate <= 0) {
+    throw new ServesimError(`--rate must be a finite number > 0, got ${params.rate}`);
+  }
+  if (params.checkLengthRanges) {
+    checkRange('prompt', params.prompt);
+    checkRange('output', params.output);
+  }
+  checkInteger(params.numRequests, '--num-requests');
+  checkInteger(params.prefixTokens, '--prefix-tokens');
+  if (params.prefixTokens < 0) throw new ServesimError(`--prefix-tokens must be >= 0, got ${params.prefixTokens}`);
+  for (const what of ['prompt', 'output'] as const) {
+    const p = params[what];
+    checkInteger(p.mean, `--${what}-tokens`);
+    checkInteger(p.stdev, `--${what}-tokens-stdev`);
+    checkInteger(p.min, `--${what}-tokens-min`);
+    checkInteger(p.max, `--${what}-tokens-max`);
+  }
+  if (Number.isNaN(params.horizon)) throw new ServesimError('horizon must be a number of ticks or Infinity, got NaN');
+}
+
+/** Gaussian length without the "at least 1" floor of the spec samplers. */
+function legacyLength(rng: GoRand, p: LengthParams, what: 'prompt' | 'output'): number {
+  if (p.min === p.max) return p.min;
+  const v = rng.normFloat64() * p.stdev + p.mean;
+  const length = goInt64(goRound(Math.min(Math.max(v, p.min), p.max)));
+  if (length < 0 || length > MAX_TOKENS_PER_REQUEST) {
+    throw new ServesimError(
+      `Failed to generate workload: sampled a ${what} length of ${length} tokens; ` +
+        `--${what}-tokens-min and --${what}-tokens-max must lie in [0, ${MAX_TOKENS_PER_REQUEST}]`,
+    );
+  }
+  return length;
+}
+
+/** Evenly spaced requests starting at t = 0, all drawn from one stream seeded with the master seed. */
+export function generateLegacyWorkload(params: LegacyWorkloadParams): GeneratedRequest[] {
+  validateLegacyWorkloadParams(params);
+  const interval = Math.trunc(1 / (params.rate / 1e6));
+  if (!(interval < 2 ** 63)) {
+    throw new ServesimError(`--rate ${params.rate} is too small: the inter-arrival time does not fit in int64 ticks`);
+  }
+  const rng = new GoRand(params.seed);
+  const prefix = new Int32Array(params.prefixTokens);
+  rng.fillTokens(prefix, 0, prefix.length);
+  const requests: GeneratedRequest[] = [];
+  let t = 0;
+  for (let k = 0; t < params.horizon && k < params.numRequests; k++) {
+    const promptLength = legacyLength(rng, params.prompt, 'prompt');
+    const input = new Int32Array(prefix.length + promptLength);
+    input.set(prefix);
+    rng.fillTokens(input, prefix.length, promptLength);
+    const outputLength = legacyLength(rng, params.output, 'output');
+    const output = new Int32Array(outputLength);
+    rng.fillTokens(output, 0, outputLength);
+    requests.push({
+      id: `request_${k}`,
+      arrivalTime: t,
+      inputTokens: input,
+      outputTokens: output,
+      sloClass: '',
+      tenantId: '',
+      model: '',
+      streaming: false,
+      sessionId: '',
+      roundIndex: 0,
+    });
+    t += interval;
+    if (t > params.horizon) break;
+  }
+  return requests;
+}

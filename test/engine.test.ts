@@ -1,0 +1,325 @@
+import { readFileSync } from 'node:fs';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { simulate } from '../src/cluster/simulate.js';
+import { EventHeap, EventKind } from '../src/instance/event-heap.js';
+import type { CheckedKVStore } from '../src/kv/index.js';
+import { createLatencyModel } from '../src/latency/index.js';
+import { countInversions } from '../src/metrics/aggregate.js';
+import { percentileMs, percentileTicks } from '../src/metrics/stats.js';
+import type { GeneratedRequest, SimConfig, SimRequest, SimResult } from '../src/types.js';
+import { GOLDEN_DIR, LLAMA_H100_TP2, makeConfig, makeRequest, readTraceCsv, type ConfigOverrides } from './support/sim-config.js';
+
+function popAll(heap: EventHeap): number[] {
+  const order: number[] = [];
+  while (heap.size > 0) {
+    order.push(heap.peekReq());
+    heap.pop();
+  }
+  return order;
+}
+
+describe('Go container/heap port', () => {
+  it('equal timestamps come out in heap-layout order, not insertion order', () => {
+    const heap = new EventHeap(2);
+    for (const id of [0, 1, 2]) heap.push(5, EventKind.Scheduled, id);
+    // pop swaps root with last, sift-down stops at the first non-strictly-smaller child: A, C, B.
+    expect(popAll(heap)).toEqual([0, 2, 1]);
+  });
+
+  it('a smaller head followed by four ties pops the ties in reverse insertion order', () => {
+    const heap = new EventHeap(2);
+    heap.push(1, EventKind.Step, 100);
+    for (const id of [0, 1, 2, 3]) heap.push(5, EventKind.Queued, id);
+    expect(popAll(heap)).toEqual([100, 3, 2, 1, 0]);
+  });
+
+  it('push sifts up with strict less only (ties stay below their parent)', () => {
+    const heap = new EventHeap(2);
+    heap.push(3, EventKind.Step, 0);
+    heap.push(3, EventKind.Step, 1);
+    heap.push(2, EventKind.Step, 2);
+    expect(heap.layout().map((e) => e[2])).toEqual([2, 1, 0]);
+    heap.push(3, EventKind.Step, 3);
+    expect(heap.layout().map((e) => e[2])).toEqual([2, 1, 0, 3]);
+  });
+
+  it('orders distinct timestamps like a priority queue and keeps kinds attached', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: 20 }), { maxLength: 200 }), (times) => {
+        const heap = new EventHeap(1);
+        times.forEach((t, i) => heap.push(t, (i % 6) as EventKind, i));
+        const popped: number[] = [];
+        while (heap.size > 0) {
+          expect(heap.peekKind()).toBe(heap.peekReq() % 6);
+          popped.push(heap.peekTime());
+          heap.pop();
+        }
+        expect(popped).toEqual([...times].sort((a, b) => a - b));
+      }),
+    );
+  });
+});
+
+describe('latency model (latency.md)', () => {
+  const model = createLatencyModel({ kind: 'blackbox', alpha: LLAMA_H100_TP2.alpha, beta: LLAMA_H100_TP2.beta });
+  const req = (input: number, progress: number, newTokens: number, output = 3): SimRequest =>
+    ({
+      inputTokens: new Int32Array(input),
+      outputTokens: new Int32Array(output),
+      progressIndex: progress,
+      numNewTokens: newTokens,
+    }) as unknown as SimRequest;
+
+  it('reproduces the derived default values', () => {
+    expect(model.outputTokenProcessingTime).toBe(1805);
+    expect(model.stepTime([], 0)).toBe(6910);
+    expect(model.stepTime([req(100, 100, 1)], 1)).toBe(6913);
+    expect(model.stepTime([req(100, 0, 100)], 1)).toBe(8677);
+    expect(model.queueingTime(req(100, 0, 0))).toBe(1952);
+  });
+
+  it('uses stale NumNewTokens of requests that got no budget', () => {
+    expect(model.stepTime([req(100, 0, 100), req(100, 0, 100)], 2)).toBe(Math.trunc(6910.420479880494 + 17.67057489844186 * 200));
+  });
+});
+
+describe('stats operand order', () => {
+  it('JSON percentile and per-SLO percentile use their own operand orders', () => {
+    const v = Float64Array.from([1, 2, 3, 10]);
+    expect(percentileMs(v, 99)).toBe(3 / 1000 + ((10 - 3) * (0.99 * 3 - 2)) / 1000);
+    expect(percentileTicks(v, 99)).toBe(3 + (0.99 * 3 - 2) * (10 - 3));
+    expect(percentileTicks(Float64Array.from([7]), 99)).toBe(7);
+  });
+
+  it('counts priority inversions like the quadratic definition', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: 50 }), { maxLength: 60 }), (values) => {
+        let expected = 0;
+        for (let i = 0; i < values.length; i++)
+          for (let j = i + 1; j < values.length; j++) if (values[i] > 2 * values[j]) expected++;
+        expect(countInversions(Float64Array.from(values))).toBe(expected);
+      }),
+    );
+  });
+});
+
+describe('worked example (latency.md, golden G24)', () => {
+  it('one 100/3-token request: TTFT 12434, E2E 38588, TPOT 13077, duration 0.024455 s', () => {
+    const result = simulate(makeConfig([makeRequest(0, 0, 100, 3)]));
+    const record = result.requests[0];
+    expect(record.ttftMs).toBe(12.434);
+    expect(record.e2eMs).toBe(38.588);
+    expect(record.itlMs).toBe(13.077);
+    expect(record.schedulingDelayMs).toBe(1.952);
+    expect(result.cluster.vllm_estimated_duration_s).toBe(0.024455);
+    expect(result.cluster.total_output_tokens).toBe(2);
+    expect(result.cluster.itl_mean_ms).toBe(8.718);
+  });
+});
+
+/** Parses a golden per-request CSV into id → numeric fields. */
+function goldenRecords(name: string): Map<string, Record<string, string>> {
+  const [header, ...rows] = readFileSync(`${GOLDEN_DIR}${name}.requests.csv`, 'utf8').trim().split('\n');
+  const keys = header.split(',');
+  return new Map(
+    rows.map((row) => {
+      const values = row.split(',');
+      return [values[0], Object.fromEntries(keys.map((k, i) => [k, values[i]]))];
+    }),
+  );
+}
+
+function expectRecordsMatch(result: SimResult, name: string): void {
+  const golden = goldenRecords(name);
+  expect(result.requests.length).toBe(golden.size);
+  for (const record of result.requests) {
+    const g = golden.get(record.id)!;
+    expect(g, record.id).toBeDefined();
+    expect(record.arrivedAtS).toBe(Number(g.arrived_at_s));
+    expect(record.numPrefillTokens).toBe(Number(g.num_prefill_tokens));
+    expect(record.numDecodeTokens).toBe(Number(g.num_decode_tokens));
+    expect(record.handledBy).toBe(g.handled_by);
+    expect(record.ttftMs).toBe(Number(g.ttft_ms));
+    expect(record.e2eMs).toBe(Number(g.e2e_ms));
+    expect(record.itlMs).toBe(Number(g.itl_ms));
+    expect(record.schedulingDelayMs).toBe(Number(g.scheduling_delay_ms));
+  }
+}
+
+describe('per-request values match the golden results files', () => {
+  it.each([
+    ['G24', 'one-request.csv'],
+    ['G25', 'zero-output-then-cache-hit.csv'],
+    ['G26', 'zero-input.csv'],
+    ['G16', 'two-simultaneous.csv'],
+  ])('%s', (name, file) => {
+    expectRecordsMatch(simulate(makeConfig(readTraceCsv(`${GOLDEN_DIR}workloads/${file}`))), name);
+  });
+
+  it('G25: early idle lets request_1 start at its queue time, overlapping the previous step', () => {
+    const result = simulate(makeConfig(readTraceCsv(`${GOLDEN_DIR}workloads/zero-output-then-cache-hit.csv`)));
+    // request_0 (N = 0) completes in its prefill step: one ITL entry, TPOT 0.
+    expect(result.requests[0].e2eMs).toBe(22.916);
+    expect(result.requests[0].itlMs).toBe(0);
+    expect(result.requests[1].ttftMs).toBe(10.738); // prefix-cache hit
+  });
+
+  it('G16: two same-tick requests run two interleaved step chains', () => {
+    const result = simulate(makeConfig(readTraceCsv(`${GOLDEN_DIR}workloads/two-simultaneous.csv`)));
+    expect(result.cluster.e2e_mean_ms).toBe(101.411);
+    expect(result.cluster.vllm_estimated_duration_s).toBe(0.04006);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------------------
+// Invariants on random workloads.
+
+interface Scenario {
+  requests: GeneratedRequest[];
+  overrides: ConfigOverrides;
+}
+
+const scenarioArb: fc.Arbitrary<Scenario> = fc
+  .record({
+    count: fc.integer({ min: 1, max: 40 }),
+    seedTokens: fc.integer({ min: 1, max: 1000 }),
+    sharedPrefix: fc.integer({ min: 0, max: 64 }),
+    arrivals: fc.array(fc.integer({ min: 0, max: 200_000 }), { minLength: 40, maxLength: 40 }),
+    inputs: fc.array(fc.integer({ min: 0, max: 400 }), { minLength: 40, maxLength: 40 }),
+    outputs: fc.array(fc.integer({ min: 0, max: 40 }), { minLength: 40, maxLength: 40 }),
+    classes: fc.array(fc.constantFrom('', 'critical', 'standard', 'sheddable', 'batch'), { minLength: 40, maxLength: 40 }),
+    numInstances: fc.integer({ min: 1, max: 4 }),
+    totalKvBlocks: fc.integer({ min: 8, max: 120 }),
+    kvCpuBlocks: fc.constantFrom(0, 0, 20),
+    blockSize: fc.constantFrom(4, 16),
+    maxScheduledTokens: fc.integer({ min: 16, max: 600 }),
+    maxRunningReqs: fc.integer({ min: 1, max: 8 }),
+    threshold: fc.constantFrom(0, 32, 100),
+    routing: fc.constantFrom('round-robin', 'least-loaded', 'weighted', 'prefix-affinity', 'always-busiest'),
+    scheduler: fc.constantFrom('fcfs', 'priority-fcfs', 'sjf', 'reverse-priority'),
+    priority: fc.constantFrom('constant', 'slo-based', 'inverted-slo', 'slo-tiered', 'load-adaptive'),
+    admission: fc.constantFrom('always-admit', 'token-bucket', 'slo-gated'),
+    sloPreemption: fc.boolean(),
+    horizon: fc.constantFrom(Infinity, Infinity, 150_000),
+  })
+  .map((p) => {
+    const requests: GeneratedRequest[] = [];
+    const order = p.arrivals.slice(0, p.count).sort((a, b) => a - b);
+    for (let k = 0; k < p.count; k++) {
+      const input = Array.from({ length: p.inputs[k] }, (_, i) =>
+        i < p.sharedPrefix ? i + 1 : (p.seedTokens * 7919 + k * 104729 + i * 31) % 128000,
+      );
+      requests.push(makeRequest(k, order[k], input, Math.max(p.outputs[k], p.inputs[k] === 0 ? 1 : 0), { sloClass: p.classes[k] }));
+    }
+    const overrides: ConfigOverrides = {
+      numInstances: p.numInstances,
+      horizon: p.horizon,
+      engine: {
+        totalKvBlocks: p.totalKvBlocks,
+        kvCpuBlocks: p.kvCpuBlocks,
+        blockSize: p.blockSize,
+        maxScheduledTokens: p.maxScheduledTokens,
+        maxRunningReqs: p.maxRunningReqs,
+        longPrefillTokenThreshold: p.threshold,
+      },
+      policies: {
+        routing: {
+          policy: p.routing,
+          scorers: [],
+          snapshotRefreshInterval: 0,
+          sloScorerBiasCritical: 0.9,
+          sloScorerBiasSheddable: 0.2,
+          sloPriorityBridge: true,
+        },
+        scheduler: p.scheduler,
+        sloPreemption: p.sloPreemption,
+        admission: { policy: p.admission, tokenBucketCapacity: 2000, tokenBucketRefillRate: 20000, sloGatedThreshold: 3 },
+      },
+    };
+    overrides.policies!.priority = {
+      policy: p.priority,
+      sloBaseCritical: 10,
+      sloBaseStandard: 5,
+      sloBaseSheddable: 1,
+      sloAgeWeight: 1e-5,
+      sloThresholdStandard: 100000,
+      sloThresholdSheddable: 200000,
+      loadAdaptiveLow: 2,
+      loadAdaptiveHigh: 15,
+    };
+    return { requests, overrides };
+  });
+
+function runChecked(config: SimConfig): SimResult {
+  const lastNow = new Map<number, number>();
+  return simulate(config, {
+    onStep(obs, instances) {
+      expect(obs.usedBlocks).toBeGreaterThanOrEqual(0);
+      expect(obs.usedBlocks).toBeLessThanOrEqual(obs.totalBlocks);
+      expect(obs.stepTime).toBeGreaterThanOrEqual(0);
+      expect(obs.now).toBeGreaterThanOrEqual(lastNow.get(obs.instance) ?? 0);
+      lastNow.set(obs.instance, obs.now);
+      expect(obs.runningLength).toBeLessThanOrEqual(config.engine.maxRunningReqs);
+      (instances[obs.instance].kv as CheckedKVStore).checkInvariants();
+      for (const req of instances[obs.instance].runningRequests()) {
+        expect(req.progressIndex).toBeGreaterThanOrEqual(0);
+        expect(req.progressIndex).toBeLessThanOrEqual(req.inputTokens.length + req.outputTokens.length);
+      }
+    },
+  });
+}
+
+function isKvOverflow(error: unknown): boolean {
+  return error instanceof Error && error.name === 'KVReloadOverflowError';
+}
+
+describe('engine invariants on random workloads', () => {
+  it('KV bounds and monotone step times after every step; request conservation at the end', () => {
+    fc.assert(
+      fc.property(scenarioArb, ({ requests, overrides }) => {
+        const config = makeConfig(requests, overrides);
+        let result: SimResult;
+        try {
+          result = runChecked(config);
+        } catch (error) {
+          if (isKvOverflow(error)) return; // the reference crashes too (kv-cache.md §9)
+          throw error;
+        }
+        const c = result.cluster;
+        const k = result.counters;
+        expect(k.generated).toBe(requests.length);
+        expect(
+          c.completed_requests + c.still_queued + c.still_running + c.dropped_unservable + k.rejected + k.inFlight + k.notArrived,
+        ).toBe(k.generated);
+        expect(c.injected_requests).toBe(c.completed_requests + c.still_queued + c.still_running + c.dropped_unservable);
+        expect(result.requests.length).toBe(c.completed_requests + c.still_queued + c.still_running + k.inFlight);
+        if (config.horizon === Infinity) {
+          expect(k.inFlight + k.notArrived + c.still_queued + c.still_running).toBe(0);
+        }
+        for (const record of result.requests) {
+          expect(record.e2eMs).toBeGreaterThanOrEqual(record.ttftMs);
+          expect(record.ttftMs).toBeGreaterThanOrEqual(0);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('is deterministic: the same config twice gives identical results', () => {
+    fc.assert(
+      fc.property(scenarioArb, ({ requests, overrides }) => {
+        const run = (): SimResult | string => {
+          try {
+            return simulate(makeConfig(requests, overrides));
+          } catch (error) {
+            if (isKvOverflow(error)) return (error as Error).message;
+            throw error;
+          }
+        };
+        expect(run()).toEqual(run());
+      }),
+      { numRuns: 60 },
+    );
+  });
+});
