@@ -1,6 +1,6 @@
 // Micro-benchmark of the KV store hot paths (src/kv). Build and run:
 //   npx tsc -p bench/tsconfig.kv-micro.json && node out/bench-kv/bench/kv-micro.js
-// Reports ops/s for the calls the instance makes every step, and the resident memory of 8 instance stores
+// Optional arguments: [rounds] [section]. Reports ops/s for the calls the instance makes every step, and the resident memory of 8 instance stores
 // sized like the strategy-evolution runs (132139 GPU blocks, 44000 CPU blocks, B = 16).
 
 import { createKVStore, PrefixInterner } from '../src/kv/index.js';
@@ -149,9 +149,12 @@ const rate = (ops: number, seconds: number): string => `${(ops / seconds / 1e6).
 
 function main(): void {
   const rounds = Number(process.argv[2] ?? 5);
+  // Optional section filter (ids, prefix, decode, cached, instance, memory); memory is best measured alone.
+  const only = process.argv[3];
+  const run = (section: string) => only === undefined || only === section;
 
   // 1. Prefix identities (what the router and the first getCachedBlocks pay per request).
-  {
+  if (run('prefix')) {
     let best = Infinity;
     let tokens = 0;
     for (let k = 0; k < rounds; k++) {
@@ -167,7 +170,7 @@ function main(): void {
   }
 
   // 2. Decode-only: the per-step call for every running request.
-  for (const tiered of [false, true]) {
+  for (const tiered of run('decode') ? [false, true] : []) {
     let best = Infinity;
     let ops = 0;
     for (let k = 0; k < rounds; k++) {
@@ -195,7 +198,7 @@ function main(): void {
   }
 
   // 3. getCachedBlocks on a fully cached long prompt.
-  {
+  if (run('cached')) {
     const interner = new PrefixInterner(BLOCK_SIZE);
     const store = createKVStore({ ...engine, kvCpuBlocks: 0 }, interner);
     const [owner, twin] = makeRequests(1, 3).concat(makeRequests(1, 3));
@@ -213,7 +216,7 @@ function main(): void {
   }
 
   // 4. Emulated instance: chunked prefill + decode + completion over 1000 requests.
-  for (const tiered of [false, true]) {
+  for (const tiered of run('instance') ? [false, true] : []) {
     let best = Infinity;
     let counts: RunCounts | undefined;
     for (let k = 0; k < rounds; k++) {
@@ -232,7 +235,7 @@ function main(): void {
   }
 
   // 5. Memory: 8 tiered instance stores of experiment size sharing one interner, 125 requests each.
-  {
+  if (run('memory')) {
     globalThis.gc?.();
     const before = process.memoryUsage();
     const interner = new PrefixInterner(BLOCK_SIZE);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { extractMetrics, METRIC_NAMES, metricsFromJson, metricsToJson } from '../src/lab/metrics.js';
-import { aggregateScores, constraintViolation, meanMetrics, scoreSeed } from '../src/lab/objective.js';
+import { aggregateScores, constraintViolation, meanMetrics, scorePoint, scoreSeed } from '../src/lab/objective.js';
 import type { Constraint, Objective } from '../src/lab/strategy.js';
 import { syntheticResult } from './lab/helpers.js';
 
@@ -89,6 +89,21 @@ describe('objective and constraint penalties', () => {
     // On means the shed constraint would be inactive (575 ≤ 600): per-seed scoring is stricter, by design.
     const onMeans = scoreSeed(objective, constraints, meanMetrics([seed42, seed43]), 0);
     expect(onMeans.score).toBe(75 + 0 + 0 + 0.5 * 5);
+  });
+
+  it('penalties on the means (the seed script\'s form) vs per seed, at the seed\'s iteration-8 optimum', () => {
+    // Per-seed values of critical / sheddable / standard TTFT P99 and throughput at that point.
+    const evaluations = [
+      { seed: 42, metrics: { critical_ttft_p99_ms: 70.48342, sheddable_ttft_p99_ms: 577.28884, standard_ttft_p99_ms: 184.36492, throughput_tps: 18862.99 } },
+      { seed: 43, metrics: { critical_ttft_p99_ms: 69.94851, sheddable_ttft_p99_ms: 629.34858, standard_ttft_p99_ms: 218.27156, throughput_tps: 16429.83 } },
+      { seed: 44, metrics: { critical_ttft_p99_ms: 71.9015, sheddable_ttft_p99_ms: 591.06002, standard_ttft_p99_ms: 235.94766, throughput_tps: 15754.32 } },
+    ];
+    const onMeans = scorePoint(objective, constraints, 'on_means', evaluations);
+    const perSeed = scorePoint(objective, constraints, 'per_seed', evaluations);
+    expect(onMeans.score).toBeCloseTo(70.77781, 5); // the seed's recorded score: 70.78
+    expect(perSeed.score).toBeCloseTo(70.77781 + (2 * 29.34858) / 3, 5);
+    expect(perSeed.perSeed.map((s) => s.penalty)).toEqual([0, expect.closeTo(58.69716, 5), 0]);
+    expect(onMeans.perSeed).toEqual(perSeed.perSeed);
   });
 
   it('maximised objectives are negated before penalties', () => {

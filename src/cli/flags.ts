@@ -82,8 +82,14 @@ function convertValue(spec: FlagSpec, text: string, previous: readonly number[] 
     case 'bool':
       return parseGoBool(text) ?? invalid();
     case 'int':
-    case 'int64':
-      return parseGoInt64(text) ?? invalid();
+    case 'int64': {
+      const value = parseGoInt64(text);
+      if (value !== undefined) return value;
+      if (/^[+-]?\d+$/.test(text)) {
+        throw new FlagError(`invalid argument ${JSON.stringify(text)} for "--${spec.name}" flag: value out of range for int64`);
+      }
+      return invalid();
+    }
     case 'float':
       return parseGoFloat64(text) ?? invalid();
     case 'floatList': {

@@ -51,8 +51,8 @@ interface Issue {
   keys?: string[];
 }
 
-function parseFailure(path: string, detail: string): ServesimError {
-  return new ServesimError(`Failed to load policy config: parsing policy config ${path}: ${detail}`);
+function parseFailure(detail: string): ServesimError {
+  return new ServesimError(`Failed to load policy config: parsing policy config: ${detail}`);
 }
 
 function describeIssue(issue: Issue): string {
@@ -60,7 +60,7 @@ function describeIssue(issue: Issue): string {
   if (issue.code === 'unrecognized_keys' && issue.keys) {
     const known = KNOWN_KEYS[where.replace(/\.\d+(?=\.|$)/g, '.*')] ?? [];
     const container = where === '' ? 'the top level' : where;
-    return `field ${JSON.stringify(issue.keys[0])} not found in ${container} (valid: ${known.join(', ')})`;
+    return `field ${JSON.stringify(issue.keys[0])} not found in ${container} (valid fields: ${known.join(', ')})`;
   }
   return `${where || 'document'}: ${issue.message.replace(/^Invalid input: /, '')}`;
 }
@@ -88,7 +88,7 @@ export function loadPolicyBundle(path: string): PolicyBundle {
   const lineCounter = new YAML.LineCounter();
   const document = YAML.parseDocument(text, { lineCounter, uniqueKeys: true });
   const yamlError = document.errors[0];
-  if (yamlError) throw parseFailure(path, yamlError.message.split('\n')[0]!);
+  if (yamlError) throw parseFailure(yamlError.message.split('\n')[0]!);
 
   const result = buildSchema().safeParse(document.toJS() ?? {});
   if (!result.success) {
@@ -103,7 +103,7 @@ export function loadPolicyBundle(path: string): PolicyBundle {
     });
     located.sort((a, b) => a.line - b.line);
     const first = located[0]!;
-    throw parseFailure(path, `line ${first.line}: ${describeIssue(first.issue)}`);
+    throw parseFailure(`line ${first.line}: ${describeIssue(first.issue)}`);
   }
 
   const raw = result.data;

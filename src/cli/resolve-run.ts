@@ -18,7 +18,16 @@ import { loadPolicyBundle, type PolicyBundle } from './policy-bundle.js';
 import { loadRooflineHardwareParams, loadRooflineModelParams } from './roofline-files.js';
 import { ScorerConfigError, parseScorerList } from './routing-scorers.js';
 import { parseRunArgs, type RunArgs, type RunFlags } from './run-flags.js';
-import { generateLegacyRequests, generateSpecRequests, readTraceRequests, type LegacyWorkloadParams } from './workload-source.js';
+import { validateLegacyWorkloadParams } from '../workload/legacy.js';
+import {
+  distributionLengthSettings,
+  generateLegacyRequests,
+  generateSpecRequests,
+  presetLengthSettings,
+  readTraceRequests,
+  type LegacyWorkloadParams,
+  type LoadedSpec,
+} from './workload-source.js';
 
 /** logrus levels, least to most verbose. */
 export const LOG_LEVELS = ['panic', 'fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
@@ -51,6 +60,7 @@ export interface ResolvedRunConfig {
 export class RunConfigCache {
   readonly defaultsFiles = new DefaultsFileCache();
   readonly workloads = new BoundedCache<string, readonly GeneratedRequest[]>(16);
+  readonly workloadSpecs = new BoundedCache<string, LoadedSpec>(16);
   readonly policyBundles = new BoundedCache<string, PolicyBundle>(16);
 }
 
@@ -190,19 +200,7 @@ function resolveLatency(
   };
 }
 
-/** Legacy generator parameter check (workload.md §9): mean and stdev must both lie in [min, max]. */
-function checkLegacyRanges(kind: 'prompt' | 'output', mean: number, stdev: number, min: number, max: number): void {
-  const inRange = (v: number): boolean => v >= min && v <= max;
-  if (!inRange(mean) || !inRange(stdev)) {
-    fail(`${kind}-tokens and ${kind}-tokens-stdev should be in range [${kind}-tokens-min, ${kind}-tokens-max]`);
-  }
-}
-
-function checkRate(rate: number): void {
-  if (!(Number.isFinite(rate) && rate > 0)) fail(`--rate must be a finite value > 0, got ${formatGoFloatV(rate)}`);
-}
-
-function legacyParamsFromFlags(f: RunFlags): WorkloadPreset {
+function legacyFlagLengths(f: RunFlags): WorkloadPreset {
   return {
     prefixTokens: f.prefixTokens,
     promptTokens: f.promptTokens,
@@ -248,6 +246,7 @@ export function resolveRunArgs(args: RunArgs, options: ResolveRunOptions): Resol
       horizon: given('horizon') ? f.horizon : undefined,
       numRequests: given('num-requests') ? f.numRequests : undefined,
       cache: cache.workloads,
+      specCache: cache.workloadSpecs,
       stamp: fileStamp(specPath),
       onWarning: warn,
     });
@@ -256,19 +255,18 @@ export function resolveRunArgs(args: RunArgs, options: ResolveRunOptions): Resol
   } else if (f.workload === 'traces') {
     // The path requirement is checked with the engine flags (step 5).
   } else {
-    let params: WorkloadPreset;
-    if (f.workload === 'distribution') {
-      checkRate(f.rate);
-      params = legacyParamsFromFlags(f);
-      checkLegacyRanges('prompt', params.promptTokens, params.promptTokensStdev, params.promptTokensMin, params.promptTokensMax);
-      checkLegacyRanges('output', params.outputTokens, params.outputTokensStdev, params.outputTokensMin, params.outputTokensMax);
-    } else {
-      const preset = loadDefaults().workloads.get(f.workload);
-      if (preset === undefined) fail('Undefined workload. Use one among (chatbot, summarization, contentgen, multidoc)');
-      checkRate(f.rate);
-      params = preset;
-    }
-    const legacy: LegacyWorkloadParams = { ...params, rate: f.rate, numRequests: f.numRequests, seed: f.seed, horizon };
+    const distribution = f.workload === 'distribution';
+    // Presets come from the same defaults file as the coefficients (workload.md §9).
+    const lengths = distribution ? distributionLengthSettings(legacyFlagLengths(f)) : presetLengthSettings(f.workload, loadDefaults().workloads);
+    const legacy: LegacyWorkloadParams = {
+      ...lengths,
+      seed: f.seed,
+      rate: f.rate,
+      numRequests: f.numRequests,
+      horizon,
+      checkLengthRanges: distribution,
+    };
+    validateLegacyWorkloadParams(legacy);
     deferredRequests = () => generateLegacyRequests(legacy, cache.workloads);
   }
 

@@ -247,6 +247,7 @@ export class GpuKVStore implements KVStore {
         }
         this.logNewBlock(newBlockCount++, block, hashBeforePop);
         list.push(block);
+        this.extendChainMemo(list, block);
         p += fill;
       }
     }
@@ -461,9 +462,20 @@ export class GpuKVStore implements KVStore {
       }
       const fill = this.tokenCount[b];
       if (fill < 0 || fill > this.blockSize) problems.push(`block ${b} holds ${fill} tokens`);
-      // Hashed blocks are full, except a rolled-back block whose old hash comes back without its tokens (§6).
-      if (this.blockHash[b] !== NO_HASH && fill !== this.blockSize && fill !== 0) {
+      // Hashed blocks are full, except a rolled-back block whose old hash comes back without its tokens (§6);
+      // a full hashed block holds the last B tokens of its hashed sequence.
+      const hash = this.blockHash[b];
+      if (hash !== NO_HASH && fill !== this.blockSize && fill !== 0) {
         problems.push(`hashed block ${b} is partially filled (${fill} tokens)`);
+      }
+      if (hash !== NO_HASH && fill === this.blockSize) {
+        const hashed = this.interner.tokensOf(hash);
+        const page = this.tokens.pageFor(b);
+        const offset = this.tokens.offsetOf(b);
+        const tail = hashed.slice(hashed.length - this.blockSize);
+        if (hashed.length < this.blockSize || tail.some((t, k) => t !== page[offset + k])) {
+          problems.push(`block ${b}: tokens are not the last B tokens of its hashed sequence`);
+        }
       }
     }
     if (inUseCount !== this.usedCount) problems.push(`usedCount ${this.usedCount} but ${inUseCount} blocks in use`);
@@ -518,6 +530,7 @@ export class GpuKVStore implements KVStore {
       }
       this.cacheHits++;
       list.push(block);
+      this.extendChainMemo(list, block);
       this.attachedWasInUse[i] = wasInUse;
     }
     return count;
@@ -575,6 +588,26 @@ export class GpuKVStore implements KVStore {
     }
     this.requestMap.delete(req.index);
     this.recycleList(list);
+  }
+
+  /**
+   * Extends the list's chain memo over a block just appended, when that is free: an empty block adds nothing,
+   * and a full hashed block whose hash is `chain ++ one block` continues the chain with its own hash (a hashed
+   * full block always holds the last B tokens of its hashed sequence — checked by the invariants). This keeps
+   * the decode-time concatenation hash at one interning step per block instead of a walk over the whole list.
+   */
+  private extendChainMemo(list: BlockList, block: number): void {
+    if (list.chainedCount !== list.length - 1) return;
+    const fill = this.tokenCount[block];
+    if (fill === 0) {
+      list.chainedCount++;
+    } else if (fill === this.blockSize) {
+      const hash = this.blockHash[block];
+      if (this.interner.isFullBlockChild(hash, list.chainId)) {
+        list.chainedCount++;
+        list.chainId = hash;
+      }
+    }
   }
 
   /** Identity of the concatenated tokens of all blocks in the list (kv-cache.md §2, second path). */

@@ -40,7 +40,7 @@ export class PrefixInterner {
   private table: Int32Array;
   private tableMask: number;
 
-  constructor(blockSize: number, expectedNodes = 1024) {
+  constructor(blockSize: number, expectedNodes = 1 << 14) {
     if (!Number.isInteger(blockSize) || blockSize <= 0) {
       throw new RangeError(`PrefixInterner: block size must be a positive integer, got ${blockSize}`);
     }
@@ -146,6 +146,11 @@ export class PrefixInterner {
     return id >= 0 ? id : this.insert(parentId, tokens, offset, length, hash, COPY_TOKENS);
   }
 
+  /** True iff `sequence(id) = sequence(parentId) ++ (one full block)`. */
+  isFullBlockChild(id: number, parentId: number): boolean {
+    return id > 0 && this.nodeParent[id] === parentId && this.nodeLength[id] === this.blockSize;
+  }
+
   /** Length in tokens of the sequence an id stands for (diagnostics and tests). */
   sequenceLength(id: number): number {
     let length = 0;
@@ -220,7 +225,9 @@ export class PrefixInterner {
       this.poolSourceIndex = this.registerSource(this.pool);
       this.poolUsed = 0;
     }
-    this.pool.set(tokens.subarray(offset, offset + length), this.poolUsed);
+    const pool = this.pool;
+    const base = this.poolUsed;
+    for (let k = 0; k < length; k++) pool[base + k] = tokens[offset + k];
     this.nodeSource[id] = this.poolSourceIndex;
     this.nodeOffset[id] = this.poolUsed;
     this.poolUsed += length;
@@ -287,7 +294,7 @@ export class SequenceIdBuilder {
         continue;
       }
       const take = Math.min(blockSize - this.pendingLength, end - position);
-      this.pending.set(tokens.subarray(position, position + take), this.pendingLength);
+      for (let k = 0; k < take; k++) this.pending[this.pendingLength + k] = tokens[position + k];
       this.pendingLength += take;
       position += take;
       if (this.pendingLength === blockSize) {

@@ -11,7 +11,9 @@
 //       name: Baseline (llm-d parity)
 //       strategy: strategies/baseline.yaml
 //       mechanism: FCFS + constant priority      # the "Key Mechanism" column
-//       baseline: "10-base"         # optional: compare this entry with another entry instead
+//       baseline: "10-base"         # optional: compare this entry with another entry instead; `none`: no comparison
+//       seeds: 42                   # optional: this entry's own seeds (rows the seed ledger ran on one seed);
+//                                   # they win over the ledger's seeds and --seeds
 //       seed_ledger:                # optional: the figures the seed ledger states, checked against ours
 //         critical_ttft_p99_ms_delta_pct: -66.5    # `<metric>_delta_pct` = % change vs. the entry's baseline
 //         slo_gap: {value: 4.95, tolerance: 0.1}   # plain numbers use the default tolerances below
@@ -23,7 +25,7 @@ import { ServesimError } from '../errors.js';
 import type { StrategyEvaluator } from './evaluate.js';
 import { isMetricName, metricsToJson, type MetricValues } from './metrics.js';
 import { meanMetrics } from './objective.js';
-import { parseSeeds } from './seeds.js';
+import { formatSeeds, parseSeeds } from './seeds.js';
 import { defaultParameterValues, formatIssues, loadStrategy, parseYamlDocument, type Strategy } from './strategy.js';
 
 export interface SeedFigure {
@@ -36,8 +38,10 @@ export interface LedgerEntry {
   name: string;
   strategyFile: string;
   mechanism: string;
-  /** Id of the entry this one is compared with; undefined for the ledger's baseline itself. */
+  /** Id of the entry this one is compared with; undefined for the ledger's baseline itself and `baseline: none`. */
   baseline?: string;
+  /** The entry's own seeds, overriding the ledger's and --seeds. */
+  seeds?: number[];
   seedLedger: Record<string, SeedFigure>;
   note: string;
 }
@@ -58,6 +62,7 @@ const entrySchema = z.strictObject({
   strategy: z.string().min(1),
   mechanism: z.string().optional(),
   baseline: z.union([z.string().min(1), z.number()]).optional(),
+  seeds: z.union([z.array(z.number().int()).min(1), z.string(), z.number().int()]).optional(),
   seed_ledger: z.record(z.string(), figureSchema).optional(),
   note: z.string().optional(),
 });
@@ -121,13 +126,17 @@ export function parseLedger(text: string, file: string): Ledger {
       }
       seedLedger[key] = typeof fig === 'number' ? { value: fig, tolerance: defaultTolerance(key, fig) } : fig;
     }
-    const entryBaseline = e.baseline !== undefined ? String(e.baseline) : id === baseline ? undefined : baseline;
+    if (id === NO_BASELINE) throw new ServesimError(`${where}: entries[${i}].id: "${NO_BASELINE}" is reserved`);
+    const explicit = e.baseline !== undefined ? String(e.baseline) : undefined;
+    const entryBaseline = explicit === NO_BASELINE ? undefined : (explicit ?? (id === baseline ? undefined : baseline));
+    const entrySeeds = e.seeds === undefined ? undefined : toSeedList(e.seeds, `${where}: entries[${i}].seeds`);
     return {
       id,
       name: e.name,
       strategyFile: resolve(dir, e.strategy),
       mechanism: e.mechanism ?? '',
       ...(entryBaseline !== undefined ? { baseline: entryBaseline } : {}),
+      ...(entrySeeds ? { seeds: entrySeeds } : {}),
       seedLedger,
       note: e.note ?? '',
     };
@@ -138,9 +147,18 @@ export function parseLedger(text: string, file: string): Ledger {
       throw new ServesimError(`${where}: entries[${i}].baseline: no entry has id "${e.baseline}"`);
     }
   });
-  const seeds =
-    data.seeds === undefined ? undefined : Array.isArray(data.seeds) ? [...data.seeds] : parseSeeds(String(data.seeds), `${where}: seeds`);
+  const seeds = data.seeds === undefined ? undefined : toSeedList(data.seeds, `${where}: seeds`);
   return { file, title: data.title ?? 'Strategy ledger', ...(seeds ? { seeds } : {}), baseline, entries };
+}
+
+const NO_BASELINE = 'none';
+
+function toSeedList(value: number | string | number[], field: string): number[] {
+  if (Array.isArray(value)) {
+    if (new Set(value).size !== value.length) throw new ServesimError(`${field}: a seed is listed twice`);
+    return [...value];
+  }
+  return parseSeeds(String(value), field);
 }
 
 export interface FigureCheck {
@@ -177,20 +195,33 @@ export interface LedgerReport {
   rows: LedgerRow[];
 }
 
+/** Seeds an entry runs on: its own, else the run's. */
+export function entrySeeds(entry: LedgerEntry, seeds: readonly number[]): readonly number[] {
+  return entry.seeds ?? seeds;
+}
+
+export function countLedgerEvaluations(ledger: Ledger, seeds: readonly number[]): number {
+  return ledger.entries.reduce((n, e) => n + entrySeeds(e, seeds).length, 0);
+}
+
 export async function runLedger(ledger: Ledger, seeds: readonly number[], evaluator: StrategyEvaluator): Promise<LedgerReport> {
   const strategies = new Map<string, Strategy>(ledger.entries.map((e) => [e.id, loadStrategy(e.strategyFile)]));
   // Every entry × seed is handed to the pool at once; the pool bounds the parallelism.
   const evaluations = await Promise.all(
     ledger.entries.map((e) => {
       const strategy = strategies.get(e.id)!;
-      return evaluator.evaluatePoint(strategy, defaultParameterValues(strategy), seeds);
+      return evaluator.evaluatePoint(strategy, defaultParameterValues(strategy), entrySeeds(e, seeds));
     }),
   );
   const perSeedById = new Map<string, MetricValues[]>(ledger.entries.map((e, i) => [e.id, evaluations[i]!.map((x) => x.metrics)]));
   return buildLedgerReport(ledger, seeds, perSeedById, evaluator.simVersion);
 }
 
-/** Turns per-seed metrics into the report (separate from simulation for tests). */
+/**
+ * Turns per-seed metrics into the report (separate from simulation for tests). Δ% compares an entry's mean with
+ * its baseline's mean, each over its own seeds: a paired comparison when both run on the same seeds (the normal
+ * case), and the seed ledger's method for its single-seed rows.
+ */
 export function buildLedgerReport(
   ledger: Ledger,
   seeds: readonly number[],
@@ -201,6 +232,7 @@ export function buildLedgerReport(
   const rows = ledger.entries.map((entry): LedgerRow => {
     const mean = means.get(entry.id)!;
     const perSeed = perSeedById.get(entry.id)!;
+    const rowSeeds = entrySeeds(entry, seeds);
     const base = entry.baseline !== undefined ? means.get(entry.baseline)! : undefined;
     const delta: MetricValues = {};
     if (base) for (const key of Object.keys(mean)) delta[key] = percentChange(base[key]!, mean[key]!);
@@ -212,7 +244,7 @@ export function buildLedgerReport(
     });
     const perSeedByMetric: Record<string, Record<string, number | null>> = {};
     for (const key of Object.keys(mean)) {
-      perSeedByMetric[key] = Object.fromEntries(seeds.map((s, i) => [String(s), numberOrNull(perSeed[i]![key]!)]));
+      perSeedByMetric[key] = Object.fromEntries(rowSeeds.map((s, i) => [String(s), numberOrNull(perSeed[i]![key]!)]));
     }
     return {
       id: entry.id,
@@ -220,7 +252,7 @@ export function buildLedgerReport(
       strategy: entry.strategyFile,
       baseline: entry.baseline ?? null,
       mechanism: entry.mechanism,
-      seeds: [...seeds],
+      seeds: [...rowSeeds],
       mean: metricsToJson(mean),
       per_seed: perSeedByMetric,
       delta_pct: metricsToJson(delta),
@@ -277,8 +309,8 @@ export function formatLedgerMarkdown(report: LedgerReport): string {
   const lines: string[] = [];
   lines.push(`# ${report.title}`, '');
   lines.push(
-    `Seeds ${report.seeds.join('/')}; every figure is the mean over those seeds. Δ% = change of the mean vs. the row's baseline ` +
-      `(Iter ${report.baseline} unless noted). Simulator ${report.simulator_version}.`,
+    `Seeds ${report.seeds.join('/')} (rows marked with their own seeds excepted); every figure is the mean over a row's seeds. ` +
+      `Δ% = change of the row's mean vs. its baseline's mean (Iter ${report.baseline} unless noted). Simulator ${report.simulator_version}.`,
     '',
   );
   lines.push('## Iteration Summary', '');
@@ -292,14 +324,14 @@ export function formatLedgerMarkdown(report: LedgerReport): string {
             .map((cls) => `${CLASS_LABEL[cls]}: ${signedPct(row.delta_pct[`${cls}_ttft_p99_ms`])}`)
             .join(', ') + (row.baseline !== report.baseline ? ` (vs ${row.baseline})` : '');
     const tput = row.baseline === null ? '—' : signedPct(row.delta_pct.throughput_tps);
-    const gap = row.mean.slo_gap === null ? 'n/a' : `${row.mean.slo_gap.toFixed(2)}x`;
+    const gap = typeof row.mean.slo_gap === 'number' ? `${row.mean.slo_gap.toFixed(2)}x` : 'n/a';
     const rejected = row.mean.rejected ?? 0;
     const offered = rejected + (row.mean.injected ?? 0);
     const rejections = rejected === 0 ? '0' : `${fixed(rejected, 1)} (${((100 * rejected) / offered).toFixed(1)}%)`;
     const status = row.note ? `${row.status} — ${row.note}` : row.status;
-    lines.push(
-      `| ${[row.id, row.name, ttft, tput, gap, rejections, row.mechanism, status].map(mdCell).join(' | ')} |`,
-    );
+    const ownSeeds = formatSeeds(row.seeds) !== formatSeeds(report.seeds);
+    const name = ownSeeds ? `${row.name} (seed${row.seeds.length > 1 ? 's' : ''} ${formatSeeds(row.seeds)})` : row.name;
+    lines.push(`| ${[row.id, name, ttft, tput, gap, rejections, row.mechanism, status].map(mdCell).join(' | ')} |`);
   }
   lines.push('', '## Absolute figures (means)', '');
   lines.push('| Iter | TTFT P99 ms | Crit / Std / Shed TTFT P99 ms | E2E P99 ms | Sched. delay P99 ms | tokens/s | Rejected | Preemptions |');
@@ -319,12 +351,14 @@ export function formatLedgerMarkdown(report: LedgerReport): string {
       ].join(' | ')} |`,
     );
   }
+  const allSeeds = [...new Set([...report.seeds, ...report.rows.flatMap((r) => r.seeds)])];
   lines.push('', '## Per seed', '');
-  lines.push(`| Iter | ${report.seeds.map((s) => `seed ${s}: TTFT P99 / crit TTFT P99 / tokens/s`).join(' | ')} |`);
-  lines.push(`|------|${report.seeds.map(() => '---').join('|')}|`);
+  lines.push(`| Iter | ${allSeeds.map((s) => `seed ${s}: TTFT P99 / crit TTFT P99 / tokens/s`).join(' | ')} |`);
+  lines.push(`|------|${allSeeds.map(() => '---').join('|')}|`);
   for (const row of report.rows) {
-    const cells = report.seeds.map((s) => {
+    const cells = allSeeds.map((s) => {
       const k = String(s);
+      if (!row.seeds.includes(s)) return '—';
       return `${fixed(row.per_seed.ttft_p99_ms?.[k], 1)} / ${fixed(row.per_seed.critical_ttft_p99_ms?.[k], 1)} / ${fixed(row.per_seed.throughput_tps?.[k], 0)}`;
     });
     lines.push(`| ${row.id} | ${cells.join(' | ')} |`);

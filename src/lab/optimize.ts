@@ -11,7 +11,7 @@ import { ServesimError } from '../errors.js';
 import { Optimizer } from '../optimize/optimizer.js';
 import type { Dimension, Point } from '../optimize/space.js';
 import type { StrategyEvaluator } from './evaluate.js';
-import { aggregateScores, meanMetrics, scoreSeed, type SeedScore } from './objective.js';
+import { meanMetrics, scorePoint, type SeedScore } from './objective.js';
 import type { MetricValues } from './metrics.js';
 import { buildRunArgv, formatArgv, normalizeParamValue, parameterArgs } from './runargs.js';
 import type { TrialStore } from './store.js';
@@ -186,8 +186,7 @@ export async function optimizeStrategy(
       for (const p of pending) p.catch(() => undefined);
       for (const [i, params] of batch.entries()) {
         const evaluations = await pending[i]!;
-        const seedScores = evaluations.map((e) => scoreSeed(objective, strategy.constraints, e.metrics, e.seed));
-        const score = aggregateScores(seedScores);
+        const { score } = scorePoint(objective, strategy.constraints, strategy.penalties, evaluations);
         store?.addObservation(runId!, { callIndex: call, params, score, meanMetrics: meanMetrics(evaluations.map((e) => e.metrics)) });
         await optimizer.tell(toPoint(params), score);
         record(call, params, score, false);
@@ -201,7 +200,7 @@ export async function optimizeStrategy(
 
   // The best point's per-seed details: all its evaluations are in the store or were just run, so this is cheap.
   const bestEvaluations = await evaluator.evaluatePoint(strategy, best.params, settings.seeds);
-  const bestPerSeed = bestEvaluations.map((e) => scoreSeed(objective, strategy.constraints, e.metrics, e.seed));
+  const bestPerSeed = scorePoint(objective, strategy.constraints, strategy.penalties, bestEvaluations).perSeed;
   const bestArgs = [...strategy.fixedArgs, ...parameterArgs(strategy, best.params)];
   const result: OptimizeResult = {
     strategy: strategy.name,

@@ -11,20 +11,21 @@ export interface ProgressOptions {
   label: string;
   unit: string;
   total: number;
-  stream?: NodeJS.WriteStream;
+  /** Live bar on process.stderr (needs a terminal); otherwise plain lines through `write`. */
+  bar: boolean;
+  write: (text: string) => void;
   /** Plain lines are printed at most this often (ms), plus the last step; default 0 = every step. */
   plainIntervalMs?: number;
 }
 
 export function createProgress(options: ProgressOptions): ProgressReporter {
-  const stream = options.stream ?? process.stderr;
-  return stream.isTTY ? barProgress(options, stream) : plainProgress(options, stream);
+  return options.bar ? barProgress(options) : plainProgress(options);
 }
 
-function barProgress(options: ProgressOptions, stream: NodeJS.WriteStream): ProgressReporter {
+function barProgress(options: ProgressOptions): ProgressReporter {
   const bar = new cliProgress.SingleBar(
     {
-      stream,
+      stream: process.stderr,
       format: `${options.label} [{bar}] {value}/{total} ${options.unit} | {detail} | ETA {eta_formatted}`,
       hideCursor: true,
       clearOnComplete: false,
@@ -43,7 +44,7 @@ function barProgress(options: ProgressOptions, stream: NodeJS.WriteStream): Prog
   };
 }
 
-function plainProgress(options: ProgressOptions, stream: NodeJS.WriteStream): ProgressReporter {
+function plainProgress(options: ProgressOptions): ProgressReporter {
   const started = performance.now();
   let lastPrinted = -Infinity;
   let firstDone: { done: number; at: number } | undefined;
@@ -59,7 +60,7 @@ function plainProgress(options: ProgressOptions, stream: NodeJS.WriteStream): Pr
       const rate = done > firstDone.done ? (done - firstDone.done) / ((now - firstDone.at) / 1000) : 0;
       const eta = rate > 0 ? ` ETA ${formatSeconds((options.total - done) / rate)}` : '';
       const extra = formatDetail(detail);
-      stream.write(
+      options.write(
         `${options.label}: ${done}/${options.total} ${options.unit}${extra ? ` | ${extra}` : ''} | ${formatSeconds(elapsed)} elapsed${last ? '' : eta}\n`,
       );
     },

@@ -17,7 +17,8 @@
 //   derived:                              # flags computed from parameters
 //     - {flag: --slo-prefill-sheddable, when: {param: prefill_critical, equals: 0}, then: 0, else: 256}
 //   objective: {metric: critical_ttft_p99_ms, direction: minimize}      # or maximize
-//   constraints:                          # penalties, added per seed before averaging over seeds
+//   penalties: per_seed                   # or on_means: how constraint penalties combine with seeds (objective.ts)
+//   constraints:                          # penalties: weight × violation
 //     - {metric: throughput_tps, direction: at_least, threshold: 15000, weight: 0.01}
 //     - {metric: sheddable_ttft_p99_ms, direction: at_most, threshold: 600, weight: 2}
 //
@@ -94,6 +95,8 @@ export interface Strategy {
   seeds?: number[];
   objective?: Objective;
   constraints: Constraint[];
+  /** Whether penalties apply per seed (default) or to the means over seeds. */
+  penalties: 'per_seed' | 'on_means';
 }
 
 const scalar = z.union([z.number(), z.string(), z.boolean()]);
@@ -138,6 +141,7 @@ const strategySchema = z.strictObject({
   seeds: z.union([z.array(z.number().int()).min(1), z.string(), z.number().int()]).optional(),
   objective: objectiveSchema.optional(),
   constraints: z.array(constraintSchema).optional(),
+  penalties: z.enum(['per_seed', 'on_means']).optional(),
 });
 
 const ALLOWED_KEYS = {
@@ -246,6 +250,7 @@ export function parseStrategy(text: string, file: string, options: { checkFiles?
     ...(seeds ? { seeds } : {}),
     ...(data.objective ? { objective: { ...data.objective } } : {}),
     constraints,
+    penalties: data.penalties ?? 'per_seed',
   };
 }
 

@@ -7,13 +7,14 @@
 // K(X, X) but not the predictive variance (Rasmussen & Williams eq. 2.24), so a noisy-looking fit still
 // ranks unexplored regions by how uncertain the function there is.
 
-import { inverseSquares, matern52, matern52RadialFactor, scaledDistance } from './kernel.js';
+import { SQRT5, inverseSquares, matern52, scaledDistance } from './kernel.js';
 import { minimizeBounded } from './lbfgsb.js';
 import {
   choleskyWithJitter,
   inverseFromCholesky,
   solveLowerInPlace,
   solveUpperTransposedInPlace,
+  solveWithTransposeInPlace,
 } from './linalg.js';
 import type { Rng } from './random.js';
 
@@ -52,9 +53,14 @@ const DEFAULT_START: GpHyperparameters = { amplitude: 1, lengthScales: [], noise
 
 export interface GpFitOptions {
   rng: Rng;
-  /** Extra L-BFGS runs from the best screened random starts (besides the default start). Default 2. */
+  /**
+   * Hyperparameters of a previous fit on a subset of the data (the optimiser passes the fit on one fewer
+   * observation). L-BFGS always runs from it; it usually converges in a few steps.
+   */
+  warmStart?: GpHyperparameters;
+  /** L-BFGS runs from the best of the default start and the screened random starts. Default 1. */
   restarts?: number;
-  /** Random starts whose likelihood is evaluated (cheaply, no gradient) to pick the restarts. Default 20. */
+  /** Random starts whose likelihood is evaluated (cheaply, no gradient) to pick the restarts. Default 10. */
   screenedStarts?: number;
   maxIterations?: number;
 }
@@ -81,6 +87,9 @@ export class GaussianProcess {
   private readonly lower: Float64Array;
   /** K⁻¹ y_normalised */
   private readonly alpha: Float64Array;
+  private upperFactor: Float64Array | undefined;
+  private scratch: { crossCovariance: Float64Array; radial: Float64Array; solved: Float64Array } | undefined;
+  private readonly gradientPoint: Float64Array;
 
   private constructor(
     inputs: Float64Array,
@@ -97,6 +106,7 @@ export class GaussianProcess {
     this.normalization = normalization;
     this.hyperparameters = hyperparameters;
     this.inverseSquaredLengthScales = inverseSquares(hyperparameters.lengthScales);
+    this.gradientPoint = new Float64Array(dims);
     const covariance = new Float64Array(n * n);
     fillCovariance(inputs, n, dims, hyperparameters, this.inverseSquaredLengthScales, covariance, null, null);
     const factor = choleskyWithJitter(covariance, n);
@@ -218,6 +228,26 @@ export class GaussianProcess {
     return { mean, std };
   }
 
+  /** Lᵀ, row-major, so back-substitution reads rows contiguously (refinement calls it thousands of times). */
+  private lowerTransposed(): Float64Array {
+    if (!this.upperFactor) {
+      const n = this.observations;
+      const upper = new Float64Array(n * n);
+      for (let i = 0; i < n; i++) for (let j = 0; j <= i; j++) upper[j * n + i] = this.lower[i * n + j];
+      this.upperFactor = upper;
+    }
+    return this.upperFactor;
+  }
+
+  /** Buffers reused across predictWithGradient calls; the model is otherwise immutable. */
+  private gradientScratch(): { crossCovariance: Float64Array; radial: Float64Array; solved: Float64Array } {
+    if (!this.scratch) {
+      const n = this.observations;
+      this.scratch = { crossCovariance: new Float64Array(n), radial: new Float64Array(n), solved: new Float64Array(n) };
+    }
+    return this.scratch;
+  }
+
   /**
    * Posterior mean/std at `z` and their gradients with respect to z (written into dMean, dStd), all in the
    * objective's units.
@@ -227,20 +257,22 @@ export class GaussianProcess {
     const dims = this.dims;
     const { amplitude } = this.hyperparameters;
     const invSq = this.inverseSquaredLengthScales;
-    const crossCovariance = new Float64Array(n);
-    const radial = new Float64Array(n);
-    const point = Float64Array.from(z);
+    const { crossCovariance, radial, solved } = this.gradientScratch();
+    const point = this.gradientPoint;
+    point.set(z as ArrayLike<number>);
     let meanNormalized = 0;
     for (let i = 0; i < n; i++) {
-      const r = scaledDistance(point, 0, this.inputs, i, dims, invSq);
-      crossCovariance[i] = amplitude * matern52(r);
-      radial[i] = amplitude * matern52RadialFactor(r);
+      const s = SQRT5 * scaledDistance(point, 0, this.inputs, i, dims, invSq);
+      const e = amplitude * Math.exp(-s);
+      crossCovariance[i] = (1 + s + (s * s) / 3) * e; // amplitude · matern52(r)
+      radial[i] = (5 / 3) * (1 + s) * e; // amplitude · matern52RadialFactor(r)
       meanNormalized += this.alpha[i] * crossCovariance[i];
     }
-    const v = solveLowerInPlace(this.lower, n, Float64Array.from(crossCovariance));
+    solved.set(crossCovariance);
+    const v = solveLowerInPlace(this.lower, n, solved);
     let explained = 0;
     for (let i = 0; i < n; i++) explained += v[i] * v[i];
-    const w = solveUpperTransposedInPlace(this.lower, n, v); // K⁻¹ k*, overwrites v
+    const w = solveWithTransposeInPlace(this.lowerTransposed(), n, v); // K⁻¹ k*, overwrites v
     const floor = VARIANCE_FLOOR * amplitude;
     const rawVariance = amplitude - explained;
     const variance = Math.max(rawVariance, floor);
@@ -311,14 +343,16 @@ function fillCovariance(
   for (let i = 0; i < n; i++) {
     covariance[i * n + i] = amplitude + noise;
     for (let j = i + 1; j < n; j++) {
-      const r = scaledDistance(inputs, i, inputs, j, dims, invSq);
-      const k = matern52(r);
+      // Inlined matern52 / matern52RadialFactor sharing one exp: this loop runs for every likelihood evaluation.
+      const s = SQRT5 * scaledDistance(inputs, i, inputs, j, dims, invSq);
+      const e = Math.exp(-s);
+      const k = (1 + s + (s * s) / 3) * e;
       const value = amplitude * k;
       covariance[i * n + j] = value;
       covariance[j * n + i] = value;
       if (pairKernel && pairRadial) {
         pairKernel[pair] = k;
-        pairRadial[pair] = matern52RadialFactor(r);
+        pairRadial[pair] = (5 / 3) * (1 + s) * e;
       }
       pair++;
     }
@@ -445,26 +479,29 @@ function hyperparameterBounds(dims: number): { lower: Float64Array; upper: Float
 
 function fitHyperparameters(inputs: Float64Array, dims: number, y: Float64Array, options: GpFitOptions): GpHyperparameters {
   const n = y.length;
-  const restarts = options.restarts ?? 2;
-  const screenedStarts = options.screenedStarts ?? 20;
+  const restarts = options.restarts ?? 1;
+  const screenedStarts = options.screenedStarts ?? 10;
   const workspace = createWorkspace(n, dims, inputs);
   const { lower, upper } = hyperparameterBounds(dims);
   const objective = (theta: Float64Array, gradient: Float64Array): number =>
     negativeLogMarginalLikelihood(inputs, dims, y, theta, gradient, workspace);
+  const valueAt = (theta: Float64Array): number => negativeLogMarginalLikelihood(inputs, dims, y, theta, null, workspace);
 
-  // Random starts are drawn from the middle of the bounds (in log space): the extremes are almost never the
-  // optimum and L-BFGS gets there anyway if they are.
-  const screened: { theta: Float64Array; value: number }[] = [];
+  // Random starts come from the middle of the bounds (in log space): the extremes are almost never the
+  // optimum, and L-BFGS gets there anyway if they are. Screening by likelihood is a Cholesky each, while an
+  // L-BFGS run costs ~30 likelihood-and-gradient evaluations, so only the most promising are run.
+  const defaultStart = encodeTheta({ ...DEFAULT_START, lengthScales: new Array<number>(dims).fill(1) });
+  const screened: { theta: Float64Array; value: number }[] = [{ theta: defaultStart, value: valueAt(defaultStart) }];
   for (let s = 0; s < screenedStarts; s++) {
     const theta = new Float64Array(dims + 2);
     theta[0] = options.rng.uniform(Math.log(0.1), Math.log(10));
     for (let d = 0; d < dims; d++) theta[1 + d] = options.rng.uniform(Math.log(0.05), Math.log(5));
     theta[dims + 1] = options.rng.uniform(Math.log(1e-6), Math.log(1e-1));
-    screened.push({ theta, value: negativeLogMarginalLikelihood(inputs, dims, y, theta, null, workspace) });
+    screened.push({ theta, value: valueAt(theta) });
   }
   screened.sort((a, b) => a.value - b.value);
-  const defaultStart = encodeTheta({ ...DEFAULT_START, lengthScales: new Array<number>(dims).fill(1) });
-  const starts = [defaultStart, ...screened.slice(0, restarts).map((s) => s.theta)];
+  const starts = screened.slice(0, restarts).map((s) => s.theta);
+  if (options.warmStart) starts.unshift(encodeTheta(options.warmStart));
 
   let best: { theta: Float64Array; value: number } | undefined;
   for (const start of starts) {
@@ -476,5 +513,5 @@ function fitHyperparameters(inputs: Float64Array, dims: number, y: Float64Array,
     });
     if (Number.isFinite(result.value) && (!best || result.value < best.value)) best = { theta: result.x, value: result.value };
   }
-  return decodeTheta(best ? best.theta : defaultStart, dims);
+  return decodeTheta(best ? best.theta : screened[0].theta, dims);
 }

@@ -73,6 +73,17 @@ export function solveUpperTransposedInPlace(lower: Float64Array, n: number, b: F
   return b;
 }
 
+/** Solves U x = b given U = Lᵀ stored row-major (contiguous reads, unlike solveUpperTransposedInPlace). */
+export function solveWithTransposeInPlace(upper: Float64Array, n: number, b: Float64Array): Float64Array {
+  for (let i = n - 1; i >= 0; i--) {
+    const row = i * n;
+    let sum = b[i];
+    for (let k = i + 1; k < n; k++) sum -= upper[row + k] * b[k];
+    b[i] = sum / upper[row + i];
+  }
+  return b;
+}
+
 /** Solves (L Lᵀ) x = b. */
 export function choleskySolve(lower: Float64Array, n: number, b: ArrayLike<number>): Float64Array {
   const x = Float64Array.from(b);

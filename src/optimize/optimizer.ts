@@ -24,7 +24,7 @@ import {
   softmax,
 } from './acquisition.js';
 import { latinHypercube } from './design.js';
-import { GaussianProcess, type GpModelSummary } from './gp.js';
+import { GaussianProcess, type GpHyperparameters, type GpModelSummary } from './gp.js';
 import { minimizeBounded } from './lbfgsb.js';
 import { Rng, StreamPurpose } from './random.js';
 import { type Dimension, type Point, type PointValue, SearchSpace } from './space.js';
@@ -44,7 +44,7 @@ export interface OptimizerOptions {
   nCandidates?: number;
   /** Best candidates refined by L-BFGS over the real dimensions. Default 5. */
   nRefine?: number;
-  /** Extra random restarts of the GP hyperparameter search. Default 2. */
+  /** GP hyperparameter searches from the best screened random starts, besides the warm start. Default 1. */
   gpRestarts?: number;
   /** gp_hedge's softmax temperature. Default 1. */
   hedgeEta?: number;
@@ -230,11 +230,24 @@ export class Optimizer {
     const model = GaussianProcess.fit(this.observedTransformed.slice(0, count), this.observedValues.slice(0, count), {
       rng: Rng.derived(this.settings.randomState, StreamPurpose.hyperparameterStarts, count),
       restarts: this.settings.gpRestarts,
+      warmStart: count > this.modelStart ? this.hyperparametersAt(count - 1) : undefined,
     });
     this.models.set(count, model);
     this.modelSummaries.set(count, model.summary());
     while (this.models.size > MODEL_CACHE_SIZE) this.models.delete(Math.min(...this.models.keys()));
     return model;
+  }
+
+  /**
+   * Hyperparameters of the fit on the first `count` observations. Each fit is warm-started from the previous
+   * count's, so a missing link (after a bulk tell) is filled in by fitting every count since the last known
+   * one, in order: the chain, and so every proposal, depends on the observations alone.
+   */
+  private hyperparametersAt(count: number): GpHyperparameters {
+    let first = count;
+    while (first > this.modelStart && !this.modelSummaries.has(first - 1)) first--;
+    for (let k = first; k <= count; k++) if (!this.modelSummaries.has(k)) this.modelAt(k);
+    return this.modelSummaries.get(count)!.hyperparameters;
   }
 
   /** The unbatched proposal(s) at observation count k: one per portfolio member under gp_hedge. */
@@ -391,7 +404,7 @@ function validateOptions(options: OptimizerOptions): Settings {
     kappa: options.kappa ?? 1.96,
     nCandidates: options.nCandidates ?? 10_000,
     nRefine: options.nRefine ?? 5,
-    gpRestarts: options.gpRestarts ?? 2,
+    gpRestarts: options.gpRestarts ?? 1,
     hedgeEta: options.hedgeEta ?? 1,
   };
   const requireInteger = (name: keyof Settings, minimum: number): void => {

@@ -1,5 +1,6 @@
 // Bit-exact port of Go's math/rand v1 generator (go-parity.md §1).
-// State is the 607-entry int64 vector split into 32-bit halves, so draws never touch BigInt.
+// State is the 607-entry int64 vector split into int32 halves, so draws use only 32-bit integer arithmetic
+// (no BigInt, no doubles): the token hot path runs at a few ns per draw.
 import { goLog } from './go-math.js';
 import { ServesimError } from '../errors.js';
 import { GO_RAND_TABLES as T } from './tables.js';
@@ -40,10 +41,11 @@ function seedStep(x: number): number {
 /** `rand.New(rand.NewSource(seed))`. */
 export class GoRand {
   private readonly hi = new Int32Array(LEN);
-  private readonly lo = new Uint32Array(LEN);
+  /** Low halves, stored as int32 bit patterns. */
+  private readonly lo = new Int32Array(LEN);
   private tap = 0;
   private feed = LEN - T.tap;
-  /** Low 32 bits of the last Uint64 produced by next(). */
+  /** Low 32 bits (as uint32) of the last Uint64 produced by next(). */
   private lastLow = 0;
 
   constructor(seed: Int64Seed) {
@@ -59,7 +61,7 @@ export class GoRand {
         const x2 = (x = seedStep(x));
         const x3 = (x = seedStep(x));
         this.hi[i] = (x1 << 8) ^ (x2 >>> 12) ^ T.cookedHi[i]!;
-        this.lo[i] = ((x2 << 20) ^ x3 ^ T.cookedLo[i]!) >>> 0;
+        this.lo[i] = (x2 << 20) ^ x3 ^ T.cookedLo[i]!;
       }
     }
   }
@@ -72,8 +74,11 @@ export class GoRand {
     if (feed < 0) feed += LEN;
     this.tap = tap;
     this.feed = feed;
-    const lo = this.lo[feed]! + this.lo[tap]!;
-    const hi = (this.hi[feed]! + this.hi[tap]! + (lo > 0xffffffff ? 1 : 0)) | 0;
+    const a = this.lo[feed]!;
+    const b = this.lo[tap]!;
+    const lo = (a + b) | 0;
+    const carry = ((a & b) | ((a | b) & ~lo)) >>> 31; // carry out of bit 31 of a + b
+    const hi = (this.hi[feed]! + this.hi[tap]! + carry) | 0;
     this.lo[feed] = lo;
     this.hi[feed] = hi;
     this.lastLow = lo >>> 0;
@@ -148,8 +153,10 @@ export class GoRand {
     while (k < end) {
       if (--tap < 0) tap = LEN - 1;
       if (--feed < 0) feed = LEN - 1;
-      const lo = loVec[feed]! + loVec[tap]!;
-      const hi = hiVec[feed]! + hiVec[tap]! + (lo > 0xffffffff ? 1 : 0);
+      const a = loVec[feed]!;
+      const b = loVec[tap]!;
+      const lo = (a + b) | 0;
+      const hi = (hiVec[feed]! + hiVec[tap]! + (((a & b) | ((a | b) & ~lo)) >>> 31)) | 0;
       loVec[feed] = lo;
       hiVec[feed] = hi;
       const v = hi & 0x7fffffff;

@@ -1,10 +1,11 @@
 // Legacy generator: `--workload distribution` and the presets (workload.md §9).
 import { readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
 import { ServesimError } from '../errors.js';
 import { GoRand, goRound, type Int64Seed } from '../rng/index.js';
 import type { GeneratedRequest } from '../types.js';
+import { fullYaml } from './lazy-yaml.js';
 import { goInt64 } from './samplers.js';
+import { parseSimpleYaml } from './yaml-lite.js';
 
 /** Larger lengths would make the reference allocate gigabytes (or panic); we refuse them instead. */
 const MAX_TOKENS_PER_REQUEST = 1 << 28;
@@ -61,7 +62,9 @@ export function loadWorkloadPresets(defaultsPath: string | URL = BUNDLED_DEFAULT
   const where = String(defaultsPath instanceof URL ? defaultsPath.pathname : defaultsPath);
   let doc: unknown;
   try {
-    doc = parseYaml(readFileSync(defaultsPath, 'utf8'));
+    const text = readFileSync(defaultsPath, 'utf8');
+    const simple = parseSimpleYaml(text, () => false);
+    doc = simple ? simple.data : fullYaml().parse(text, { intAsBigInt: true });
   } catch (err) {
     throw new ServesimError(`Failed to read workload presets from ${where}: ${(err as Error).message.split('\n')[0]}`);
   }
@@ -73,10 +76,11 @@ export function loadWorkloadPresets(defaultsPath: string | URL = BUNDLED_DEFAULT
   for (const [name, raw] of Object.entries(section as Record<string, unknown>)) {
     const entry = (raw ?? {}) as Record<string, unknown>;
     const int = (key: string): number => {
-      const v = entry[key] ?? 0;
+      const raw = entry[key] ?? 0n;
+      const v = typeof raw === 'bigint' ? Number(raw) : raw;
       if (typeof v !== 'number' || !Number.isSafeInteger(v)) {
         throw new ServesimError(
-          `Failed to read workload presets from ${where}: workloads.${name}.${key} must be an integer, got ${JSON.stringify(v)}`,
+          `Failed to read workload presets from ${where}: workloads.${name}.${key} must be an integer, got ${String(raw)}`,
         );
       }
       return v;

@@ -1,7 +1,5 @@
 // Strict loading of workload spec v2 files (YAML, or JSON as a YAML subset) — workload.md §1.
 import { readFileSync } from 'node:fs';
-import { LineCounter, isMap, isPair, isScalar, isSeq, parseDocument, visit, type Document } from 'yaml';
-import { z } from 'zod';
 import { ServesimError } from '../errors.js';
 import {
   emptyDist,
@@ -11,136 +9,142 @@ import {
   type MultimodalSpec,
   type WorkloadSpec,
 } from './spec.js';
+import { checkSchema, formatPath, type ObjectSchema, type PathSegment, type SchemaIssue } from './strict-schema.js';
+import { fullYaml } from './lazy-yaml.js';
+import { parseSimpleYaml, type ParsedYaml } from './yaml-lite.js';
 
 const LOAD_PREFIX = 'Failed to load workload spec: ';
 const PARSE_PREFIX = `${LOAD_PREFIX}parsing workload spec: `;
 
 // ---------------------------------------------------------------------------------------------------------------
-// Scalar field schemas. Integers arrive as bigint (parsed with intAsBigInt so int64 seeds stay exact).
+// Structure: exactly the reference's keys; every object is strict.
 
-type ScalarConverter<T> = (value: unknown) => T | undefined;
+const dist: ObjectSchema = { object: { type: 'string', params: { map: 'float' }, file: 'string' } };
 
-function scalarField<T>(expected: string, convert: ScalarConverter<T>) {
-  return z
-    .unknown()
-    .transform((value, ctx): T => {
-      const converted = convert(value);
-      if (converted === undefined) {
-        ctx.issues.push({ code: 'custom', message: `expected ${expected}`, input: value });
-        return z.NEVER;
-      }
-      return converted;
-    })
-    .optional();
+const CLIENT_SCHEMA: ObjectSchema = {
+  object: {
+    id: 'string',
+    tenant_id: 'string',
+    slo_class: 'string',
+    model: 'string',
+    rate_fraction: 'float',
+    arrival: { object: { process: 'string', cv: 'float' } },
+    input_distribution: dist,
+    output_distribution: dist,
+    prefix_group: 'string',
+    prefix_length: 'int',
+    streaming: 'bool',
+    network: { object: { rtt_ms: 'float', bandwidth_mbps: 'float' } },
+    lifecycle: { object: { windows: { list: { object: { start_us: 'int', end_us: 'int' } } } } },
+    multimodal: {
+      object: {
+        text_distribution: dist,
+        image_distribution: dist,
+        image_count_distribution: dist,
+        audio_distribution: dist,
+        audio_count_distribution: dist,
+        video_distribution: dist,
+        video_count_distribution: dist,
+      },
+    },
+    reasoning: {
+      object: {
+        reason_ratio_distribution: dist,
+        multi_turn: { object: { max_rounds: 'int', think_time_us: 'int', context_growth: 'string' } },
+      },
+    },
+  },
+};
+
+const WORKLOAD_SPEC_SCHEMA: ObjectSchema = {
+  object: {
+    version: 'string',
+    seed: 'int64',
+    category: 'string',
+    clients: { list: CLIENT_SCHEMA },
+    aggregate_rate: 'float',
+    horizon: 'int',
+    num_requests: 'int',
+    servegen_data: { object: { path: 'string', span_start: 'float', span_end: 'float' } },
+    inference_perf: {
+      object: {
+        stages: { list: { object: { rate: 'float', duration: 'float' } } },
+        shared_prefix: {
+          object: {
+            num_unique_system_prompts: 'int',
+            num_users_per_system_prompt: 'int',
+            system_prompt_len: 'int',
+            question_len: 'int',
+            output_len: 'int',
+            enable_multi_turn_chat: 'bool',
+          },
+        },
+      },
+    },
+  },
+};
+
+/** Shapes produced by checkSchema (snake_case keys, absent keys undefined). */
+interface RawDist {
+  type?: string;
+  params?: Record<string, number>;
+  file?: string;
 }
-
-const INT64_MIN = -(1n << 63n);
-const INT64_MAX = (1n << 63n) - 1n;
-
-function toInt64(value: unknown): bigint | undefined {
-  let v: bigint | undefined;
-  if (typeof value === 'bigint') v = value;
-  else if (typeof value === 'number' && Number.isInteger(value)) v = BigInt(value);
-  return v !== undefined && v >= INT64_MIN && v <= INT64_MAX ? v : undefined;
+interface RawClient {
+  id?: string;
+  tenant_id?: string;
+  slo_class?: string;
+  model?: string;
+  rate_fraction?: number;
+  arrival?: { process?: string; cv?: number };
+  input_distribution?: RawDist;
+  output_distribution?: RawDist;
+  prefix_group?: string;
+  prefix_length?: number;
+  streaming?: boolean;
+  network?: { rtt_ms?: number; bandwidth_mbps?: number };
+  lifecycle?: { windows?: Array<{ start_us?: number; end_us?: number }> };
+  multimodal?: Record<
+    | 'text_distribution'
+    | 'image_distribution'
+    | 'image_count_distribution'
+    | 'audio_distribution'
+    | 'audio_count_distribution'
+    | 'video_distribution'
+    | 'video_count_distribution',
+    RawDist | undefined
+  >;
+  reasoning?: {
+    reason_ratio_distribution?: RawDist;
+    multi_turn?: { max_rounds?: number; think_time_us?: number; context_growth?: string };
+  };
 }
-
-const int64Field = scalarField('an integer (int64)', toInt64);
-const intField = scalarField('an integer', (v) => {
-  const n = toInt64(v);
-  return n === undefined ? undefined : Number(n);
-});
-const floatField = scalarField('a number', (v) =>
-  typeof v === 'number' ? v : typeof v === 'bigint' ? Number(v) : undefined,
-);
-const stringField = scalarField('a string', (v) => (typeof v === 'string' ? v : undefined));
-const boolField = scalarField('true or false', (v) => (typeof v === 'boolean' ? v : undefined));
-
-// ---------------------------------------------------------------------------------------------------------------
-// Structure (snake_case, exactly the reference's keys; every object is strict).
-
-const distSchema = z
-  .strictObject({
-    type: stringField,
-    params: z.record(z.string(), floatField).optional(),
-    file: stringField,
-  })
-  .optional();
-
-const multimodalSchema = z
-  .strictObject({
-    text_distribution: distSchema,
-    image_distribution: distSchema,
-    image_count_distribution: distSchema,
-    audio_distribution: distSchema,
-    audio_count_distribution: distSchema,
-    video_distribution: distSchema,
-    video_count_distribution: distSchema,
-  })
-  .optional();
-
-const clientSchema = z.strictObject({
-  id: stringField,
-  tenant_id: stringField,
-  slo_class: stringField,
-  model: stringField,
-  rate_fraction: floatField,
-  arrival: z.strictObject({ process: stringField, cv: floatField }).optional(),
-  input_distribution: distSchema,
-  output_distribution: distSchema,
-  prefix_group: stringField,
-  prefix_length: intField,
-  streaming: boolField,
-  network: z.strictObject({ rtt_ms: floatField, bandwidth_mbps: floatField }).optional(),
-  lifecycle: z
-    .strictObject({
-      windows: z.array(z.strictObject({ start_us: intField, end_us: intField })).optional(),
-    })
-    .optional(),
-  multimodal: multimodalSchema,
-  reasoning: z
-    .strictObject({
-      reason_ratio_distribution: distSchema,
-      multi_turn: z
-        .strictObject({ max_rounds: intField, think_time_us: intField, context_growth: stringField })
-        .optional(),
-    })
-    .optional(),
-});
-
-const workloadSpecSchema = z.strictObject({
-  version: stringField,
-  seed: int64Field,
-  category: stringField,
-  clients: z.array(clientSchema).optional(),
-  aggregate_rate: floatField,
-  horizon: intField,
-  num_requests: intField,
-  servegen_data: z.strictObject({ path: stringField, span_start: floatField, span_end: floatField }).optional(),
-  inference_perf: z
-    .strictObject({
-      stages: z.array(z.strictObject({ rate: floatField, duration: floatField })).optional(),
-      shared_prefix: z
-        .strictObject({
-          num_unique_system_prompts: intField,
-          num_users_per_system_prompt: intField,
-          system_prompt_len: intField,
-          question_len: intField,
-          output_len: intField,
-          enable_multi_turn_chat: boolField,
-        })
-        .optional(),
-    })
-    .optional(),
-});
-
-type RawSpec = z.output<typeof workloadSpecSchema>;
-type RawClient = z.output<typeof clientSchema>;
-type RawDist = z.output<typeof distSchema>;
+interface RawSpec {
+  version?: string;
+  seed?: bigint;
+  category?: string;
+  clients?: RawClient[];
+  aggregate_rate?: number;
+  horizon?: number;
+  num_requests?: number;
+  servegen_data?: { path?: string; span_start?: number; span_end?: number };
+  inference_perf?: {
+    stages?: Array<{ rate?: number; duration?: number }>;
+    shared_prefix?: {
+      num_unique_system_prompts?: number;
+      num_users_per_system_prompt?: number;
+      system_prompt_len?: number;
+      question_len?: number;
+      output_len?: number;
+      enable_multi_turn_chat?: boolean;
+    };
+  };
+}
 
 // ---------------------------------------------------------------------------------------------------------------
 // Raw → WorkloadSpec
 
-function toDist(raw: RawDist): DistSpec {
+function toDist(raw: RawDist | undefined): DistSpec {
   if (raw === undefined) return emptyDist();
   const params: Record<string, number> = {};
   for (const [name, value] of Object.entries(raw.params ?? {})) params[name] = value ?? 0;
@@ -253,150 +257,75 @@ const STRING_KEYS = new Set([
   'path',
 ]);
 
+function keepsSourceText(path: readonly PathSegment[]): boolean {
+  const last = path[path.length - 1];
+  return typeof last === 'string' && STRING_KEYS.has(last) && !path.includes('params');
+}
+
 function keyText(node: unknown): string {
-  return isScalar(node) ? String(node.value) : String(node);
+  return fullYaml().isScalar(node) ? String(node.value) : String(node);
 }
 
-function stringifyScalarsInStringFields(doc: Document): void {
-  visit(doc, {
-    Pair(_, pair, ancestors) {
-      if (!isScalar(pair.value) || pair.value.value === null || typeof pair.value.value === 'string') return;
-      if (!STRING_KEYS.has(keyText(pair.key))) return;
-      const insideParams = ancestors.some((a) => isPair(a) && keyText(a.key) === 'params');
-      if (!insideParams) pair.value.value = pair.value.source ?? String(pair.value.value);
-    },
-  });
-}
-
-/** yaml.v3 treats `key:` (null) as "leave the zero value"; inside maps (params) null decodes to 0. */
-function dropNulls(value: unknown, inParams = false): unknown {
-  if (Array.isArray(value)) return value.map((v) => dropNulls(v));
-  if (value !== null && typeof value === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) {
-      if (v === null) {
-        if (inParams) out[k] = 0;
-        continue;
-      }
-      out[k] = dropNulls(v, k === 'params' && !inParams);
-    }
-    return out;
-  }
-  return value;
-}
-
-type PathSegment = string | number | symbol;
-
-function formatPath(path: readonly PathSegment[]): string {
-  let out = '';
-  for (const seg of path) {
-    if (typeof seg === 'number') out += `[${seg}]`;
-    else out += out === '' ? String(seg) : `.${String(seg)}`;
-  }
-  return out;
-}
-
-/** Node at `path` (map keys compared as text) and the source offset of `key` inside it, when given. */
-function sourceOffset(doc: Document, path: readonly PathSegment[], key?: string): number | undefined {
-  let node: unknown = doc.contents;
-  let offset: number | undefined = (node as { range?: number[] } | null)?.range?.[0];
-  const segments = key === undefined ? path : [...path, key];
-  for (const seg of segments) {
-    if (isSeq(node) && typeof seg === 'number') {
-      node = node.items[seg];
-      offset = (node as { range?: number[] } | undefined)?.range?.[0] ?? offset;
-    } else if (isMap(node)) {
-      const pair = node.items.find((p) => keyText(p.key) === String(seg));
-      if (!pair) break;
-      offset = (pair.key as { range?: number[] } | null)?.range?.[0] ?? offset;
-      node = pair.value;
-    } else {
-      break;
-    }
-  }
-  return offset;
-}
-
-function valueAt(data: unknown, path: readonly PathSegment[]): unknown {
-  let v: unknown = data;
-  for (const seg of path) {
-    if (v === null || typeof v !== 'object') return undefined;
-    v = (v as Record<PathSegment, unknown>)[seg];
-  }
-  return v;
-}
-
-function describeValue(value: unknown): string {
-  if (value === undefined) return 'nothing';
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (typeof value === 'bigint' || typeof value === 'number' || typeof value === 'boolean') return String(value);
-  if (Array.isArray(value)) return 'a list';
-  return 'a mapping';
-}
-
-/** Field names accepted at `path`, read back from the schema. */
-function fieldsAt(path: readonly PathSegment[]): string[] {
-  let schema: z.ZodType = workloadSpecSchema;
-  for (const seg of [...path, undefined]) {
-    while (schema instanceof z.ZodOptional) schema = schema.unwrap() as z.ZodType;
-    if (seg === undefined) break;
-    if (schema instanceof z.ZodArray && typeof seg === 'number') schema = schema.element as z.ZodType;
-    else if (schema instanceof z.ZodObject) schema = (schema.shape as Record<string, z.ZodType>)[String(seg)]!;
-    else if (schema instanceof z.ZodRecord) schema = schema.valueType as z.ZodType;
-    else return [];
-    if (schema === undefined) return [];
-  }
-  return schema instanceof z.ZodObject ? Object.keys(schema.shape) : [];
-}
-
-function describeIssue(issue: z.core.$ZodIssue, data: unknown): { key?: string; text: string } {
-  const where = formatPath(issue.path);
-  if (issue.code === 'unrecognized_keys') {
-    const key = issue.keys[0]!;
-    const container = where === '' ? 'the top level' : where;
-    return {
-      key,
-      text: `field "${key}" not found in ${container} (valid fields: ${fieldsAt(issue.path).join(', ')})`,
-    };
-  }
-  const given = describeValue(valueAt(data, issue.path));
-  let expected: string;
-  if (issue.code === 'custom') expected = issue.message;
-  else if (issue.code === 'invalid_type') {
-    expected = issue.expected === 'object' ? 'a mapping' : issue.expected === 'array' ? 'a list' : `${issue.expected}`;
-    expected = `expected ${expected}`;
-  } else expected = issue.message;
-  return { text: `${where === '' ? 'document' : where}: ${expected}, got ${given}` };
-}
-
-/** Parses spec text. `source` names the file in messages. The v1 upgrade is NOT applied here. */
-export function parseWorkloadSpecText(text: string): WorkloadSpec {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { intAsBigInt: true, lineCounter, merge: true, uniqueKeys: true });
+/** Full-YAML path: anchors, flow style, escapes, JSON files, and the exact syntax error messages. */
+function parseWithFullYaml(text: string): ParsedYaml {
+  const yaml = fullYaml();
+  const lineCounter = new yaml.LineCounter();
+  const doc = yaml.parseDocument(text, { intAsBigInt: true, lineCounter, merge: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
     throw new ServesimError(PARSE_PREFIX + doc.errors[0]!.message.split('\n')[0]!);
   }
-  stringifyScalarsInStringFields(doc);
-  const data = dropNulls(doc.toJS({ maxAliasCount: 1000 }));
+  yaml.visit(doc, {
+    Pair(_, pair, ancestors) {
+      if (!yaml.isScalar(pair.value) || pair.value.value === null || typeof pair.value.value === 'string') return;
+      const path = [...ancestors.filter((a) => yaml.isPair(a)).map((a) => keyText((a as { key: unknown }).key)), keyText(pair.key)];
+      if (keepsSourceText(path)) pair.value.value = pair.value.source ?? String(pair.value.value);
+    },
+  });
+  const data: unknown = doc.toJS({ maxAliasCount: 1000 });
+  const line = (path: readonly PathSegment[], key?: string): number | undefined => {
+    let node: unknown = doc.contents;
+    let offset = (node as { range?: number[] } | null)?.range?.[0];
+    for (const seg of key === undefined ? path : [...path, key]) {
+      if (yaml.isSeq(node) && typeof seg === 'number') {
+        node = node.items[seg];
+        offset = (node as { range?: number[] } | undefined)?.range?.[0] ?? offset;
+      } else if (yaml.isMap(node)) {
+        const pair = node.items.find((p) => keyText(p.key) === String(seg));
+        if (!pair) break;
+        offset = (pair.key as { range?: number[] } | null)?.range?.[0] ?? offset;
+        node = pair.value;
+      } else {
+        break;
+      }
+    }
+    return offset === undefined ? undefined : lineCounter.linePos(offset).line;
+  };
+  return { data, line };
+}
+
+/** Parses spec text (YAML or JSON). The v1 upgrade is NOT applied here. */
+export function parseWorkloadSpecText(text: string): WorkloadSpec {
+  const parsed = parseSimpleYaml(text, keepsSourceText) ?? parseWithFullYaml(text);
+  const { data } = parsed;
   if (data === undefined || data === null) {
     throw new ServesimError(`${PARSE_PREFIX}the document is empty (expected a mapping with version, clients, …)`);
   }
-  if (typeof data !== 'object' || Array.isArray(data)) {
-    throw new ServesimError(`${PARSE_PREFIX}expected a mapping at the top level, got ${describeValue(data)}`);
-  }
-  const result = workloadSpecSchema.safeParse(data);
-  if (!result.success) {
-    // Report the issue that appears first in the document, as yaml.v3 does.
-    const located = result.error.issues.map((issue) => {
-      const { key, text: message } = describeIssue(issue, data);
-      const offset = sourceOffset(doc, issue.path, key);
-      const line = offset === undefined ? undefined : lineCounter.linePos(offset).line;
-      return { line: line ?? Number.MAX_SAFE_INTEGER, message: line === undefined ? message : `line ${line}: ${message}` };
+  const issues: SchemaIssue[] = [];
+  const raw = checkSchema(data, WORKLOAD_SPEC_SCHEMA, [], issues) as RawSpec;
+  if (issues.length > 0) {
+    // Report the problem that appears first in the document, as yaml.v3 does.
+    const located = issues.map((issue) => {
+      const line = parsed.line(issue.path, issue.unknownKey);
+      const where = issue.unknownKey !== undefined ? '' : `${issue.path.length === 0 ? 'document' : formatPath(issue.path)}: `;
+      return {
+        line: line ?? Number.MAX_SAFE_INTEGER,
+        message: `${line === undefined ? '' : `line ${line}: `}${where}${issue.message}`,
+      };
     });
     located.sort((a, b) => a.line - b.line);
     throw new ServesimError(PARSE_PREFIX + located[0]!.message);
   }
-  return toWorkloadSpec(result.data);
+  return toWorkloadSpec(raw);
 }
 
 export interface LoadWorkloadSpecOptions {

@@ -729,7 +729,7 @@ describe('property: GPU store vs literal model', () => {
           );
         },
       ),
-      { numRuns: 3000 },
+      { numRuns: 2500 },
     );
   });
 });
@@ -757,7 +757,7 @@ describe('property: tiered store vs literal model', () => {
           );
         },
       ),
-      { numRuns: 3000 },
+      { numRuns: 2500 },
     );
   });
 });
@@ -778,7 +778,7 @@ describe('property: determinism', () => {
         expect(g2.freeListOrder()).toEqual(g1.freeListOrder());
         for (let b = 0; b < total; b++) expect(g2.blockInfo(b)).toEqual(g1.blockInfo(b));
       }),
-      { numRuns: 3000 },
+      { numRuns: 2500 },
     );
   });
 });

@@ -1,0 +1,46 @@
+// `servesim run --help`: the flag table rendered by commander's help formatter, grouped as in cli.md §1.
+
+import { Command, Option } from 'commander';
+import type { FlagSpec } from './flags.js';
+import { RUN_FLAGS } from './run-flags.js';
+
+const TYPE_PLACEHOLDER: Record<FlagSpec['type'], string> = {
+  string: '<string>',
+  bool: '',
+  int: '<int>',
+  int64: '<int64>',
+  float: '<float>',
+  floatList: '<floats>',
+};
+
+function defaultDescription(spec: FlagSpec): string | undefined {
+  const value = spec.default;
+  if (value === '' || value === false || value === 0n) return undefined;
+  if (spec.name === 'horizon') return '9223372036854775807 (no horizon)';
+  if (Array.isArray(value)) return value.join(',');
+  return String(value);
+}
+
+export function renderRunHelp(): string {
+  const command = new Command('servesim run')
+    .usage('--model <name> [flags]')
+    .description(
+      'Simulate an LLM inference cluster and print its metrics (byte-compatible with the BLIS reference).\n' +
+        'Flags take `--name value` or `--name=value`; booleans take no value or `=true|false`.',
+    )
+    .helpOption('-h, --help', 'show this help');
+  for (const spec of RUN_FLAGS) {
+    const placeholder = spec.valueHint ?? TYPE_PLACEHOLDER[spec.type];
+    const option = new Option(placeholder ? `--${spec.name} ${placeholder}` : `--${spec.name}`, spec.description).helpGroup(spec.group);
+    const shown = defaultDescription(spec);
+    if (shown !== undefined) option.default(spec.default, shown);
+    command.addOption(option);
+  }
+  command.addHelpText(
+    'after',
+    '\nPrecedence: --seed, --horizon and --num-requests override a workload spec only when given explicitly;\n' +
+      '--total-kv-blocks overrides the defaults-file value only when given; a --policy-config bundle applies only\n' +
+      'to policy flags that were not given. Relative paths are resolved against the working directory.',
+  );
+  return command.helpInformation();
+}

@@ -1,0 +1,21 @@
+// The process surface a CLI invocation may touch, injectable so that tests run commands in-process.
+
+export interface CliIO {
+  /** Directory that relative paths are resolved against. */
+  cwd: string;
+  writeStdout(text: string): void;
+  writeStderr(text: string): void;
+  /** Environment variables (SERVESIM_DEBUG=1 adds stack traces to internal errors). */
+  env: Readonly<Record<string, string | undefined>>;
+}
+
+/** A CLI subcommand. New subcommands (optimize, compare, ledger, …) plug in by being added to the list in program.ts. */
+export interface Subcommand {
+  name: string;
+  /** One line for `servesim --help`. */
+  summary: string;
+  /** Full help text (`servesim <name> --help`, `servesim help <name>`). */
+  help(): Promise<string>;
+  /** Runs with the arguments after the subcommand name; returns the exit status. Throws ServesimError on bad input. */
+  run(argv: readonly string[], io: CliIO): number | Promise<number>;
+}

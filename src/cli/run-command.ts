@@ -1,0 +1,50 @@
+// `servesim run`: resolve flags, simulate, print the reference's stdout, write --results-path.
+
+import { simulate } from '../cluster/simulate.js';
+import { renderRunOutput } from '../metrics/output.js';
+import { writeResultsFile } from '../metrics/results-file.js';
+import type { CliIO, Subcommand } from './io.js';
+import { LOG_LEVELS, resolveRunArgs, type Diagnostic, type LogLevel, type RunConfigCache } from './resolve-run.js';
+import { parseRunArgs } from './run-flags.js';
+
+/** commander renders the help; it is loaded only then, which keeps ordinary runs fast. */
+async function runHelp(): Promise<string> {
+  const { renderRunHelp } = await import('./help.js');
+  return renderRunHelp();
+}
+
+function shouldLog(diagnostic: Diagnostic, level: LogLevel): boolean {
+  return LOG_LEVELS.indexOf(diagnostic.level) <= LOG_LEVELS.indexOf(level);
+}
+
+/** Runs `servesim run <argv>`; returns the exit status. Throws ServesimError for bad input (mapped by the caller). */
+export async function executeRun(argv: readonly string[], io: CliIO, cache?: RunConfigCache): Promise<number> {
+  const args = parseRunArgs(argv);
+  if (args.helpRequested) {
+    io.writeStdout(await runHelp());
+    return 0;
+  }
+  const { sim, output, logLevel, diagnostics } = resolveRunArgs(args, { cwd: io.cwd, cache });
+  for (const diagnostic of diagnostics) {
+    if (shouldLog(diagnostic, logLevel)) io.writeStderr(`${diagnostic.level === 'warn' ? 'warning' : 'info'}: ${diagnostic.message}\n`);
+  }
+
+  const result = simulate(sim);
+
+  // stdout is written once; a late --fitness-weights error still lets the already rendered blocks through.
+  const chunks: string[] = [];
+  try {
+    renderRunOutput(result, output, (chunk) => chunks.push(chunk), (line) => io.writeStderr(line + '\n'));
+  } finally {
+    io.writeStdout(chunks.join(''));
+    if (output.resultsPath !== '') writeResultsFile(output.resultsPath, result);
+  }
+  return 0;
+}
+
+export const runSubcommand: Subcommand = {
+  name: 'run',
+  summary: 'simulate a cluster and print its metrics (see `servesim run --help`)',
+  help: runHelp,
+  run: (argv, io) => executeRun(argv, io),
+};

@@ -1,0 +1,85 @@
+// Workload generation for `run` (workload.md §2, §9, §10) on top of src/workload, with results cached by their
+// inputs: the strategy lab resolves the same workload (spec file × seed) for many policy configurations.
+
+import type { GeneratedRequest } from '../types.js';
+import { generateSpecWorkload, resolveSpecGenerationOptions } from '../workload/generate-spec.js';
+import { generateLegacyWorkload, legacyPreset, type LegacyLengthSettings, type LegacyWorkloadParams } from '../workload/legacy.js';
+import { loadWorkloadSpec } from '../workload/load-spec.js';
+import type { WorkloadSpec } from '../workload/spec.js';
+import { readTraceWorkload } from '../workload/traces.js';
+import { validateWorkloadSpec } from '../workload/validate.js';
+import type { BoundedCache } from './bounded-cache.js';
+import type { WorkloadPreset } from './defaults-file.js';
+
+export type { LegacyWorkloadParams } from '../workload/legacy.js';
+
+type WorkloadCache = BoundedCache<string, readonly GeneratedRequest[]>;
+
+/** A loaded and validated spec with the warnings its loading produced (re-reported on every cache hit). */
+export interface LoadedSpec {
+  spec: WorkloadSpec;
+  warnings: readonly string[];
+}
+
+export interface SpecRequestOptions {
+  /** Values of flags given explicitly (undefined = use the spec's value). */
+  seed: bigint | undefined;
+  horizon: number | undefined;
+  numRequests: number | undefined;
+  cache: WorkloadCache;
+  specCache: BoundedCache<string, LoadedSpec>;
+  /** Identity of the spec file's content (mtime and size). */
+  stamp: string;
+  onWarning: (message: string) => void;
+}
+
+interface SpecRequests {
+  requests: readonly GeneratedRequest[];
+  /** The simulation horizon: explicit --horizon, else the spec's horizon if > 0, else Infinity. */
+  horizon: number;
+}
+
+/** Load, validate, resolve seed/horizon/cap, generate (cli.md §2 step 4). */
+export function generateSpecRequests(specPath: string, options: SpecRequestOptions): SpecRequests {
+  const { spec, warnings } = options.specCache.getOrCreate(`${specPath}|${options.stamp}`, () => {
+    const collected: string[] = [];
+    const loaded = loadWorkloadSpec(specPath, { onWarning: (message) => collected.push(message) });
+    validateWorkloadSpec(loaded);
+    return { spec: loaded, warnings: collected };
+  });
+  warnings.forEach(options.onWarning);
+  const generation = resolveSpecGenerationOptions(spec, {
+    seed: options.seed,
+    horizon: options.horizon,
+    numRequests: options.numRequests,
+  });
+  const key = ['spec', specPath, options.stamp, String(generation.seed), generation.horizon, generation.maxRequests].join('|');
+  const requests = options.cache.getOrCreate(key, () => Object.freeze(generateSpecWorkload(spec, generation)));
+  return { requests, horizon: generation.horizon };
+}
+
+function toLengthSettings(preset: WorkloadPreset): LegacyLengthSettings {
+  return {
+    prefixTokens: preset.prefixTokens,
+    prompt: { mean: preset.promptTokens, stdev: preset.promptTokensStdev, min: preset.promptTokensMin, max: preset.promptTokensMax },
+    output: { mean: preset.outputTokens, stdev: preset.outputTokensStdev, min: preset.outputTokensMin, max: preset.outputTokensMax },
+  };
+}
+
+/** `--workload <preset>` lookup in the defaults file's `workloads` section, with the reference's message. */
+export function presetLengthSettings(name: string, presets: ReadonlyMap<string, WorkloadPreset>): LegacyLengthSettings {
+  return legacyPreset(name, new Map([...presets].map(([presetName, preset]) => [presetName, toLengthSettings(preset)])));
+}
+
+export function distributionLengthSettings(flags: WorkloadPreset): LegacyLengthSettings {
+  return toLengthSettings(flags);
+}
+
+export function generateLegacyRequests(params: LegacyWorkloadParams, cache: WorkloadCache): readonly GeneratedRequest[] {
+  const key = JSON.stringify(params, (_, value: unknown) => (typeof value === 'bigint' || value === Infinity ? String(value) : value));
+  return cache.getOrCreate(`legacy|${key}`, () => Object.freeze(generateLegacyWorkload(params)));
+}
+
+export function readTraceRequests(path: string, horizon: number, stamp: string, cache: WorkloadCache): readonly GeneratedRequest[] {
+  return cache.getOrCreate(`traces|${path}|${stamp}|${horizon}`, () => Object.freeze(readTraceWorkload(path, horizon)));
+}

@@ -1,0 +1,314 @@
+// The strategy-lab subcommands (optimize, compare, ledger) for the servesim commander program.
+import { Command, CommanderError } from 'commander';
+import type { CliIO } from '../cli/io.js';
+import type { LabCommandName } from './subcommands.js';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { ServesimError } from '../errors.js';
+import { compareStrategies, formatCompareTable } from './compare.js';
+import { StrategyEvaluator } from './evaluate.js';
+import { countLedgerEvaluations, formatLedgerMarkdown, loadLedger, runLedger } from './ledger.js';
+import { metricsToJson } from './metrics.js';
+import { gpOptimizerFactory, optimizeStrategy, type OptimizeResult } from './optimize.js';
+import { defaultJobs, inProcessPool, parseJobs, workerPool, type EvaluationPool } from './pool.js';
+import { createProgress } from './progress.js';
+import { formatArgv } from './runargs.js';
+import { formatSeeds, parseSeeds } from './seeds.js';
+import { TrialStore } from './store.js';
+import { loadStrategy, type Strategy } from './strategy.js';
+import { createSimulationRunner } from './backend.js';
+
+export const DEFAULT_STORE = '.servesim/trials.sqlite';
+export const DEFAULT_LEDGER_OUT = 'ledger-out';
+
+/** Where command output goes; built from the CLI's injectable IO, so tests run commands in-process. */
+export interface LabIO {
+  cwd: string;
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  /** Draw a live progress bar (on process.stderr) instead of plain lines. */
+  progressBar: boolean;
+  /** Builds the evaluation pool for --jobs (tests inject a cheap evaluator). */
+  createPool?: (jobs: number) => EvaluationPool;
+}
+
+export function labIOFrom(io: CliIO, overrides: Partial<LabIO> = {}): LabIO {
+  return {
+    cwd: io.cwd,
+    stdout: (text) => io.writeStdout(text),
+    stderr: (text) => io.writeStderr(text),
+    // A bar needs a terminal; logs, pipes and CI get one plain line per step.
+    progressBar: process.stderr.isTTY === true && io.env.SERVESIM_PROGRESS !== 'plain',
+    ...overrides,
+  };
+}
+
+/** Pool for --jobs: in this thread for 1 (no worker start-up, simplest to debug), worker threads otherwise. */
+export function createEvaluationPool(jobs: number): EvaluationPool {
+  if (jobs === 1) {
+    const run = createSimulationRunner();
+    return inProcessPool(async (task) => run(task), 1);
+  }
+  return workerPool(jobs);
+}
+
+function integerOption(flag: string, min: number) {
+  return (text: string): number => {
+    const value = Number(text);
+    if (!/^-?\d+$/.test(text.trim()) || !Number.isSafeInteger(value) || value < min) {
+      throw new ServesimError(`${flag}: expected an integer >= ${min}, got "${text}"`);
+    }
+    return value;
+  };
+}
+
+function seedsFor(option: string | undefined, ...defaults: Array<{ what: string; seeds?: number[] }>): number[] {
+  if (option !== undefined) return parseSeeds(option);
+  const given = defaults.filter((d) => d.seeds !== undefined);
+  if (given.length === 0) throw new ServesimError(`--seeds: required (${defaults.map((d) => d.what).join(' and ')} list no seeds)`);
+  const first = given[0]!.seeds!;
+  for (const d of given.slice(1)) {
+    if (formatSeeds(d.seeds!) !== formatSeeds(first)) {
+      throw new ServesimError(`--seeds: required, because ${given[0]!.what} and ${d.what} list different seeds`);
+    }
+  }
+  return first;
+}
+
+interface CommonOptions {
+  jobs: number;
+  store: string;
+}
+
+async function withEvaluator<T>(
+  io: LabIO,
+  options: CommonOptions,
+  onEvaluation: ConstructorParameters<typeof StrategyEvaluator>[0]['onEvaluation'],
+  body: (evaluator: StrategyEvaluator, store: TrialStore) => Promise<T>,
+): Promise<T> {
+  const store = TrialStore.open(resolve(io.cwd, options.store));
+  const pool = (io.createPool ?? createEvaluationPool)(options.jobs);
+  try {
+    return await body(new StrategyEvaluator({ pool, store, ...(onEvaluation ? { onEvaluation } : {}) }), store);
+  } finally {
+    await pool.close();
+    store.close();
+  }
+}
+
+function progressFor(io: LabIO, label: string, unit: string, total: number, plainIntervalMs = 0) {
+  return createProgress({ label, unit, total, bar: io.progressBar, write: io.stderr, plainIntervalMs });
+}
+
+type CommandFactory = (io: LabIO) => Command;
+
+function withCommonOptions(command: Command): Command {
+  return command
+    .option('--jobs <n>', 'simulations run in parallel (worker threads; 1 = in this thread)', parseJobs, defaultJobs())
+    .option('--store <file>', 'trial store (SQLite): finished evaluations are reused, never re-simulated', DEFAULT_STORE);
+}
+
+const optimizeCommandFactory: CommandFactory = (io) =>
+  withCommonOptions(
+    new Command('servesim optimize')
+      .description(
+        "Searches a strategy's parameters with Gaussian-process Bayesian optimisation; every call is the mean score over the seeds " +
+          '(objective + constraint penalties, per seed). Every evaluation is stored as it finishes; --resume continues a killed run.',
+      )
+      .argument('<strategy>', 'strategy YAML file')
+      .option('--seeds <list>', "seeds, e.g. 42,43,44 or 42-61 (default: the strategy's seeds)")
+      .option('--n-calls <n>', 'optimiser calls (points evaluated)', integerOption('--n-calls', 1), 40)
+      .option('--n-initial <n>', 'space-filling initial points before the GP takes over', integerOption('--n-initial', 1), 12)
+      .option('--random-state <n>', 'seed of every random choice of the optimiser', integerOption('--random-state', 0), 42)
+      .option('--output <file>', 'write the result as JSON (best point, its metrics and args, convergence trace)')
+      .option('--resume', 'continue the latest unfinished run of this strategy with the same settings', false),
+  ).action(async (strategyFile: string, options: CommonOptions & OptimizeCliOptions) => {
+    await optimizeCommand(io, strategyFile, options);
+  });
+
+const compareCommandFactory: CommandFactory = (io) =>
+  withCommonOptions(
+    new Command('servesim compare')
+      .description(
+        'Runs both strategies on the same seeds and reports, per metric and per SLO class, both means and the paired difference ' +
+          "in % of A with a 95 % confidence interval (Student's t on the per-seed differences); n.s. = not significant.",
+      )
+      .argument('<a>', 'strategy A (reference)')
+      .argument('<b>', 'strategy B')
+      .option('--seeds <list>', "seeds, e.g. 42-61 (default: the strategies' seeds)")
+      .option('--json', 'machine-readable output', false),
+  ).action(async (a: string, b: string, options: CommonOptions & { seeds?: string; json: boolean }) => {
+    await compareCommand(io, a, b, options);
+  });
+
+const ledgerCommandFactory: CommandFactory = (io) =>
+  withCommonOptions(
+    new Command('servesim ledger')
+      .description(
+        'Runs every entry of a ledger YAML on the same seeds, compares each with its baseline and writes DIR/ledger.md ' +
+          '(the iteration table: per-class TTFT P99 Δ%, throughput Δ%, SLO gap, rejections, status) and DIR/ledger.json.',
+      )
+      .argument('<ledger>', 'ledger YAML file (e.g. presets/ledger.yaml)')
+      .option('--seeds <list>', "seeds (default: the ledger's seeds; entries with their own seeds keep them)")
+      .option('--out <dir>', 'output directory', DEFAULT_LEDGER_OUT),
+  ).action(async (ledgerFile: string, options: CommonOptions & { seeds?: string; out: string }) => {
+    await ledgerCommand(io, ledgerFile, options);
+  });
+
+/** Parses argv with commander and runs the action; help and usage errors come back as exit statuses. */
+async function runCommand(factory: CommandFactory, argv: readonly string[], io: CliIO, overrides?: Partial<LabIO>): Promise<number> {
+  const command = factory(labIOFrom(io, overrides))
+    .exitOverride()
+    .configureOutput({ writeOut: (t) => io.writeStdout(t), writeErr: (t) => io.writeStderr(t) });
+  try {
+    await command.parseAsync([...argv], { from: 'user' });
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode;
+    throw error;
+  }
+}
+
+const FACTORIES: Record<LabCommandName, CommandFactory> = {
+  optimize: optimizeCommandFactory,
+  compare: compareCommandFactory,
+  ledger: ledgerCommandFactory,
+};
+
+/** Runs `servesim <name> <argv>`; returns the exit status. Throws ServesimError on bad input. */
+export function runLabCommand(name: LabCommandName, argv: readonly string[], io: CliIO, overrides?: Partial<LabIO>): Promise<number> {
+  return runCommand(FACTORIES[name], argv, io, overrides);
+}
+
+export function labCommandHelp(name: LabCommandName): string {
+  const silent: CliIO = { cwd: process.cwd(), writeStdout: () => {}, writeStderr: () => {}, env: {} };
+  return FACTORIES[name](labIOFrom(silent)).helpInformation();
+}
+
+interface OptimizeCliOptions {
+  seeds?: string;
+  nCalls: number;
+  nInitial: number;
+  randomState: number;
+  output?: string;
+  resume: boolean;
+}
+
+export async function optimizeCommand(io: LabIO, strategyFile: string, options: CommonOptions & OptimizeCliOptions): Promise<OptimizeResult> {
+  const strategy = loadStrategy(resolve(io.cwd, strategyFile));
+  const seeds = seedsFor(options.seeds, { what: strategyFile, ...(strategy.seeds ? { seeds: strategy.seeds } : {}) });
+  const settings = { seeds, nCalls: options.nCalls, nInitial: options.nInitial, randomState: options.randomState };
+  const progress = progressFor(io, `optimize ${strategy.name}`, 'calls', settings.nCalls);
+  let simulated = 0;
+  const result = await withEvaluator(
+    io,
+    options,
+    (e) => {
+      if (!e.cached) simulated++;
+    },
+    (evaluator, store) =>
+      optimizeStrategy(strategy, settings, {
+        evaluator,
+        store,
+        createOptimizer: gpOptimizerFactory,
+        resume: options.resume,
+        log: (m) => io.stderr(`${m}\n`),
+        onCall: (p) =>
+          progress.update(p.done, { score: p.score.toFixed(2), best: p.best.toFixed(2), sims: String(simulated) }),
+      }),
+  ).finally(() => progress.stop());
+
+  if (options.output) writeJson(resolve(io.cwd, options.output), optimizeResultJson(result));
+  io.stdout(formatOptimizeSummary(strategy, result, options.output));
+  return result;
+}
+
+function optimizeResultJson(result: OptimizeResult): unknown {
+  return { ...result, best_mean_metrics: metricsToJson(result.best_mean_metrics) };
+}
+
+function formatOptimizeSummary(strategy: Strategy, r: OptimizeResult, output: string | undefined): string {
+  const objective = r.objective;
+  const lines = [
+    `strategy ${strategy.name}: ${r.settings.nCalls} calls x ${r.settings.seeds.length} seeds (${formatSeeds(r.settings.seeds)}), ` +
+      `${r.settings.nInitial} initial, random state ${r.settings.randomState}`,
+    `best score ${r.best_score.toFixed(4)} at call ${r.best_call + 1} (${objective.direction} ${objective.metric}` +
+      `${strategy.constraints.length > 0 ? ` + ${strategy.constraints.length} constraint penalties ${strategy.penalties === 'per_seed' ? 'per seed' : 'on the means'}` : ''})`,
+    'best parameters:',
+    ...Object.entries(r.best_params).map(([k, v]) => `  ${k} = ${String(v)}`),
+    'per seed: ' + r.best_per_seed.map((s) => `${s.seed}: ${s.objectiveValue.toFixed(2)}${s.penalty > 0 ? ` + ${s.penalty.toFixed(2)}` : ''}`).join(', '),
+    'mean metrics at the best point:',
+    ...[
+      'ttft_p99_ms',
+      'critical_ttft_p99_ms',
+      'standard_ttft_p99_ms',
+      'sheddable_ttft_p99_ms',
+      'e2e_p99_ms',
+      'throughput_tps',
+      'rejected',
+      'dropped',
+      'slo_gap',
+    ].map((k) => `  ${k} = ${formatNumber(r.best_mean_metrics[k])}`),
+    `best point's args: ${formatArgv(r.best_args)}`,
+    `run it: ${r.best_command}`,
+    `simulations run ${r.simulations_run}, reused from the store ${r.evaluations_reused}; ${r.wall_time_s.toFixed(1)} s` +
+      (output ? `; written to ${output}` : ''),
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+function formatNumber(v: number | undefined): string {
+  if (v === undefined || Number.isNaN(v)) return 'n/a';
+  return Number.isInteger(v) ? String(v) : v.toFixed(Math.abs(v) >= 100 ? 1 : 3);
+}
+
+export async function compareCommand(
+  io: LabIO,
+  fileA: string,
+  fileB: string,
+  options: CommonOptions & { seeds?: string; json: boolean },
+): Promise<void> {
+  const a = loadStrategy(resolve(io.cwd, fileA));
+  const b = loadStrategy(resolve(io.cwd, fileB));
+  const seeds = seedsFor(
+    options.seeds,
+    { what: fileA, ...(a.seeds ? { seeds: a.seeds } : {}) },
+    { what: fileB, ...(b.seeds ? { seeds: b.seeds } : {}) },
+  );
+  const total = 2 * seeds.length;
+  const progress = progressFor(io, 'compare', 'evaluations', total, 2000);
+  let done = 0;
+  const result = await withEvaluator(
+    io,
+    options,
+    () => progress.update(++done),
+    (evaluator) => compareStrategies(a, b, seeds, evaluator),
+  ).finally(() => progress.stop());
+  io.stdout(options.json ? `${JSON.stringify(result, null, 2)}\n` : formatCompareTable(result));
+}
+
+export async function ledgerCommand(io: LabIO, ledgerFile: string, options: CommonOptions & { seeds?: string; out: string }): Promise<void> {
+  const ledger = loadLedger(resolve(io.cwd, ledgerFile));
+  const seeds = seedsFor(options.seeds, { what: ledgerFile, ...(ledger.seeds ? { seeds: ledger.seeds } : {}) });
+  const total = countLedgerEvaluations(ledger, seeds);
+  const progress = progressFor(io, 'ledger', 'evaluations', total, 2000);
+  let done = 0;
+  const report = await withEvaluator(
+    io,
+    options,
+    () => progress.update(++done),
+    (evaluator) => runLedger(ledger, seeds, evaluator),
+  ).finally(() => progress.stop());
+  const outDir = resolve(io.cwd, options.out);
+  mkdirSync(outDir, { recursive: true });
+  const markdown = formatLedgerMarkdown(report);
+  writeFileSync(join(outDir, 'ledger.md'), markdown);
+  writeJson(join(outDir, 'ledger.json'), report);
+  const summary = markdown.split('\n## Absolute figures')[0]!;
+  io.stdout(`${summary}\nwritten: ${join(options.out, 'ledger.md')}, ${join(options.out, 'ledger.json')}\n`);
+}
+
+function writeJson(path: string, value: unknown): void {
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, `${JSON.stringify(value, null, 2)}\n`);
+}

@@ -1,0 +1,21 @@
+// The strategy-lab subcommands as the CLI registers them. Deliberately light: the command implementations (SQLite,
+// worker pool, optimiser, commander) are imported only when one of these commands runs, so `servesim run` stays fast.
+import type { CliIO, Subcommand } from '../cli/io.js';
+
+export type LabCommandName = 'optimize' | 'compare' | 'ledger';
+
+function labSubcommand(name: LabCommandName, summary: string): Subcommand {
+  return {
+    name,
+    summary,
+    help: async () => (await import('./commands.js')).labCommandHelp(name),
+    run: async (argv: readonly string[], io: CliIO) => (await import('./commands.js')).runLabCommand(name, argv, io),
+  };
+}
+
+/** Add to SUBCOMMANDS in src/cli/program.ts. */
+export const labSubcommands: readonly Subcommand[] = [
+  labSubcommand('optimize', 'Bayesian optimisation of a strategy over seeds (see `servesim optimize --help`)'),
+  labSubcommand('compare', 'compare two strategies on the same seeds: paired differences with 95 % CIs'),
+  labSubcommand('ledger', 'run a ledger of strategies against a baseline; write ledger.md and ledger.json'),
+];
