@@ -310,6 +310,13 @@ describe('strict loading', () => {
     );
   });
 
+  it('an empty list item is a zero-valued client (as in yaml.v3), caught by validation', () => {
+    const s = parseWorkloadSpecText('aggregate_rate: 5\nclients:\n  -\n');
+    expect(s.clients).toHaveLength(1);
+    expect(s.clients[0]!.rateFraction).toBe(0);
+    expect(thrown(() => validateWorkloadSpec(s))).toBe('Invalid workload spec: client[0]: rate_fraction must be positive, got 0.000000');
+  });
+
   it('missing file', () => {
     expect(thrown(() => loadWorkloadSpec('/nonexistent/spec.yaml'))).toBe(
       'Failed to load workload spec: reading workload spec: open /nonexistent/spec.yaml: no such file or directory',
@@ -391,6 +398,15 @@ describe('request cap, horizon and seed (workload.md §2)', () => {
   it('unbounded generation is refused', () => {
     expect(thrown(() => generateSpecWorkload(s, { seed: 1n, horizon: Infinity, maxRequests: 0 }))).toBe(
       '--workload-spec requires either num_requests (in YAML or --num-requests) or --horizon to bound generation',
+    );
+  });
+
+  it('a MaxInt64 horizon passed as a number counts as unbounded', () => {
+    expect(thrown(() => generateSpecWorkload(s, { seed: 1n, horizon: 9223372036854775807, maxRequests: 0 }))).toMatch(
+      /^--workload-spec requires either num_requests/,
+    );
+    expect(generateSpecWorkload(s, { seed: 1n, horizon: 2 ** 63, maxRequests: 3 })).toEqual(
+      generateSpecWorkload(s, { seed: 1n, horizon: Infinity, maxRequests: 3 }),
     );
   });
 

@@ -1,5 +1,6 @@
 // Evaluating strategy points: argv per seed → trial store lookup → (pool) simulation → store.
 import { dirname } from 'node:path';
+import { ServesimError } from '../errors.js';
 import { SIMULATOR_VERSION } from '../version.js';
 import type { MetricValues } from './metrics.js';
 import type { EvalOutcome, EvaluationPool } from './pool.js';
@@ -61,7 +62,11 @@ export class StrategyEvaluator {
       const outcome = await running;
       return this.finish({ seed, argv, metrics: outcome.metrics, wallMs: outcome.wallMs, cached: true }, strategy);
     }
-    const task = this.options.pool.evaluate({ argv, cwd });
+    // Name the failing strategy and seed: a ledger or optimisation runs many of them.
+    const task = this.options.pool.evaluate({ argv, cwd }).catch((err: unknown) => {
+      if (err instanceof ServesimError) throw new ServesimError(`strategy ${strategy.name}, seed ${seed}: ${err.message}`, err.exitCode);
+      throw err;
+    });
     this.inFlight.set(flightKey, task);
     try {
       const outcome = await task;

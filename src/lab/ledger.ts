@@ -296,8 +296,9 @@ function fixed(v: number | null | undefined, digits: number): string {
 
 function signedPct(v: number | null | undefined): string {
   if (v === null || v === undefined || Number.isNaN(v)) return 'n/a';
-  const text = `${v.toFixed(1)}%`;
-  return v > 0 ? `+${text}` : text;
+  const rounded = v.toFixed(1);
+  if (rounded === '-0.0' || rounded === '0.0') return '0.0%'; // no sign on a change that rounds away
+  return v > 0 ? `+${rounded}%` : `${rounded}%`;
 }
 
 function mdCell(text: string): string {

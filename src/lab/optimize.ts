@@ -148,6 +148,9 @@ export async function optimizeStrategy(
       deps.log?.(`resuming run ${previous.id} of ${strategy.name}: ${replay.length} call(s) already done`);
     } else {
       if (deps.resume) deps.log?.(`no unfinished run of ${strategy.name} with these settings; starting a new one`);
+      else if (store.findUnfinishedRun(runKey)) {
+        deps.log?.(`an unfinished run of ${strategy.name} with these settings exists; --resume continues it (stored evaluations are reused either way)`);
+      }
       runId = store.createRun(strategy.name, runKey, settings).id;
     }
   }

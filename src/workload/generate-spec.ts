@@ -28,7 +28,10 @@ const MAX_TOKENS_PER_REQUEST = 1 << 28;
 export interface SpecGenerationOptions {
   /** The seed actually used: `--seed` when given explicitly, else the spec's seed (workload.md §2). */
   seed: Int64Seed;
-  /** Ticks; `Infinity` = unbounded. Arrivals at t >= horizon are not generated. */
+  /**
+   * Ticks; `Infinity` = unbounded (as is anything ≥ 2^63-1, the reference's MaxInt64 default, which a CLI may
+   * pass through as a number). Arrivals at t >= horizon are not generated.
+   */
   horizon: number;
   /** Request cap; 0 = unlimited (then the horizon must be finite). */
   maxRequests: number;
@@ -127,10 +130,8 @@ class ClientRun {
     this.lastWindowEnd = windows ? windows.reduce((m, w) => Math.max(m, w.endUs), -Infinity) : Infinity;
   }
 
-  private inLifecycle(t: number): boolean {
-    const windows = this.spec.lifecycle?.windows;
-    if (windows === undefined || this.session !== null) return true;
-    return windows.some((w) => w.startUs <= t && t < w.endUs);
+  private inLifecycleWindow(t: number): boolean {
+    return this.spec.lifecycle!.windows.some((w) => w.startUs <= t && t < w.endUs);
   }
 
   /** Moves to the next kept arrival, or deactivates the client (cap, horizon, or past its last window). */
@@ -143,11 +144,12 @@ class ClientRun {
       if (this.perClientCap > 0 && this.count >= this.perClientCap) break;
       this.t += this.arrival.sampleIat(this.rng);
       if (this.t >= this.horizon) break;
+      // Lifecycle windows apply to single-request clients only (multi-turn clients ignore them).
       if (this.session === null && this.spec.lifecycle !== undefined) {
         // Improvement over the reference, which loops forever here when the horizon is unbounded: no later
         // arrival can fall in a window, and nothing this client draws is observable elsewhere.
         if (this.t >= this.lastWindowEnd) break;
-        if (!this.inLifecycle(this.t)) continue;
+        if (!this.inLifecycleWindow(this.t)) continue;
       }
       return;
     }
@@ -173,11 +175,12 @@ class ClientRun {
     };
   }
 
-  private tokens(count: number, offsetPrefix: Int32Array | null = null): Int32Array {
-    const prefixLength = offsetPrefix?.length ?? 0;
+  /** `count` fresh token draws, after a copy of `prefix` when given. */
+  private tokens(count: number, prefix: Int32Array | null = null): Int32Array {
+    const prefixLength = prefix?.length ?? 0;
     checkLength(this.spec, count);
     const out = this.arena.take(prefixLength + count);
-    if (offsetPrefix) out.set(offsetPrefix);
+    if (prefix) out.set(prefix);
     this.rng.fillTokens(out, prefixLength, count);
     return out;
   }
@@ -316,11 +319,16 @@ function buildSessionPlan(
 // ---------------------------------------------------------------------------------------------------------------
 // Setup shared by both generation strategies
 
-function checkOptions(options: SpecGenerationOptions): void {
-  const { horizon, maxRequests } = options;
+const MAX_INT64_AS_NUMBER = 2 ** 63;
+
+/** Validates the options and maps MaxInt64-like horizons to Infinity. */
+function checkOptions(options: SpecGenerationOptions): SpecGenerationOptions {
+  const { maxRequests } = options;
+  let { horizon } = options;
   if (typeof horizon !== 'number' || Number.isNaN(horizon)) {
     throw new ServesimError(`${GENERATE_PREFIX}horizon must be a number of ticks or Infinity, got ${String(horizon)}`);
   }
+  if (horizon >= MAX_INT64_AS_NUMBER) horizon = Infinity;
   if (!Number.isSafeInteger(maxRequests)) {
     throw new ServesimError(`${GENERATE_PREFIX}maxRequests must be an integer, got ${String(maxRequests)}`);
   }
@@ -332,11 +340,12 @@ function checkOptions(options: SpecGenerationOptions): void {
   if (maxRequests < 0) {
     throw new ServesimError(`${GENERATE_PREFIX}maxRequests must be non-negative, got ${maxRequests}`);
   }
+  return { ...options, horizon };
 }
 
 /** §3 steps 1–6 up to (and including) each client's first arrival. */
-function prepareClients(specIn: WorkloadSpec, options: SpecGenerationOptions): ClientRun[] {
-  checkOptions(options);
+function prepareClients(specIn: WorkloadSpec, optionsIn: SpecGenerationOptions): ClientRun[] {
+  const options = checkOptions(optionsIn);
   if (specIn.servegenData !== undefined) {
     throw new ServesimError(
       `${GENERATE_PREFIX}servegen_data is not supported (servegen_data.path = ${JSON.stringify(specIn.servegenData.path)}); ` +

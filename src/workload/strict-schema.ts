@@ -61,6 +61,7 @@ function convertScalar(kind: ScalarKind, value: unknown): unknown {
 
 export function describeValue(value: unknown): string {
   if (value === undefined) return 'nothing';
+  if (value === null) return 'null';
   if (typeof value === 'string') return JSON.stringify(value);
   if (typeof value === 'bigint' || typeof value === 'number' || typeof value === 'boolean') return String(value);
   if (Array.isArray(value)) return 'a list';
@@ -88,7 +89,9 @@ export function checkSchema(value: unknown, schema: Schema, path: PathSegment[],
       issues.push({ path, message: `expected a list, got ${describeValue(value)}` });
       return undefined;
     }
-    return value.map((item, i) => checkSchema(item, schema.list, [...path, i], issues));
+    // yaml.v3 decodes an empty list item into a zero-valued struct.
+    const emptyItem = typeof schema.list === 'object' && 'object' in schema.list ? {} : null;
+    return value.map((item, i) => checkSchema(item ?? emptyItem, schema.list, [...path, i], issues));
   }
   if (!isPlainObject(value)) {
     issues.push({ path, message: `expected a mapping, got ${describeValue(value)}` });
