@@ -1,5 +1,5 @@
 // Micro-benchmark of the KV store hot paths (src/kv). Build and run:
-//   npx tsc -p bench/tsconfig.kv-micro.json && node out/bench-kv/bench/kv-micro.js
+//   npx tsc -p bench/tsconfig.kv-micro.json && node --expose-gc out/bench-kv/bench/kv-micro.js
 // Optional arguments: [rounds] [section]. Reports ops/s for the calls the instance makes every step, and the resident memory of 8 instance stores
 // sized like the strategy-evolution runs (132139 GPU blocks, 44000 CPU blocks, B = 16).
 
@@ -236,17 +236,17 @@ function main(): void {
 
   // 5. Memory: 8 tiered instance stores of experiment size sharing one interner, 125 requests each.
   if (run('memory')) {
+    const requests = makeRequests(1000, 99);
     globalThis.gc?.();
     const before = process.memoryUsage();
     const interner = new PrefixInterner(BLOCK_SIZE);
-    const requests = makeRequests(1000, 99);
     const stores = Array.from({ length: 8 }, () => createKVStore(engine, interner));
     stores.forEach((store, i) => emulateInstance(store, requests.filter((r) => r.index % 8 === i)));
     globalThis.gc?.();
     const after = process.memoryUsage();
     const mib = (bytes: number) => (bytes / 1048576).toFixed(1);
     console.log(
-      `memory, 8 tiered stores × ${engine.totalKvBlocks} blocks after 1000 requests: RSS +${mib(after.rss - before.rss)} MiB ` +
+      `memory, 8 tiered stores × ${engine.totalKvBlocks} blocks after 1000 requests (requests excluded): RSS +${mib(after.rss - before.rss)} MiB ` +
         `(total ${mib(after.rss)} MiB), array buffers +${mib(after.arrayBuffers - before.arrayBuffers)} MiB, ` +
         `heap +${mib(after.heapUsed - before.heapUsed)} MiB, interner ${interner.size} ids; ` +
         `peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(1)} MiB`,

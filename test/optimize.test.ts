@@ -20,6 +20,7 @@ import {
   recordToPoint,
 } from '../src/optimize/index.js';
 import { acquisitionCost } from '../src/optimize/acquisition.js';
+import { matern52RadialFactor } from '../src/optimize/kernel.js';
 import { likelihoodWorkspace, negativeLogMarginalLikelihood } from '../src/optimize/gp.js';
 import { minimizeBounded } from '../src/optimize/lbfgsb.js';
 import { choleskyWithJitter, inverseFromCholesky } from '../src/optimize/linalg.js';
@@ -33,6 +34,15 @@ describe('Matérn-5/2 kernel', () => {
     expect(matern52(0.5)).toBeCloseTo(0.8286491424181255, 14);
     expect(matern52(1)).toBeCloseTo(0.5239941088318203, 14);
     expect(matern52(2)).toBeCloseTo(0.13866021913850426, 14);
+  });
+
+  it('radial factor is −(1/r) dk/dr', () => {
+    for (const r of [0.1, 0.7, 1.5]) {
+      const h = 1e-6;
+      const derivative = (matern52(r + h) - matern52(r - h)) / (2 * h);
+      expect(matern52RadialFactor(r)).toBeCloseTo(-derivative / r, 7);
+    }
+    expect(matern52RadialFactor(0)).toBeCloseTo(5 / 3, 14);
   });
 });
 
@@ -393,6 +403,19 @@ describe('minimize', () => {
     expect(maxConcurrent).toBe(4);
     expect(new Set(result.xIters.map((p) => JSON.stringify(p))).size).toBe(16);
     expect(result.fun).toBeLessThan(0.01);
+  });
+
+  it('never repeats a point of a small discrete space until it is exhausted', async () => {
+    const tiny: Dimension[] = [
+      { kind: 'categorical', name: 'c', categories: ['a', 'b', 'c'] },
+      { kind: 'integer', name: 'k', low: 0, high: 1 },
+    ];
+    const objective = ([c, k]: Point): number => (c === 'b' ? 0 : 1) + (k as number);
+    const six = await minimize(objective, tiny, { nCalls: 6, nInitial: 2, randomState: 0, ...FAST });
+    expect(new Set(six.xIters.map((p) => JSON.stringify(p))).size).toBe(6);
+    expect(six.fun).toBe(0);
+    const more = await minimize(objective, tiny, { nCalls: 8, nInitial: 2, randomState: 0, ...FAST });
+    expect(more.xIters).toHaveLength(8);
   });
 
   it('rejects a non-finite objective value', async () => {
