@@ -399,9 +399,9 @@ describe('minimize', () => {
       concurrent--;
       return quadratic(x);
     };
-    const result = await minimize(objective, square, { nCalls: 16, nInitial: 4, batchSize: 4, randomState: 3, ...FAST });
+    const result = await minimize(objective, square, { nCalls: 20, nInitial: 6, batchSize: 4, randomState: 3, ...FAST });
     expect(maxConcurrent).toBe(4);
-    expect(new Set(result.xIters.map((p) => JSON.stringify(p))).size).toBe(16);
+    expect(new Set(result.xIters.map((p) => JSON.stringify(p))).size).toBe(20);
     expect(result.fun).toBeLessThan(0.01);
   });
 

@@ -2,8 +2,8 @@
 //
 // Model (as scikit-optimize's default GP): y normalised to zero mean / unit variance, covariance
 // amplitude · Matérn-5/2(ARD) + noise · I. Hyperparameters θ = log(amplitude, ℓ_1..ℓ_D, noise) maximise the
-// log marginal likelihood (analytic gradient) by projected L-BFGS inside fixed bounds, from the default θ plus
-// the best few of a batch of random starts. Predictions are of the latent function: the noise term enters
+// log marginal likelihood (analytic gradient) by projected L-BFGS inside fixed bounds, run from the previous
+// fit (warm start) and from the most likely of the default θ and a few random starts. Predictions are of the latent function: the noise term enters
 // K(X, X) but not the predictive variance (Rasmussen & Williams eq. 2.24), so a noisy-looking fit still
 // ranks unexplored regions by how uncertain the function there is.
 

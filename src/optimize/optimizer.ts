@@ -2,17 +2,19 @@
 // defaults).
 //
 // Reproducibility contract: what `ask(q)` returns is a pure function of (options, the observations told so
-// far, q). Every random stream is derived from (randomState, purpose, observation count, batch slot) and every
-// cached model is keyed by the observation count it was fitted to. Consequences:
+// far, q). Every random stream is derived from (randomState, purpose, observation count, batch slot), and every
+// model is defined by the observation count it is fitted to. Consequences:
 //  - a fixed randomState gives the same run every time;
 //  - telling a new Optimizer the stored observations of an interrupted run and asking again gives exactly the
 //    proposals the uninterrupted run would have made;
 //  - calling ask() twice without telling in between returns the same points.
-// gp_hedge's gains are part of that state: they are defined by replaying, for every observation count k since
-// the model took over, the portfolio's proposals under the model on the first k observations, scored by the
-// model on the first k + 1 (skopt's update). A sequential ask/tell loop computes these anyway; after a bulk
-// tell (resume, or a batch of q > 1) the next ask replays the missing steps, which costs about as much as
-// the asks it stands in for.
+// Two pieces of state carry over from step to step, and both are defined by replaying counts in order:
+//  - each GP hyperparameter search is warm-started from the fit on one fewer observation;
+//  - gp_hedge's gains: for every count k since the model took over, the portfolio's proposals under the model
+//    on the first k observations, scored by the model on the first k + 1 (skopt's update; the score is the
+//    predicted mean in normalised units, so the hedge does not depend on the objective's units as skopt's does).
+// A sequential ask/tell loop computes all of that anyway; after a bulk tell (resume, or a batch of q > 1) the
+// next ask fills in the missing steps, which costs about as much as the asks it stands in for.
 
 import { ServesimError } from '../errors.js';
 import {
@@ -40,8 +42,13 @@ export interface OptimizerOptions {
   xi?: number;
   /** LCB exploration weight. Default 1.96. */
   kappa?: number;
-  /** Random candidates scored per acquisition maximisation. Default 10 000. */
+  /** Random candidates scored per acquisition maximisation. Default 5 000. */
   nCandidates?: number;
+  /**
+   * Share of the candidates drawn near the best observations rather than from the priors. Default 0.2. Helps
+   * exploitation in higher dimensions, and is the only local search integer dimensions get.
+   */
+  localCandidateShare?: number;
   /** Best candidates refined by L-BFGS over the real dimensions. Default 5. */
   nRefine?: number;
   /** GP hyperparameter searches from the best screened random starts, besides the warm start. Default 1. */
@@ -75,6 +82,8 @@ const ACQUISITION_FUNCTIONS: readonly AcquisitionFunction[] = ['gp_hedge', 'EI',
 const SAME_POINT_TOLERANCE = 1e-8;
 /** Refinement iterations per start: skopt uses 20; more buys nothing once started near the optimum. */
 const REFINE_ITERATIONS = 20;
+/** Best observations that local candidates are drawn around. */
+const LOCAL_INCUMBENTS = 5;
 /** Fitted models kept: the current one and the previous one (needed for gp_hedge's update). */
 const MODEL_CACHE_SIZE = 3;
 
@@ -85,6 +94,7 @@ interface Settings {
   xi: number;
   kappa: number;
   nCandidates: number;
+  localCandidateShare: number;
   nRefine: number;
   gpRestarts: number;
   hedgeEta: number;
@@ -215,7 +225,7 @@ export class Optimizer {
       if (!this.isKnown(z, pending)) return z;
     }
     const rng = Rng.derived(this.settings.randomState, StreamPurpose.extraInitialPoint, index);
-    let z = new Float64Array(this.space.transformedSize);
+    const z = new Float64Array(this.space.transformedSize);
     for (let attempt = 0; attempt < 100; attempt++) {
       this.space.sampleTransformed(rng, z);
       if (!this.isKnown(z, pending)) return z;
@@ -257,6 +267,8 @@ export class Optimizer {
     const acquisitions = this.settings.acqFunc === 'gp_hedge' ? HEDGE_PORTFOLIO : [this.settings.acqFunc];
     const rng = Rng.derived(this.settings.randomState, StreamPurpose.candidates, count, 0);
     const proposals = this.propose(acquisitions, this.modelAt(count), rng, [], count);
+    // Only gp_hedge needs past steps' proposals (until it has scored them); otherwise keep just this one.
+    if (this.settings.acqFunc !== 'gp_hedge') this.stepProposals.clear();
     this.stepProposals.set(count, proposals);
     return proposals;
   }
@@ -266,8 +278,11 @@ export class Optimizer {
     for (let k = this.hedgeAccountedThrough; k < count; k++) {
       const proposals = this.proposalsAt(k);
       const nextModel = this.modelAt(k + 1);
-      // Reward each acquisition by how low the better-informed model now expects its proposal to be.
-      proposals.forEach((z, a) => (this.hedgeGains[a] -= nextModel.predict(z).mean));
+      // Reward each acquisition by how low the better-informed model now expects its proposal to be, in
+      // standard deviations of the observed values (skopt uses raw units, which makes the softmax a hard argmax
+      // after a step or two for objectives measured in large units).
+      const { mean: offset, scale } = nextModel.normalization;
+      proposals.forEach((z, a) => (this.hedgeGains[a] -= (nextModel.predict(z).mean - offset) / scale));
       this.stepProposals.delete(k);
     }
     this.hedgeAccountedThrough = Math.max(this.hedgeAccountedThrough, count);
@@ -286,7 +301,8 @@ export class Optimizer {
   }
 
   /**
-   * Minimises each acquisition cost under `model`: score nCandidates prior samples, refine the best few by
+   * Minimises each acquisition cost under `model`: score nCandidates candidates (samples from the priors plus
+   * perturbations of the best observations, all valid points), refine the best few by
    * L-BFGS over the real dimensions (integer and categorical columns stay at the candidate's valid values),
    * and return the best result that is neither an observation nor pending (falling back down the ranking).
    * Only the first `observed` observations count as known (the model's own data when replaying gp_hedge).
@@ -301,7 +317,19 @@ export class Optimizer {
     const size = this.space.transformedSize;
     const count = this.settings.nCandidates;
     const candidates = new Float64Array(count * size);
-    for (let c = 0; c < count; c++) this.space.sampleTransformed(rng, candidates, c * size);
+    const localCount = Math.round(count * this.settings.localCandidateShare);
+    for (let c = 0; c < count - localCount; c++) this.space.sampleTransformed(rng, candidates, c * size);
+    // Local candidates: perturbations of the best few observations at scales from 0.01 to 0.2 of each range.
+    const incumbents = this.observedValues
+      .slice(0, observed)
+      .map((value, index) => ({ value, index }))
+      .sort((a, b) => a.value - b.value || a.index - b.index)
+      .slice(0, LOCAL_INCUMBENTS);
+    for (let c = count - localCount; c < count; c++) {
+      const incumbent = this.observedTransformed[incumbents[rng.int(incumbents.length)].index];
+      const scale = Math.exp(rng.uniform(Math.log(0.01), Math.log(0.2)));
+      this.space.perturbTransformed(incumbent, scale, rng, candidates, c * size);
+    }
     const { mean, std } = model.predictBatch(candidates, count);
     const parameters: AcquisitionParameters = {
       bestObserved: Math.min(...this.observedValues.slice(0, observed)),
@@ -402,7 +430,8 @@ function validateOptions(options: OptimizerOptions): Settings {
     acqFunc: options.acqFunc ?? 'gp_hedge',
     xi: options.xi ?? 0.01,
     kappa: options.kappa ?? 1.96,
-    nCandidates: options.nCandidates ?? 10_000,
+    nCandidates: options.nCandidates ?? 5_000,
+    localCandidateShare: options.localCandidateShare ?? 0.2,
     nRefine: options.nRefine ?? 5,
     gpRestarts: options.gpRestarts ?? 1,
     hedgeEta: options.hedgeEta ?? 1,
@@ -429,6 +458,9 @@ function validateOptions(options: OptimizerOptions): Settings {
   requireNonNegative('xi');
   requireNonNegative('kappa');
   requireNonNegative('hedgeEta');
+  if (!(settings.localCandidateShare >= 0 && settings.localCandidateShare <= 1)) {
+    throw new ServesimError(`optimizer option localCandidateShare must be in [0, 1], got ${String(settings.localCandidateShare)}`);
+  }
   if (!ACQUISITION_FUNCTIONS.includes(settings.acqFunc)) {
     throw new ServesimError(`optimizer option acqFunc must be one of ${ACQUISITION_FUNCTIONS.join(', ')}, got ${String(settings.acqFunc)}`);
   }

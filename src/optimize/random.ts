@@ -91,6 +91,12 @@ export class Rng {
     return low + (high - low) * this.next();
   }
 
+  /** Standard normal (Box–Muller; the second variate is discarded to keep the stream simple). */
+  normal(): number {
+    const u = 1 - this.next(); // (0, 1]: log(0) would be −∞
+    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * this.next());
+  }
+
   /** Fisher–Yates shuffle in place. */
   shuffle<T>(items: T[]): T[] {
     for (let i = items.length - 1; i > 0; i--) {

@@ -157,6 +157,26 @@ export class SearchSpace {
     this.writeFromUnitCoordinates(unit, out, outOffset);
   }
 
+  /**
+   * Writes into `out` a valid transformed vector near `z`: numeric columns move by N(0, scale²) (clipped, and
+   * integers re-snapped), and each categorical is redrawn with probability `scale` (at most 1/2).
+   */
+  perturbTransformed(z: ArrayLike<number>, scale: number, rng: Rng, out: Float64Array, outOffset = 0): void {
+    this.dimensions.forEach((d, i) => {
+      const { offset, width } = this.layout[i];
+      const at = outOffset + offset;
+      if (d.kind === 'categorical') {
+        let category = 0;
+        for (let c = 1; c < width; c++) if (z[offset + c] > z[offset + category]) category = c;
+        if (rng.next() < Math.min(scale, 0.5)) category = rng.int(width);
+        for (let c = 0; c < width; c++) out[at + c] = c === category ? 1 : 0;
+      } else {
+        const moved = Math.min(Math.max(z[offset] + scale * rng.normal(), 0), 1);
+        out[at] = d.kind === 'integer' ? toUnit(d, fromUnit(d, moved)) : moved;
+      }
+    });
+  }
+
   /** A random point drawn from the priors. */
   samplePoint(rng: Rng): Point {
     const z = new Float64Array(this.transformedSize);
