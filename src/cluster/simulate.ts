@@ -21,6 +21,21 @@ export interface SimulateOptions {
   onStep?: (observation: StepObservation, instances: readonly InstanceSimulator[]) => void;
 }
 
+/**
+ * Steps without any completion or cluster event after which an unbounded run is declared stuck. Legitimate runs
+ * stay far below (a request completes within prompt chunks + output length steps of its last admission); stuck
+ * ones arise when KV blocks held by queued (ghost-allocated) requests block the WaitQ head forever, or a request
+ * whose prompt fits but whose whole sequence does not keeps evicting itself. The reference loops until its horizon.
+ */
+const STALL_STEP_LIMIT = 10_000_000;
+
+function stalledError(): ServesimError {
+  return new ServesimError(
+    `simulation cannot make progress: ${STALL_STEP_LIMIT} steps without a completion (the KV cache is too small ` +
+      'for the requests it holds); the reference simulator never terminates here — set --horizon',
+  );
+}
+
 function validate(config: SimConfig): void {
   const positiveInt = (name: string, v: number): void => {
     if (!Number.isInteger(v) || v <= 0) throw new ServesimError(`${name} must be > 0, got ${v}`);
@@ -81,9 +96,11 @@ export function simulate(config: SimConfig, options: SimulateOptions = {}): SimR
   const schedulerName = policies.scheduler;
   const ranks = schedulerName === '' || schedulerName === 'fcfs' ? new Int32Array(0) : idRanks(requests);
 
+  const bridgeActive = policies.routing.policy === 'weighted' && policies.routing.sloPriorityBridge;
   const instances: InstanceSimulator[] = [];
   const onStep = options.onStep;
   for (let i = 0; i < numInstances; i++) {
+    const priority = createPriorityPolicy(policies.priority);
     instances.push(
       new InstanceSimulator({
         index: i,
@@ -92,7 +109,8 @@ export function simulate(config: SimConfig, options: SimulateOptions = {}): SimR
         sloPreemption: policies.sloPreemption,
         latency,
         kv: createKVStore(engine, interner),
-        priority: createPriorityPolicy(policies.priority),
+        priority,
+        prioritiesAlwaysZero: priority.alwaysZero === true && !bridgeActive,
         scheduler: createScheduler(schedulerName, ranks),
         tables,
         onStep: onStep === undefined ? undefined : (observation) => onStep(observation, instances),
@@ -110,7 +128,6 @@ export function simulate(config: SimConfig, options: SimulateOptions = {}): SimR
     prefixIds: (req) => interner.inputPrefixIds(req),
     affinityKey: (req) => interner.affinityKey(req),
   });
-  const bridgeActive = policies.routing.policy === 'weighted' && policies.routing.sloPriorityBridge;
   const bridgeBases = [
     policies.priority.sloBaseCritical,
     policies.priority.sloBaseStandard,
@@ -129,11 +146,7 @@ export function simulate(config: SimConfig, options: SimulateOptions = {}): SimR
       state.queueDepth[i] = inst.queueDepth;
       state.batchSize[i] = inst.batchSize;
       if (refreshInterval <= 0 || clock - lastRefresh[i] >= refreshInterval) {
-        const used = inst.kv.usedBlocks();
-        const total = inst.kv.totalBlocks;
-        state.kvUtilization[i] = used / total;
-        state.freeKvBlocks[i] = total - used;
-        state.cacheHitRate[i] = inst.kv.cacheHitRate();
+        state.kvUtilization[i] = inst.kv.usedBlocks() / inst.kv.totalBlocks;
         lastRefresh[i] = clock;
       }
     }
@@ -142,10 +155,10 @@ export function simulate(config: SimConfig, options: SimulateOptions = {}): SimR
 
   const admissionLatency = policies.admissionLatency;
   const routingLatency = policies.routingLatency;
-  const queue = new ClusterQueue(requests.length);
-  for (const req of requests) queue.push(req.arrivalTime, ClusterEventClass.Arrival, req.index);
+  const queue = new ClusterQueue(requests.map((req) => req.arrivalTime));
   let rejected = 0;
   const pending = state.pendingRequests;
+  let stepsWithoutProgress = 0;
 
   for (;;) {
     let instanceIndex = -1;
@@ -163,6 +176,7 @@ export function simulate(config: SimConfig, options: SimulateOptions = {}): SimR
       const req = requests[queue.peekReq()];
       queue.pop();
       if (time > horizon) break;
+      stepsWithoutProgress = 0;
       if (cls === ClusterEventClass.Arrival) {
         queue.push(time + admissionLatency, ClusterEventClass.Admission, req.index);
       } else if (cls === ClusterEventClass.Admission) {
@@ -189,8 +203,13 @@ export function simulate(config: SimConfig, options: SimulateOptions = {}): SimR
       }
     } else if (instanceIndex >= 0) {
       if (ti > horizon) break;
-      const kind = instances[instanceIndex].processNextEvent();
+      const instance = instances[instanceIndex];
+      const kind = instance.processNextEvent();
       if (kind === EventKind.Queued && pending[instanceIndex] > 0) pending[instanceIndex]--;
+      if (kind === EventKind.Step) {
+        if (instance.lastStepCompletions > 0) stepsWithoutProgress = 0;
+        else if (++stepsWithoutProgress > STALL_STEP_LIMIT && horizon === Infinity) throw stalledError();
+      }
     } else {
       break;
     }

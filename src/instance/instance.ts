@@ -5,6 +5,7 @@ import type { LatencyModel } from '../latency/index.js';
 import type { PriorityPolicy } from '../policies/priority/index.js';
 import type { Scheduler } from '../policies/scheduler/index.js';
 import { EventHeap, EventKind } from './event-heap.js';
+import { TickLog } from '../metrics/tick-log.js';
 import { RequestDeque } from './request-deque.js';
 
 /** Per-request lifecycle position, for conservation accounting. */
@@ -69,6 +70,11 @@ export interface InstanceOptions {
   priority: PriorityPolicy;
   scheduler: Scheduler;
   tables: RunTables;
+  /**
+   * Skip recomputing queued priorities: only sound when they are identically 0 and nothing else (the router bridge)
+   * ever writes a priority.
+   */
+  prioritiesAlwaysZero: boolean;
   onStep?: (observation: StepObservation) => void;
 }
 
@@ -93,10 +99,13 @@ export class InstanceSimulator {
   kvAllocationFailures = 0;
   droppedUnservable = 0;
   /** ITL entries of completed requests, in completion order. */
-  readonly allItls: number[] = [];
+  readonly allItls = new TickLog();
   /** Per-step WaitQ observations, kept as sum and count (only their mean is used). */
   waitQueueObservationSum = 0;
   stepObservationCount = 0;
+
+  /** Requests completed by the most recent step (stall detection). */
+  lastStepCompletions = 0;
 
   // Running batch: `running[0..runningLength)`. Slots past the length keep stale entries on purpose — batch
   // formation must read the original storage after swap-removes (ghost visits, instance.md §4).
@@ -113,6 +122,7 @@ export class InstanceSimulator {
   private readonly otpt: number;
   private readonly sloPrefill: PolicyConfig['sloPrefill'];
   private readonly sloPreemption: boolean;
+  private readonly prioritiesAlwaysZero: boolean;
 
   // Batch-formation scratch, reused across steps.
   private readonly preempted: SimRequest[] = [];
@@ -132,6 +142,7 @@ export class InstanceSimulator {
     this.otpt = options.latency.outputTokenProcessingTime;
     this.sloPrefill = options.sloPrefill;
     this.sloPreemption = options.sloPreemption;
+    this.prioritiesAlwaysZero = options.prioritiesAlwaysZero;
   }
 
   get batchSize(): number {
@@ -203,10 +214,13 @@ export class InstanceSimulator {
     this.stepCount++;
     kv.setClock(now);
     const waitQ = this.waitQ;
-    this.priority.observeQueueLength?.(waitQ.length);
-    for (let i = 0, n = waitQ.length; i < n; i++) {
-      const req = waitQ.at(i);
-      req.priority = this.priority.compute(req, now);
+    if (!this.prioritiesAlwaysZero) {
+      const priority = this.priority;
+      priority.observeQueueLength?.(waitQ.length);
+      for (let i = 0, n = waitQ.length; i < n; i++) {
+        const req = waitQ.at(i);
+        req.priority = priority.compute(req, now);
+      }
     }
     const compare = this.scheduler.compare;
     if (compare !== null) waitQ.sort(compare);
@@ -225,16 +239,20 @@ export class InstanceSimulator {
     this.waitQueueObservationSum += waitQ.length;
     this.stepObservationCount++;
 
-    // Phase 2 — execution.
+    // Phase 2 — execution, fused with Phase 3 — completions. Per request, phase 3 only reads that request's own
+    // phase-2 state, and KV calls stay in running order, so one pass is equivalent to the reference's two.
     const running = this.running;
     const count = this.runningLength;
     const stepTime = this.latency.stepTime(running, count) + kv.consumePendingTransferLatency();
     const tokenLatency = stepTime + otpt;
+    const computed = tables.computed;
+    let kept = 0;
+    let completedNow = 0;
     for (let i = 0; i < count; i++) {
       const req = running[i];
       const inputLength = req.inputTokens.length;
       if (req.progressIndex < inputLength) {
-        req.progressIndex = tables.computed[req.index];
+        req.progressIndex = computed[req.index];
       } else {
         // Every decode-phase request advances, even without budget this step (quirk 5).
         req.progressIndex++;
@@ -246,42 +264,17 @@ export class InstanceSimulator {
         req.firstTokenTime = firstTokenTime;
         tables.ttft[req.index] = firstTokenTime;
       }
-    }
-
-    // Phase 3 — completions (order-preserving compaction of the batch).
-    let kept = 0;
-    let completedNow = 0;
-    for (let i = 0; i < count; i++) {
-      const req = running[i];
       const outputLength = req.outputTokens.length;
-      const inputLength = req.inputTokens.length;
-      if (req.progressIndex === inputLength + Math.max(outputLength, 1) - 1) {
-        // The completing step is counted a second time (quirk 3).
-        req.itl.push(tokenLatency);
-        if (outputLength > 0 && !kv.allocate(req, req.progressIndex, req.progressIndex + 1, NO_CACHED_BLOCKS)) {
-          this.kvAllocationFailures++;
-        }
-        kv.release(req);
-        req.finishedStepIdx = this.stepCount;
-        req.state = 'completed';
-        heap.push(now + stepTime, EventKind.RequestLeft, req.index);
-        this.completed++;
+      if (req.progressIndex === inputLength + (outputLength > 1 ? outputLength : 1) - 1) {
+        this.complete(req, now, stepTime, tokenLatency);
         completedNow++;
-        tables.stage[req.index] = RequestStage.Completed;
-        const firstTokenTime = Number.isNaN(tables.ttft[req.index]) ? 0 : req.firstTokenTime;
-        let e2e = firstTokenTime;
-        const itl = req.itl;
-        for (let k = 0; k < itl.length; k++) {
-          e2e += itl[k];
-          this.allItls.push(itl[k]);
-        }
-        tables.e2e[req.index] = e2e;
-        tables.tpot[req.index] = outputLength > 0 ? (e2e - firstTokenTime) / Math.max(outputLength - 1, 1) : 0;
       } else {
         running[kept++] = req;
       }
     }
     this.runningLength = kept;
+
+    this.lastStepCompletions = completedNow;
 
     // Phase 4 — next step. An emptied batch with an empty WaitQ makes the instance idle from `now` (quirk 2).
     if (kept > 0 || waitQ.length > 0) {
@@ -306,6 +299,34 @@ export class InstanceSimulator {
         completed: completedNow,
       });
     }
+  }
+
+  /** Phase 3 for one finished request (instance.md §3). */
+  private complete(req: SimRequest, now: number, stepTime: number, tokenLatency: number): void {
+    const kv = this.kv;
+    const tables = this.tables;
+    // The completing step is counted a second time (quirk 3).
+    req.itl.push(tokenLatency);
+    const outputLength = req.outputTokens.length;
+    if (outputLength > 0 && !kv.allocate(req, req.progressIndex, req.progressIndex + 1, NO_CACHED_BLOCKS)) {
+      this.kvAllocationFailures++;
+    }
+    kv.release(req);
+    req.finishedStepIdx = this.stepCount;
+    req.state = 'completed';
+    this.heap.push(now + stepTime, EventKind.RequestLeft, req.index);
+    this.completed++;
+    tables.stage[req.index] = RequestStage.Completed;
+    const firstTokenTime = Number.isNaN(tables.ttft[req.index]) ? 0 : req.firstTokenTime;
+    let e2e = firstTokenTime;
+    const itl = req.itl;
+    const allItls = this.allItls;
+    for (let k = 0; k < itl.length; k++) {
+      e2e += itl[k];
+      allItls.push(itl[k]);
+    }
+    tables.e2e[req.index] = e2e;
+    tables.tpot[req.index] = outputLength > 0 ? (e2e - firstTokenTime) / Math.max(outputLength - 1, 1) : 0;
   }
 
   /** Chunk threshold of a request (0 = no chunking); per SLO class with --slo-prefill. */

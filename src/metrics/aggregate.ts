@@ -3,6 +3,7 @@ import type { InstanceSimulator, RunTables } from '../instance/instance.js';
 import { RequestStage } from '../instance/instance.js';
 import type { MetricsBlock, RequestRecord, SimResult, SloDistribution, SloMetrics, TraceSummary } from '../types.js';
 import { meanMs, meanTicks, percentileMs, percentileTicks, sortedCopy } from './stats.js';
+import { mergeSortedValues, type SortedValues } from './tick-log.js';
 
 /** Raw values of one metrics block (an instance or the cluster), distributions sorted ascending (ticks). */
 export interface RawBlock {
@@ -18,7 +19,7 @@ export interface RawBlock {
   kvAllocationFailures: number;
   ttft: Float64Array;
   e2e: Float64Array;
-  itl: Float64Array;
+  itl: SortedValues;
   schedulingDelay: Float64Array;
 }
 
@@ -94,22 +95,9 @@ function collectInstanceRaw(instance: InstanceSimulator, tables: RunTables, hori
     kvAllocationFailures: instance.kvAllocationFailures,
     ttft: sortedCopy(ttft),
     e2e: sortedCopy(e2e),
-    itl: sortedCopy(instance.allItls),
+    itl: instance.allItls.sorted(),
     schedulingDelay: sortedCopy(schedulingDelay),
   };
-}
-
-function concatSorted(parts: readonly Float64Array[]): Float64Array {
-  let length = 0;
-  for (const part of parts) length += part.length;
-  const out = new Float64Array(length);
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  out.sort();
-  return out;
 }
 
 function aggregateCluster(blocks: readonly RawBlock[]): RawBlock {
@@ -124,10 +112,11 @@ function aggregateCluster(blocks: readonly RawBlock[]): RawBlock {
     simEnded: 0,
     preemptions: 0,
     kvAllocationFailures: 0,
-    ttft: concatSorted(blocks.map((b) => b.ttft)),
-    e2e: concatSorted(blocks.map((b) => b.e2e)),
-    itl: concatSorted(blocks.map((b) => b.itl)),
-    schedulingDelay: concatSorted(blocks.map((b) => b.schedulingDelay)),
+    // Float64 parts merge into a Float64Array.
+    ttft: mergeSortedValues(blocks.map((b) => b.ttft)) as Float64Array,
+    e2e: mergeSortedValues(blocks.map((b) => b.e2e)) as Float64Array,
+    itl: mergeSortedValues(blocks.map((b) => b.itl)),
+    schedulingDelay: mergeSortedValues(blocks.map((b) => b.schedulingDelay)) as Float64Array,
   };
   for (const b of blocks) {
     cluster.completed += b.completed;

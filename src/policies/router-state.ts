@@ -8,10 +8,11 @@ export interface RouterState {
   readonly queueDepth: Int32Array;
   readonly batchSize: Int32Array;
   readonly pendingRequests: Int32Array;
-  /** Possibly stale (--snapshot-refresh-interval). */
+  /**
+   * usedBlocks / totalBlocks, possibly stale (--snapshot-refresh-interval). The reference's snapshots also carry
+   * FreeKVBlocks and CacheHitRate, refreshed together with this field, but no policy reads them.
+   */
   readonly kvUtilization: Float64Array;
-  readonly freeKvBlocks: Float64Array;
-  readonly cacheHitRate: Float64Array;
 }
 
 export function createRouterState(instanceIds: readonly string[]): RouterState {
@@ -24,8 +25,6 @@ export function createRouterState(instanceIds: readonly string[]): RouterState {
     batchSize: new Int32Array(n),
     pendingRequests: new Int32Array(n),
     kvUtilization: new Float64Array(n),
-    freeKvBlocks: new Float64Array(n),
-    cacheHitRate: new Float64Array(n),
   };
 }
 

@@ -1,3 +1,3 @@
 import type { PriorityPolicyFactory } from './types.js';
 
-export const createConstantPriority: PriorityPolicyFactory = () => ({ compute: () => 0 });
+export const createConstantPriority: PriorityPolicyFactory = () => ({ compute: () => 0, alwaysZero: true });
