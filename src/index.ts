@@ -1,9 +1,26 @@
-// Public library API.
+// Public library API: `import { simulate, resolveRunConfig, minimize } from 'servesim'`.
+// The strategy lab (SQLite store, worker pool) lives behind `servesim/lab` so that simulation-only users do not
+// load native modules.
+
+// Simulation
 export { simulate, type SimulateOptions } from './cluster/simulate.js';
 export type { StepObservation } from './instance/instance.js';
+export {
+  resolveRunConfig,
+  resolveRunArgs,
+  RunConfigCache,
+  type ResolvedRunConfig,
+  type ResolveRunOptions,
+  type RunOutputOptions,
+  type Diagnostic,
+} from './cli/resolve-run.js';
+
+// Output
 export { renderRunOutput, type RenderOptions } from './metrics/output.js';
 export { writeResultsFile, resultsFileJson } from './metrics/results-file.js';
 export { formatFixed, formatJsonFloat } from './metrics/format.js';
+
+// Policy names (one registry per axis)
 export {
   admissionPolicyNames,
   routingPolicyNames,
@@ -11,5 +28,25 @@ export {
   schedulerNames,
   scorerNames,
 } from './policies/index.js';
+
+// Workload generation and the Go-compatible RNG
+export * from './workload/index.js';
+export { GoRand, fnv1a64, deriveStreamSeed } from './rng/index.js';
+
+// Bayesian optimisation
+export {
+  minimize,
+  Optimizer,
+  SearchSpace,
+  pointToRecord,
+  recordToPoint,
+  type MinimizeOptions,
+  type OptimizerOptions,
+  type OptimizeResult,
+  type Dimension,
+  type Point,
+} from './optimize/index.js';
+
 export { ServesimError } from './errors.js';
+export { SIMULATOR_VERSION, PACKAGE_VERSION } from './version.js';
 export type * from './types.js';
