@@ -1,5 +1,6 @@
 // Named scalar metrics of one simulation, as read by strategy objectives, constraints, compare and the ledger.
-import type { MetricsBlock, SimResult, SloMetrics } from '../types.js';
+import { NUMERIC_BLOCK_KEYS } from '../metrics/block-keys.js';
+import type { SimResult, SloMetrics } from '../types.js';
 
 /** Metric name → value. Per-class metrics of a class absent from the run are NaN. */
 export type MetricValues = Record<string, number>;
@@ -9,33 +10,7 @@ export const SLO_CLASSES = ['critical', 'standard', 'sheddable'] as const;
 export type SloClassName = (typeof SLO_CLASSES)[number];
 
 /** Numeric keys of the cluster JSON block (metrics.md §3), under their printed names; latencies are in ms. */
-export const CLUSTER_BLOCK_METRICS = [
-  'completed_requests',
-  'still_queued',
-  'still_running',
-  'injected_requests',
-  'total_input_tokens',
-  'total_output_tokens',
-  'vllm_estimated_duration_s',
-  'responses_per_sec',
-  'tokens_per_sec',
-  'e2e_mean_ms',
-  'e2e_p90_ms',
-  'e2e_p95_ms',
-  'e2e_p99_ms',
-  'ttft_mean_ms',
-  'ttft_p90_ms',
-  'ttft_p95_ms',
-  'ttft_p99_ms',
-  'itl_mean_ms',
-  'itl_p90_ms',
-  'itl_p95_ms',
-  'itl_p99_ms',
-  'scheduling_delay_p99_ms',
-  'kv_allocation_failures',
-  'preemption_count',
-  'dropped_unservable',
-] as const satisfies ReadonlyArray<keyof MetricsBlock>;
+export const CLUSTER_BLOCK_METRICS = NUMERIC_BLOCK_KEYS;
 
 /** Short names used by the seed's scripts and ledger. */
 const ALIASES = {

@@ -2,6 +2,7 @@
 import type { MetricsBlock, SimResult } from '../types.js';
 import { evaluateFitness, parseFitnessWeights } from './fitness.js';
 import { formatFixed, formatJsonFloat, formatJsonString } from './format.js';
+import { METRICS_BLOCK_KEYS } from './block-keys.js';
 
 export interface RenderOptions {
   /** Raw `--fitness-weights` text; parsed only after the JSON blocks were written (like the reference). */
@@ -10,35 +11,6 @@ export interface RenderOptions {
   traceLevel: string;
 }
 
-/** Field order of the JSON block (struct field order in the reference). */
-const BLOCK_KEYS: ReadonlyArray<keyof MetricsBlock> = [
-  'instance_id',
-  'completed_requests',
-  'still_queued',
-  'still_running',
-  'injected_requests',
-  'total_input_tokens',
-  'total_output_tokens',
-  'vllm_estimated_duration_s',
-  'responses_per_sec',
-  'tokens_per_sec',
-  'e2e_mean_ms',
-  'e2e_p90_ms',
-  'e2e_p95_ms',
-  'e2e_p99_ms',
-  'ttft_mean_ms',
-  'ttft_p90_ms',
-  'ttft_p95_ms',
-  'ttft_p99_ms',
-  'itl_mean_ms',
-  'itl_p90_ms',
-  'itl_p95_ms',
-  'itl_p99_ms',
-  'scheduling_delay_p99_ms',
-  'kv_allocation_failures',
-  'preemption_count',
-  'dropped_unservable',
-];
 
 /**
  * Go `json.MarshalIndent(block, "", "  ")`; `kv_allocation_failures` is omitempty. Returns null when a value is
@@ -46,7 +18,7 @@ const BLOCK_KEYS: ReadonlyArray<keyof MetricsBlock> = [
  */
 export function metricsBlockJson(block: MetricsBlock, extraLines: readonly string[] = []): string | null {
   const lines: string[] = [];
-  for (const key of BLOCK_KEYS) {
+  for (const key of METRICS_BLOCK_KEYS) {
     const value = block[key];
     if (typeof value === 'string') {
       lines.push(`  "${key}": ${formatJsonString(value)}`);
