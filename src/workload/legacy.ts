@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { ServesimError } from '../errors.js';
 import { GoRand, goRound, type Int64Seed } from '../rng/index.js';
 import type { GeneratedRequest } from '../types.js';
+import { unlabelledRequest } from './unlabelled-request.js';
 import { fullYaml } from './lazy-yaml.js';
 import { goInt64 } from './samplers.js';
 import { parseSimpleYaml } from './yaml-lite.js';
@@ -180,18 +181,7 @@ export function generateLegacyWorkload(params: LegacyWorkloadParams): GeneratedR
     const outputLength = legacyLength(rng, params.output, 'output');
     const output = new Int32Array(outputLength);
     rng.fillTokens(output, 0, outputLength);
-    requests.push({
-      id: `request_${k}`,
-      arrivalTime: t,
-      inputTokens: input,
-      outputTokens: output,
-      sloClass: '',
-      tenantId: '',
-      model: '',
-      streaming: false,
-      sessionId: '',
-      roundIndex: 0,
-    });
+    requests.push(unlabelledRequest(`request_${k}`, t, input, output));
     t += interval;
     if (t > params.horizon) break;
   }

@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { ServesimError } from '../errors.js';
 import type { GeneratedRequest } from '../types.js';
+import { unlabelledRequest } from './unlabelled-request.js';
 
 const PREFIX = 'Simulation failed: generating requests: ';
 const MIN_COLUMNS = 5;
@@ -123,18 +124,14 @@ export function readTraceWorkload(path: string, horizon: number): GeneratedReque
       );
     }
     if (arrivalTime > horizon) break;
-    requests.push({
-      id: `request_${row}`,
-      arrivalTime,
-      inputTokens: parseTokenColumn(fields[3]!, row, 3, 'input token IDs'),
-      outputTokens: parseTokenColumn(fields[4]!, row, 4, 'output token IDs'),
-      sloClass: '',
-      tenantId: '',
-      model: '',
-      streaming: false,
-      sessionId: '',
-      roundIndex: 0,
-    });
+    requests.push(
+      unlabelledRequest(
+        `request_${row}`,
+        arrivalTime,
+        parseTokenColumn(fields[3]!, row, 3, 'input token IDs'),
+        parseTokenColumn(fields[4]!, row, 4, 'output token IDs'),
+      ),
+    );
   }
   return requests;
 }
