@@ -18,7 +18,7 @@ export {
 // Output
 export { renderRunOutput, type RenderOptions } from './metrics/output.js';
 export { writeResultsFile, resultsFileJson } from './metrics/results-file.js';
-export { formatFixed, formatJsonFloat } from './metrics/format.js';
+export { formatFixed, formatJsonFloat } from './go/fmt.js';
 
 // Policy names (one registry per axis)
 export {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { formatFixed, formatJsonFloat } from '../src/metrics/format.js';
+import { formatFixed, formatJsonFloat } from '../src/go/fmt.js';
 
 describe('Go %.Nf (formatFixed)', () => {
   it('rounds exact binary ties to even', () => {

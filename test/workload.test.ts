@@ -9,7 +9,7 @@ import { ServesimError } from '../src/errors.js';
 import { GoRand } from '../src/rng/index.js';
 import type { GeneratedRequest } from '../src/types.js';
 import { generateSpecWorkloadLiteral } from '../src/workload/generate-spec.js';
-import { goFormatFixed, goQuote } from '../src/workload/go-format.js';
+import { formatGoFloatF, goQuote } from '../src/go/fmt.js';
 import {
   DISTRIBUTION_FLAG_DEFAULTS,
   LEGACY_PRESET_NAMES,
@@ -961,14 +961,14 @@ describe('yaml-lite fast path ≡ yaml package', () => {
 
 describe('Go formatting helpers', () => {
   it('%f: 6 decimals, exact ties to even, Go spellings of special values', () => {
-    expect(goFormatFixed(0.5)).toBe('0.500000');
-    expect(goFormatFixed(-0.5)).toBe('-0.500000');
-    expect(goFormatFixed(0.0078125)).toBe('0.007812');
-    expect(goFormatFixed(0.0234375)).toBe('0.023438');
-    expect(goFormatFixed(1e-7)).toBe('0.000000');
-    expect(goFormatFixed(-0)).toBe('-0.000000');
-    expect(goFormatFixed(1e22)).toBe('10000000000000000000000.000000');
-    expect([goFormatFixed(NaN), goFormatFixed(Infinity), goFormatFixed(-Infinity)]).toEqual(['NaN', '+Inf', '-Inf']);
+    expect(formatGoFloatF(0.5)).toBe('0.500000');
+    expect(formatGoFloatF(-0.5)).toBe('-0.500000');
+    expect(formatGoFloatF(0.0078125)).toBe('0.007812');
+    expect(formatGoFloatF(0.0234375)).toBe('0.023438');
+    expect(formatGoFloatF(1e-7)).toBe('0.000000');
+    expect(formatGoFloatF(-0)).toBe('-0.000000');
+    expect(formatGoFloatF(1e22)).toBe('10000000000000000000000.000000');
+    expect([formatGoFloatF(NaN), formatGoFloatF(Infinity), formatGoFloatF(-Infinity)]).toEqual(['NaN', '+Inf', '-Inf']);
   });
   it('%q', () => {
     expect(goQuote('a"b\\c\n\x01é')).toBe('"a\\"b\\\\c\\n\\x01é"');

@@ -8,7 +8,7 @@ import { priorityPolicyNames } from '../policies/priority/index.js';
 import { routingPolicyNames } from '../policies/routing/index.js';
 import { schedulerNames } from '../policies/scheduler/index.js';
 import type { ScorerSpec } from '../types.js';
-import { formatGoFloatF } from './go-format.js';
+import { formatGoFloatF } from '../go/fmt.js';
 import { loadYamlModule, loadZodModule } from './lazy-modules.js';
 import { ScorerConfigError, validateScorerSpecs } from './routing-scorers.js';
 

@@ -13,7 +13,7 @@ import { schedulerNames } from '../policies/scheduler/index.js';
 import type { GeneratedRequest, LatencyConfig, PolicyConfig, ScorerSpec, SimConfig } from '../types.js';
 import { BoundedCache } from './bounded-cache.js';
 import { DefaultsFileCache, SHIPPED_DEFAULTS_PATH, lookupCoefficients, type DefaultsFile, type WorkloadPreset } from './defaults-file.js';
-import { formatGoFloatF, formatGoFloatV } from './go-format.js';
+import { formatGoFloatF, formatGoFloatV } from '../go/fmt.js';
 import { loadPolicyBundle, type PolicyBundle } from './policy-bundle.js';
 import { loadRooflineHardwareParams, loadRooflineModelParams } from './roofline-files.js';
 import { ScorerConfigError, parseScorerList } from './routing-scorers.js';

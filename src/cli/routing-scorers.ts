@@ -3,7 +3,7 @@
 
 import { scorerNames } from '../policies/scorers/index.js';
 import type { ScorerSpec } from '../types.js';
-import { formatGoFloatV } from './go-format.js';
+import { formatGoFloatV } from '../go/fmt.js';
 import { parseGoFloat64 } from './go-parse.js';
 
 /** Validation failure; callers add their context prefix (`Invalid --routing-scorers: …`). */

@@ -1,7 +1,7 @@
 // The stdout text of a run (metrics.md §3–§4), byte-compatible with the reference.
 import type { MetricsBlock, SimResult } from '../types.js';
 import { evaluateFitness, parseFitnessWeights } from './fitness.js';
-import { formatFixed, formatJsonFloat, formatJsonString } from './format.js';
+import { formatFixed, formatJsonFloat, formatJsonString } from '../go/fmt.js';
 import { METRICS_BLOCK_KEYS } from './block-keys.js';
 
 export interface RenderOptions {

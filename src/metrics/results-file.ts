@@ -2,7 +2,7 @@
 import { writeFileSync } from 'node:fs';
 import { ServesimError } from '../errors.js';
 import type { RequestRecord, SimResult } from '../types.js';
-import { formatJsonFloat, formatJsonString } from './format.js';
+import { formatJsonFloat, formatJsonString } from '../go/fmt.js';
 import { metricsBlockJson } from './output.js';
 
 function requestJson(record: RequestRecord, indent: string): string {

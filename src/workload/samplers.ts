@@ -1,6 +1,6 @@
 // Arrival (§3.1) and length (§3.2) samplers. Each consumes exactly the reference's RNG draws.
 import { GoRand, goGamma, goLog, goPow, goRound } from '../rng/index.js';
-import { goQuote } from './go-format.js';
+import { goQuote } from '../go/fmt.js';
 import { VALID_DISTRIBUTION_TYPES, type ArrivalSpec, type DistSpec } from './spec.js';
 
 /** A sampler could not be built from its parameters; callers add context and wrap it in a ServesimError. */

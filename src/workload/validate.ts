@@ -1,6 +1,6 @@
 // Spec validation, in the reference's order and with its messages (workload.md §1 "Validation").
 import { ServesimError } from '../errors.js';
-import { goFormatFixed, goQuote } from './go-format.js';
+import { formatGoFloatF, goQuote } from '../go/fmt.js';
 import {
   VALID_ARRIVAL_PROCESSES,
   VALID_CATEGORIES,
@@ -21,7 +21,7 @@ function distProblem(field: string, dist: DistSpec): string | undefined {
     return `${field}: unknown distribution type ${goQuote(dist.type)}; valid: ${VALID_DISTRIBUTION_TYPES.join(', ')}`;
   }
   for (const [name, value] of Object.entries(dist.params)) {
-    if (!Number.isFinite(value)) return `${field}.params.${name} must be a finite number, got ${goFormatFixed(value)}`;
+    if (!Number.isFinite(value)) return `${field}.params.${name} must be a finite number, got ${formatGoFloatF(value)}`;
   }
   return undefined;
 }
@@ -32,17 +32,17 @@ function clientProblem(client: ClientSpec, index: number): string | undefined {
     return `unknown slo_class ${goQuote(client.sloClass)}; valid: critical, standard, sheddable, batch, background, or empty`;
   }
   // `!(x > 0)` also rejects NaN, which the reference would let through into the rate arithmetic.
-  if (!(client.rateFraction > 0)) return `rate_fraction must be positive, got ${goFormatFixed(client.rateFraction)}`;
+  if (!(client.rateFraction > 0)) return `rate_fraction must be positive, got ${formatGoFloatF(client.rateFraction)}`;
   const { process, cv } = client.arrival;
   if (!VALID_ARRIVAL_PROCESSES.includes(process)) {
     return `unknown arrival process ${goQuote(process)}; valid: ${VALID_ARRIVAL_PROCESSES.join(', ')}`;
   }
   if (process === 'weibull' && cv !== undefined && (cv < WEIBULL_CV_MIN || cv > WEIBULL_CV_MAX)) {
-    return `weibull CV must be in [${WEIBULL_CV_MIN}, ${WEIBULL_CV_MAX}], got ${goFormatFixed(cv)}`;
+    return `weibull CV must be in [${WEIBULL_CV_MIN}, ${WEIBULL_CV_MAX}], got ${formatGoFloatF(cv)}`;
   }
   if (cv !== undefined) {
-    if (!Number.isFinite(cv)) return `${label}.cv must be a finite number, got ${goFormatFixed(cv)}`;
-    if (cv <= 0) return `${label}.cv must be positive, got ${goFormatFixed(cv)}`;
+    if (!Number.isFinite(cv)) return `${label}.cv must be a finite number, got ${formatGoFloatF(cv)}`;
+    if (cv <= 0) return `${label}.cv must be positive, got ${formatGoFloatF(cv)}`;
   }
   if (client.prefixLength < 0) return `prefix_length must be non-negative, got ${client.prefixLength}`;
   return (
@@ -56,7 +56,7 @@ export function findWorkloadSpecProblem(spec: WorkloadSpec): string | undefined 
   if (!VALID_CATEGORIES.includes(spec.category)) {
     return `unknown category ${goQuote(spec.category)}; valid: language, multimodal, reasoning`;
   }
-  if (!(spec.aggregateRate > 0)) return `aggregate_rate must be positive, got ${goFormatFixed(spec.aggregateRate)}`;
+  if (!(spec.aggregateRate > 0)) return `aggregate_rate must be positive, got ${formatGoFloatF(spec.aggregateRate)}`;
   if (spec.clients.length === 0 && spec.servegenData === undefined) {
     return 'at least one client or servegen_data path required';
   }

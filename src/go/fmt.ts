@@ -1,4 +1,4 @@
-// Go number formatting (go-parity.md §7).
+// Go `fmt` and `encoding/json` formatting (go-parity.md §7): stdout numbers and the reference's error messages.
 
 const TWO_POW_53 = 2 ** 53;
 
@@ -56,4 +56,72 @@ export function formatJsonString(s: string): string {
       .replace(/\u2029/g, '\\u2029');
   }
   return out;
+}
+
+function goSpecial(x: number): string | undefined {
+  if (Number.isNaN(x)) return 'NaN';
+  if (x === Infinity) return '+Inf';
+  if (x === -Infinity) return '-Inf';
+  return undefined;
+}
+
+/** Go `%v` of a float64: shortest digits, exponent form when exp < -4 or exp >= 6 (`1e+06`). */
+export function formatGoFloatV(x: number): string {
+  const special = goSpecial(x);
+  if (special !== undefined) return special;
+  if (x === 0) return Object.is(x, -0) ? '-0' : '0';
+  const [mantissa, expText] = x.toExponential().split('e') as [string, string];
+  const exp = Number(expText);
+  if (exp < -4 || exp >= 6) {
+    const sign = exp < 0 ? '-' : '+';
+    return `${mantissa}e${sign}${String(Math.abs(exp)).padStart(2, '0')}`;
+  }
+  return String(x);
+}
+
+/** Go `%f` (= `%.6f`), as used in the reference's error messages. */
+export function formatGoFloatF(x: number): string {
+  return formatFixed(x, 6);
+}
+
+/** Go `%q` for strings (strconv.Quote): printable characters kept, the rest escaped. */
+export function goQuote(s: string): string {
+  let out = '"';
+  for (const ch of s) {
+    const code = ch.codePointAt(0)!;
+    switch (ch) {
+      case '"':
+        out += '\\"';
+        break;
+      case '\\':
+        out += '\\\\';
+        break;
+      case '\x07':
+        out += '\\a';
+        break;
+      case '\b':
+        out += '\\b';
+        break;
+      case '\f':
+        out += '\\f';
+        break;
+      case '\n':
+        out += '\\n';
+        break;
+      case '\r':
+        out += '\\r';
+        break;
+      case '\t':
+        out += '\\t';
+        break;
+      case '\v':
+        out += '\\v';
+        break;
+      default:
+        if (code < 0x20 || code === 0x7f) out += `\\x${code.toString(16).padStart(2, '0')}`;
+        else if (code >= 0x80 && code < 0xa0) out += `\\u${code.toString(16).padStart(4, '0')}`;
+        else out += ch;
+    }
+  }
+  return out + '"';
 }
