@@ -257,8 +257,14 @@ export interface SimRequest {
   progressIndex: number;
   /** Tokens scheduled in the last step this request was scheduled in; deliberately never reset. */
   numNewTokens: number;
-  /** Per-token latency entries (ticks). */
-  itl: number[];
+  /**
+   * Per-token latency (ITL) entries, kept as the instance steps they come from: a request that decodes gets the
+   * step's token latency once per step, so its entries are the instance's step log over contiguous step ranges.
+   * `decodeFrom` is the first step (≥ 1) of the current decoding stretch, 0 when not decoding; `decodeRanges`
+   * holds earlier stretches cut short by preemption as [from, to) pairs (null when there were none).
+   */
+  decodeFrom: number;
+  decodeRanges: number[] | null;
   /** TTFT in ticks relative to arrival; -1 = none yet. */
   firstTokenTime: number;
   priority: number;

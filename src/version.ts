@@ -7,8 +7,15 @@ import { readFileSync } from 'node:fs';
  */
 export const SIM_MODEL_VERSION = 1;
 
-/** `version` of package.json; read at run time because package.json lies outside the compiled tree. */
-export const PACKAGE_VERSION: string = readPackageVersion();
+/** Inlined by the CLI bundler (scripts/bundle.mjs); undefined in the tsc output. */
+declare const __SERVESIM_PACKAGE_VERSION__: string | undefined;
+
+/**
+ * `version` of package.json: inlined into the CLI bundle at build time, read at run time by the tsc output
+ * (package.json lies outside the compiled tree).
+ */
+export const PACKAGE_VERSION: string =
+  typeof __SERVESIM_PACKAGE_VERSION__ === 'string' ? __SERVESIM_PACKAGE_VERSION__ : readPackageVersion();
 
 /** Identity of the simulator's behaviour, as stored with every cached evaluation. */
 export const SIMULATOR_VERSION = `${PACKAGE_VERSION}+sim${SIM_MODEL_VERSION}`;

@@ -1,7 +1,6 @@
 // The coefficient/preset file (`defaults.yaml`, latency.md §Coefficient resolution, workload.md §9):
 // loading (with a per-path cache and a build-time JSON precompilation of the shipped file) and lookups.
 
-import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ServesimError } from '../errors.js';
@@ -51,7 +50,8 @@ export const SHIPPED_DEFAULTS_PATH = fileURLToPath(new URL('../../data/defaults.
 const PRECOMPILED_DEFAULTS_URL = new URL('../data/defaults.json', import.meta.url);
 
 interface PrecompiledDefaults {
-  sourceSha256: string;
+  /** The YAML text it was compiled from (an exact comparison is cheaper than loading node:crypto to hash it). */
+  source: string;
   document: unknown;
 }
 
@@ -111,10 +111,6 @@ function interpret(path: string, document: unknown): DefaultsFile {
   return { path, modelDefaults, rows, workloads };
 }
 
-function sha256(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
-}
-
 function readPrecompiled(sourceText: string): unknown {
   let precompiled: PrecompiledDefaults;
   try {
@@ -123,7 +119,7 @@ function readPrecompiled(sourceText: string): unknown {
     return undefined; // not built (running from src/) — parse the YAML instead
   }
   // A stale precompilation (data edited after the build) must not be used.
-  return precompiled.sourceSha256 === sha256(sourceText) ? precompiled.document : undefined;
+  return precompiled.source === sourceText ? precompiled.document : undefined;
 }
 
 export function parseDefaultsYaml(text: string, path: string): unknown {

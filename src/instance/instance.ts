@@ -100,6 +100,8 @@ export class InstanceSimulator {
   droppedUnservable = 0;
   /** ITL entries of completed requests, in completion order. */
   readonly allItls = new TickLog();
+  /** Token latency (the ITL entry) of every step, by step number; see SimRequest.decodeFrom. */
+  private stepLatency = new Float64Array(1024);
   /** Per-step WaitQ observations, kept as sum and count (only their mean is used). */
   waitQueueObservationSum = 0;
   stepObservationCount = 0;
@@ -245,6 +247,9 @@ export class InstanceSimulator {
     const count = this.runningLength;
     const stepTime = this.latency.stepTime(running, count) + kv.consumePendingTransferLatency();
     const tokenLatency = stepTime + otpt;
+    const stepCount = this.stepCount;
+    if (stepCount === this.stepLatency.length) this.growStepLatency();
+    this.stepLatency[stepCount] = tokenLatency;
     const computed = tables.computed;
     let kept = 0;
     let completedNow = 0;
@@ -257,7 +262,7 @@ export class InstanceSimulator {
         // Every decode-phase request advances, even without budget this step (quirk 5).
         req.progressIndex++;
         this.totalOutputTokens++;
-        req.itl.push(tokenLatency);
+        if (req.decodeFrom === 0) req.decodeFrom = stepCount;
       }
       if (req.progressIndex === inputLength) {
         const firstTokenTime = now + tokenLatency - req.arrivalTime;
@@ -305,8 +310,6 @@ export class InstanceSimulator {
   private complete(req: SimRequest, now: number, stepTime: number, tokenLatency: number): void {
     const kv = this.kv;
     const tables = this.tables;
-    // The completing step is counted a second time (quirk 3).
-    req.itl.push(tokenLatency);
     const outputLength = req.outputTokens.length;
     if (outputLength > 0 && !kv.allocate(req, req.progressIndex, req.progressIndex + 1, NO_CACHED_BLOCKS)) {
       this.kvAllocationFailures++;
@@ -318,15 +321,35 @@ export class InstanceSimulator {
     this.completed++;
     tables.stage[req.index] = RequestStage.Completed;
     const firstTokenTime = Number.isNaN(tables.ttft[req.index]) ? 0 : req.firstTokenTime;
+    // The ITL entries in order: every decoding step, then the completing step a second time (quirk 3).
     let e2e = firstTokenTime;
-    const itl = req.itl;
-    const allItls = this.allItls;
-    for (let k = 0; k < itl.length; k++) {
-      e2e += itl[k];
-      allItls.push(itl[k]);
+    const ranges = req.decodeRanges;
+    if (ranges !== null) {
+      for (let r = 0; r < ranges.length; r += 2) e2e = this.addItls(e2e, ranges[r], ranges[r + 1]);
     }
+    if (req.decodeFrom !== 0) e2e = this.addItls(e2e, req.decodeFrom, this.stepCount + 1);
+    e2e += tokenLatency;
+    this.allItls.push(tokenLatency);
     tables.e2e[req.index] = e2e;
     tables.tpot[req.index] = outputLength > 0 ? (e2e - firstTokenTime) / Math.max(outputLength - 1, 1) : 0;
+  }
+
+  /** Adds the ITL entries of steps [from, to) to `sum` (in step order) and to the completed-ITL log. */
+  private addItls(sum: number, from: number, to: number): number {
+    const log = this.stepLatency;
+    const allItls = this.allItls;
+    for (let s = from; s < to; s++) {
+      const value = log[s];
+      sum += value;
+      allItls.push(value);
+    }
+    return sum;
+  }
+
+  private growStepLatency(): void {
+    const grown = new Float64Array(this.stepLatency.length * 2);
+    grown.set(this.stepLatency);
+    this.stepLatency = grown;
   }
 
   /** Chunk threshold of a request (0 = no chunking); per SLO class with --slo-prefill. */
@@ -425,6 +448,11 @@ export class InstanceSimulator {
       this.preempted.push(victim);
       victim.state = 'queued';
       victim.progressIndex = 0;
+      if (victim.decodeFrom !== 0) {
+        // It decoded up to the previous step: this step's phase 2 no longer sees it.
+        (victim.decodeRanges ??= []).push(victim.decodeFrom, this.stepCount);
+        victim.decodeFrom = 0;
+      }
       kv.release(victim);
       this.tables.computed[victim.index] = 0;
       this.waitQ.pushFront(victim);

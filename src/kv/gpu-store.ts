@@ -1,10 +1,12 @@
 // Single-tier GPU KV store (kv-cache.md §1–§8), quirks included.
 //
-// All per-block state lives in typed arrays whose "initial" state is all-zero bytes, so the arrays cost no
-// resident memory until a block is first touched (a run touches few of the 132139 blocks of the experiment
-// configurations): hashes use 0 for "none" (0 is the empty sequence, never a block hash), and free-list links are
-// stored relative to the initial order 0,1,2,… (see `nextFree`/`prevFree`). Token contents live in pages that are
-// allocated on first write.
+// A run touches few of the 132139 blocks of the experiment configurations, so per-block state exists only for
+// blocks that were ever taken from the free list. The free list starts as all blocks in id order and blocks only
+// leave it at the head (or, once used, wherever they are), so the never-used blocks are always the ids
+// `virginStart…total−1`, forming one contiguous, id-ordered stretch of the list ("the virgin run"). The run is
+// one node of the linked list (link value VIRGIN); the per-block typed arrays only cover ids below the run and
+// grow as it shrinks. Hashes use 0 for "none" (0 is the empty sequence, never a block hash). Token contents live
+// in pages that are allocated on first write.
 
 import type { KVStore, SimRequest } from '../types.js';
 import { KVRangeError } from './errors.js';
@@ -13,6 +15,10 @@ import { EMPTY_SEQUENCE_ID, PrefixInterner, SequenceIdBuilder } from './prefix.j
 export const NO_BLOCK = -1;
 /** Hash slot value meaning "no hash". A block hash always covers ≥ B tokens, so it is never the empty sequence. */
 export const NO_HASH = EMPTY_SEQUENCE_ID;
+
+/** Free-list link meaning "the run of never-used blocks" (see the file comment). */
+const VIRGIN = -2;
+const INITIAL_BLOCK_CAPACITY = 64;
 
 const PAGE_BLOCKS_LOG2 = 8;
 const PAGE_BLOCKS = 1 << PAGE_BLOCKS_LOG2;
@@ -46,6 +52,121 @@ export class BlockTokenPages {
     const page = this.pageFor(block);
     const base = this.offsetOf(block) + at;
     for (let k = 0; k < count; k++) page[base + k] = source[sourceOffset + k];
+  }
+}
+
+/**
+ * hash → block, for hashes (interner ids, > 0) and blocks (≥ 0): an open-addressing table with linear probing and
+ * backward-shift deletion in two Int32Arrays — no per-entry allocation, unlike a Map.
+ */
+export class HashBlockMap {
+  private keys: Int32Array;
+  private blocks: Int32Array;
+  private shift: number;
+  private count = 0;
+
+  constructor(initialCapacity = 16) {
+    let bits = 4;
+    while (1 << bits < initialCapacity) bits++;
+    this.keys = new Int32Array(1 << bits);
+    this.blocks = new Int32Array(1 << bits);
+    this.shift = 32 - bits;
+  }
+
+  get size(): number {
+    return this.count;
+  }
+
+  /** The block mapped to `hash`, or NO_BLOCK. */
+  get(hash: number): number {
+    const keys = this.keys;
+    const mask = keys.length - 1;
+    for (let slot = Math.imul(hash, 0x9e3779b1) >>> this.shift; ; slot = (slot + 1) & mask) {
+      const key = keys[slot];
+      if (key === hash) return this.blocks[slot];
+      if (key === 0) return NO_BLOCK;
+    }
+  }
+
+  has(hash: number): boolean {
+    return this.get(hash) !== NO_BLOCK;
+  }
+
+  set(hash: number, block: number): void {
+    const keys = this.keys;
+    const mask = keys.length - 1;
+    let slot = Math.imul(hash, 0x9e3779b1) >>> this.shift;
+    for (;;) {
+      const key = keys[slot];
+      if (key === hash) {
+        this.blocks[slot] = block;
+        return;
+      }
+      if (key === 0) break;
+      slot = (slot + 1) & mask;
+    }
+    keys[slot] = hash;
+    this.blocks[slot] = block;
+    if (++this.count * 2 > keys.length) this.grow();
+  }
+
+  delete(hash: number): boolean {
+    const keys = this.keys;
+    const blocks = this.blocks;
+    const mask = keys.length - 1;
+    const shift = this.shift;
+    let hole = Math.imul(hash, 0x9e3779b1) >>> shift;
+    for (;;) {
+      const key = keys[hole];
+      if (key === hash) break;
+      if (key === 0) return false;
+      hole = (hole + 1) & mask;
+    }
+    // Backward shift: move later entries of the probe run into the hole unless their home slot lies after it.
+    for (let slot = (hole + 1) & mask; ; slot = (slot + 1) & mask) {
+      const key = keys[slot];
+      if (key === 0) break;
+      const home = Math.imul(key, 0x9e3779b1) >>> shift;
+      const stays = hole <= slot ? hole < home && home <= slot : hole < home || home <= slot;
+      if (stays) continue;
+      keys[hole] = key;
+      blocks[hole] = blocks[slot];
+      hole = slot;
+    }
+    keys[hole] = 0;
+    this.count--;
+    return true;
+  }
+
+  /** [hash, block] pairs, in no particular order (invariant checks, tests). */
+  entries(): Array<[number, number]> {
+    const out: Array<[number, number]> = [];
+    for (let slot = 0; slot < this.keys.length; slot++) {
+      if (this.keys[slot] !== 0) out.push([this.keys[slot], this.blocks[slot]]);
+    }
+    return out;
+  }
+
+  values(): IterableIterator<number> {
+    return this.entries()
+      .map((entry) => entry[1])
+      [Symbol.iterator]();
+  }
+
+  [Symbol.iterator](): IterableIterator<[number, number]> {
+    return this.entries()[Symbol.iterator]();
+  }
+
+  private grow(): void {
+    const oldKeys = this.keys;
+    const oldBlocks = this.blocks;
+    this.keys = new Int32Array(oldKeys.length * 2);
+    this.blocks = new Int32Array(oldKeys.length * 2);
+    this.shift--;
+    this.count = 0;
+    for (let slot = 0; slot < oldKeys.length; slot++) {
+      if (oldKeys[slot] !== 0) this.set(oldKeys[slot], oldBlocks[slot]);
+    }
   }
 }
 
@@ -90,27 +211,31 @@ export class GpuKVStore implements KVStore {
   readonly totalBlocks: number;
   readonly interner: PrefixInterner;
   /** hash → block (at most one block per hash). Entries may outlive the hash on the block they once named. */
-  readonly hashToBlock = new Map<number, number>();
+  readonly hashToBlock = new HashBlockMap();
 
-  private readonly refCount: Int32Array;
-  private readonly inUse: Uint8Array;
-  private readonly blockHash: Int32Array;
-  private readonly tokenCount: Int32Array;
+  // Per-block state of the used ids 0…virginStart−1 (arrays may be longer; never-used blocks are all zero).
+  private refCount: Int32Array;
+  private inUse: Uint8Array;
+  private blockHash: Int32Array;
+  private tokenCount: Int32Array;
   private readonly tokens: BlockTokenPages;
-  // Free list (head = LRU end = next block to reuse). Links are stored as offsets from the initial order
-  // (next = id+1, prev = id−1), so zero-filled arrays already encode "all blocks free, in id order".
-  private readonly freeNextDelta: Int32Array;
-  private readonly freePrevDelta: Int32Array;
+  // Free list (head = LRU end = next block to reuse) over used blocks plus the virgin run as one node: links are
+  // block ids, NO_BLOCK or VIRGIN. `runPrev`/`runNext` are the run's neighbours.
+  private freeNext: Int32Array;
+  private freePrev: Int32Array;
   private freeHead: number;
   private freeTail: number;
   private freeLength: number;
+  private virginStart = 0;
+  private runPrev = NO_BLOCK;
+  private runNext = NO_BLOCK;
 
   private usedCount = 0;
   private cacheHits = 0;
   private cacheMisses = 0;
 
   /** req.index → block list. */
-  private readonly requestMap = new Map<number, BlockList>();
+  private readonly lists: Array<BlockList | undefined> = [];
   private readonly spareLists: BlockList[] = [];
   private readonly chainBuilder: SequenceIdBuilder;
   /** References kept by block lists that a failed allocation dropped (kv-cache.md §6); only for invariants. */
@@ -132,15 +257,16 @@ export class GpuKVStore implements KVStore {
     this.totalBlocks = totalBlocks;
     this.interner = interner;
     this.chainBuilder = new SequenceIdBuilder(interner);
-    this.refCount = new Int32Array(totalBlocks);
-    this.inUse = new Uint8Array(totalBlocks);
-    this.blockHash = new Int32Array(totalBlocks);
-    this.tokenCount = new Int32Array(totalBlocks);
+    const capacity = Math.min(totalBlocks, INITIAL_BLOCK_CAPACITY);
+    this.refCount = new Int32Array(capacity);
+    this.inUse = new Uint8Array(capacity);
+    this.blockHash = new Int32Array(capacity);
+    this.tokenCount = new Int32Array(capacity);
+    this.freeNext = new Int32Array(capacity);
+    this.freePrev = new Int32Array(capacity);
     this.tokens = new BlockTokenPages(totalBlocks, blockSize);
-    this.freeNextDelta = new Int32Array(totalBlocks);
-    this.freePrevDelta = new Int32Array(totalBlocks);
-    this.freeHead = totalBlocks > 0 ? 0 : NO_BLOCK;
-    this.freeTail = totalBlocks > 0 ? totalBlocks - 1 : NO_BLOCK;
+    this.freeHead = totalBlocks > 0 ? VIRGIN : NO_BLOCK;
+    this.freeTail = this.freeHead;
     this.freeLength = totalBlocks;
   }
 
@@ -156,7 +282,7 @@ export class GpuKVStore implements KVStore {
     const found: number[] = [];
     for (let i = 0; i < prefixIds.length; i++) {
       const block = this.hashToBlock.get(prefixIds[i]);
-      if (block === undefined) break;
+      if (block === NO_BLOCK) break;
       found.push(block);
     }
     return found;
@@ -164,101 +290,40 @@ export class GpuKVStore implements KVStore {
 
   /** kv-cache.md §4. */
   allocate(req: SimRequest, start: number, end: number, cachedBlocks: readonly number[]): boolean {
-    const blockSize = this.blockSize;
     const input = req.inputTokens;
-    const prefill = req.progressIndex < input.length;
-    let source: Int32Array;
-    let sourceOffset: number;
-    let newLength: number;
-    if (prefill) {
+    if (req.progressIndex < input.length) {
       if (!(start >= 0 && start <= end && end <= input.length)) {
         throw new KVRangeError(req.id, `InputTokens[${start}:${end}] with ${input.length} input tokens`);
       }
-      source = input;
-      sourceOffset = start;
-      newLength = end - start;
+      const newLength = end - start;
       // Deliberately coarse (reference): ignores room in a partial last block and cached blocks taken below.
-      if (Math.ceil(newLength / blockSize) > this.totalBlocks - this.usedCount) return false;
-    } else {
-      const outputIndex = start - input.length;
-      if (!(outputIndex >= 0 && outputIndex < req.outputTokens.length)) {
-        throw new KVRangeError(req.id, `OutputTokens[${outputIndex}] with ${req.outputTokens.length} output tokens`);
-      }
-      source = req.outputTokens;
-      sourceOffset = outputIndex;
-      newLength = 1;
+      if (Math.ceil(newLength / this.blockSize) > this.totalBlocks - this.usedCount) return false;
+      return this.allocateTokens(req, input, start, newLength, true, start, cachedBlocks);
     }
-
-    let list = this.requestMap.get(req.index);
-    const blocksBeforeCall = list === undefined ? 0 : list.length;
-    let newBlockCount = 0;
-    let attachedCount = 0;
-    let p = 0;
-    while (p < newLength) {
-      let last = NO_BLOCK;
-      let lastFill = 0;
-      if (list !== undefined && list.length > 0) {
-        last = list.ids[list.length - 1];
-        lastFill = this.tokenCount[last];
-      } else {
-        // First allocation: attach the cached prefix; the last block counts as empty for this iteration.
-        if (list === undefined) {
-          list = this.acquireList();
-          this.requestMap.set(req.index, list);
-        }
-        attachedCount = this.attachCachedBlocks(list, cachedBlocks);
-      }
-
-      if (lastFill > 0 && lastFill < blockSize) {
-        const take = Math.min(blockSize - lastFill, newLength - p);
-        this.tokens.write(last, lastFill, source, sourceOffset + p, take);
-        this.tokenCount[last] = lastFill + take;
-        p += take;
-        if (lastFill + take === blockSize) {
-          // The whole list's contents, which need not be a prefix of this request's input (ghost visits).
-          const hash = this.listSequenceId(list);
-          this.blockHash[last] = hash;
-          this.hashToBlock.set(hash, last);
-        }
-        continue;
-      }
-
-      const remaining = newLength - p;
-      const blocksNeeded = Math.ceil(remaining / blockSize);
-      for (let j = 0; j < blocksNeeded; j++) {
-        const head = this.freeHead;
-        const hashBeforePop = head === NO_BLOCK ? NO_HASH : this.blockHash[head];
-        const block = this.popFreeHead();
-        if (block === NO_BLOCK) {
-          this.rollback(req, list, blocksBeforeCall, newBlockCount, cachedBlocks, attachedCount);
-          return false;
-        }
-        const fill = Math.min(blockSize, newLength - p);
-        this.tokens.write(block, 0, source, sourceOffset + p, fill);
-        this.tokenCount[block] = fill;
-        this.refCount[block] = 1;
-        this.inUse[block] = 1;
-        this.usedCount++;
-        this.cacheMisses++;
-        if (fill === blockSize && prefill) {
-          const hash = this.interner.inputPrefixId(req, start + p + blockSize);
-          this.blockHash[block] = hash;
-          this.hashToBlock.set(hash, block);
-        }
-        this.logNewBlock(newBlockCount++, block, hashBeforePop);
-        list.push(block);
-        this.extendChainMemo(list, block);
-        p += fill;
+    const outputIndex = start - input.length;
+    if (!(outputIndex >= 0 && outputIndex < req.outputTokens.length)) {
+      throw new KVRangeError(req.id, `OutputTokens[${outputIndex}] with ${req.outputTokens.length} output tokens`);
+    }
+    // Decode fast path: one token into a partially filled last block.
+    const list = this.lists[req.index];
+    if (list !== undefined && list.length > 0) {
+      const last = list.ids[list.length - 1];
+      const fill = this.tokenCount[last];
+      if (fill > 0 && fill < this.blockSize) {
+        this.tokens.pageFor(last)[this.tokens.offsetOf(last) + fill] = req.outputTokens[outputIndex];
+        this.tokenCount[last] = fill + 1;
+        if (fill + 1 === this.blockSize) this.hashFilledBlock(list, last);
+        return true;
       }
     }
-    return true;
+    return this.allocateTokens(req, req.outputTokens, outputIndex, 1, false, start, cachedBlocks);
   }
 
   /** kv-cache.md §7: last block first, each freed block to the free-list tail. */
   release(req: SimRequest): void {
-    const list = this.requestMap.get(req.index);
+    const list = this.lists[req.index];
     if (list === undefined) return;
-    this.requestMap.delete(req.index);
+    this.lists[req.index] = undefined;
     const ids = list.ids;
     for (let i = list.length - 1; i >= 0; i--) {
       const block = ids[i];
@@ -298,11 +363,12 @@ export class GpuKVStore implements KVStore {
 
   /** The request's current block list (copy), or undefined if it has none. */
   requestBlocks(req: SimRequest): number[] | undefined {
-    const list = this.requestMap.get(req.index);
+    const list = this.lists[req.index];
     return list === undefined ? undefined : Array.from(list.ids.subarray(0, list.length));
   }
 
   blockInfo(block: number): BlockInfo {
+    if (block >= this.virginStart) return { refCount: 0, inUse: false, hash: NO_HASH, tokens: [] };
     const page = this.tokens.pageFor(block);
     const offset = this.tokens.offsetOf(block);
     return {
@@ -316,40 +382,54 @@ export class GpuKVStore implements KVStore {
   /** Free-list block ids from head (next reused) to tail. */
   freeListOrder(): number[] {
     const order: number[] = [];
-    for (let b = this.freeHead; b !== NO_BLOCK && order.length <= this.totalBlocks; b = this.nextFree(b)) order.push(b);
+    for (let b = this.freeHead === VIRGIN ? this.virginStart : this.freeHead; b !== NO_BLOCK && order.length <= this.totalBlocks; b = this.nextFree(b)) {
+      order.push(b);
+    }
     return order;
   }
 
   // ------------------------------------------------- low-level access for TieredKVStore
 
   get freeListHead(): number {
-    return this.freeHead;
+    return this.freeHead === VIRGIN ? this.virginStart : this.freeHead;
   }
 
   nextFree(block: number): number {
-    const next = block + 1 + this.freeNextDelta[block];
-    return next === this.totalBlocks ? NO_BLOCK : next;
+    if (block >= this.virginStart) return block + 1 < this.totalBlocks ? block + 1 : this.blockOf(this.runNext);
+    return this.blockOf(this.freeNext[block]);
+  }
+
+  /** The first block at or after `block` on the free list (from `block`, following nextFree) that carries a hash. */
+  nextHashedFree(block: number): number {
+    while (block !== NO_BLOCK) {
+      // Never-used blocks carry no hash: skip the whole run at once.
+      if (block >= this.virginStart) block = this.blockOf(this.runNext);
+      else if (this.blockHash[block] === NO_HASH) block = this.blockOf(this.freeNext[block]);
+      else return block;
+    }
+    return NO_BLOCK;
   }
 
   hashOf(block: number): number {
-    return this.blockHash[block];
+    return block < this.virginStart ? this.blockHash[block] : NO_HASH;
   }
 
   tokenCountOf(block: number): number {
-    return this.tokenCount[block];
+    return block < this.virginStart ? this.tokenCount[block] : 0;
   }
 
   /** Copies the block's tokens into `pages` at `block` slot `target` (used to offload). */
   copyTokensTo(block: number, pages: BlockTokenPages, target: number): number {
-    const count = this.tokenCount[block];
+    const count = this.tokenCountOf(block);
     if (count > 0) pages.write(target, 0, this.tokens.pageFor(block), this.tokens.offsetOf(block), count);
     return count;
   }
 
   /** kv-cache.md §5: unlink the LRU head, drop its hash mapping (whichever block it names) and its contents. */
   popFreeHead(): number {
-    const block = this.freeHead;
-    if (block === NO_BLOCK) return NO_BLOCK;
+    const head = this.freeHead;
+    if (head === NO_BLOCK) return NO_BLOCK;
+    const block = head === VIRGIN ? this.virginStart : head;
     this.unlinkFree(block);
     const hash = this.blockHash[block];
     if (hash !== NO_HASH) {
@@ -372,29 +452,35 @@ export class GpuKVStore implements KVStore {
 
   /** Drops a free block's hash (and its mapping) and contents, in place. */
   clearFreeBlock(block: number): void {
+    if (block >= this.virginStart) return; // never used: nothing to clear
     const hash = this.blockHash[block];
     if (hash !== NO_HASH) this.hashToBlock.delete(hash);
     this.blockHash[block] = NO_HASH;
     this.tokenCount[block] = 0;
   }
 
+  /** Takes a free block off the list; a never-used block can only leave from the front of the virgin run. */
   unlinkFree(block: number): void {
-    const prev = this.prevFree(block);
-    const next = this.nextFree(block);
-    if (prev === NO_BLOCK) this.freeHead = next;
-    else this.setNextFree(prev, next);
-    if (next === NO_BLOCK) this.freeTail = prev;
-    else this.setPrevFree(next, prev);
-    this.setPrevFree(block, NO_BLOCK);
-    this.setNextFree(block, NO_BLOCK);
+    if (block >= this.virginStart) {
+      if (block !== this.virginStart) throw new Error(`GpuKVStore: unused block ${block} unlinked before ${this.virginStart}`);
+      this.takeFirstVirgin();
+      return;
+    }
+    const prev = this.freePrev[block];
+    const next = this.freeNext[block];
+    this.setNext(prev, next);
+    this.setPrev(next, prev);
+    this.freePrev[block] = NO_BLOCK;
+    this.freeNext[block] = NO_BLOCK;
     this.freeLength--;
   }
 
+  /** Appends a used (unlinked) block at the free-list tail. */
   appendToFreeTail(block: number): void {
-    this.setPrevFree(block, this.freeTail);
-    this.setNextFree(block, NO_BLOCK);
-    if (this.freeTail === NO_BLOCK) this.freeHead = block;
-    else this.setNextFree(this.freeTail, block);
+    const tail = this.freeTail;
+    this.freePrev[block] = tail;
+    this.freeNext[block] = NO_BLOCK;
+    this.setNext(tail, block);
     this.freeTail = block;
     this.freeLength++;
   }
@@ -412,7 +498,7 @@ export class GpuKVStore implements KVStore {
 
     let walked = 0;
     let previous = NO_BLOCK;
-    for (let b = this.freeHead; b !== NO_BLOCK; b = this.nextFree(b)) {
+    for (let b = this.freeListHead; b !== NO_BLOCK; b = this.nextFree(b)) {
       if (b < 0 || b >= total) {
         problems.push(`free list reaches invalid block ${b}`);
         break;
@@ -426,30 +512,36 @@ export class GpuKVStore implements KVStore {
       previous = b;
       walked++;
     }
-    if (previous !== this.freeTail) problems.push(`free list tail is ${this.freeTail}, walk ended at ${previous}`);
+    const tail = this.freeTail === VIRGIN ? total - 1 : this.freeTail;
+    if (previous !== tail) problems.push(`free list tail is ${tail}, walk ended at ${previous}`);
     if (walked !== this.freeLength) problems.push(`free list length ${this.freeLength} but ${walked} linked blocks`);
     if (walked + this.usedCount !== total) {
       problems.push(`free blocks (${walked}) + usedCount (${this.usedCount}) != total (${total})`);
     }
+    for (let b = this.virginStart; b < total; b++) {
+      if (!onFreeList[b]) problems.push(`never-used block ${b} is not on the free list`);
+    }
 
     const listed = new Int32Array(total);
-    for (const [index, list] of this.requestMap) {
+    this.lists.forEach((list, index) => {
+      if (list === undefined) return;
       if (list.length === 0) problems.push(`request #${index} has an empty block list`);
       for (let i = 0; i < list.length; i++) {
         const b = list.ids[i];
         listed[b]++;
-        if (!this.inUse[b]) problems.push(`block ${b} in the list of request #${index} is not in use`);
-        const fill = this.tokenCount[b];
+        if (b >= this.virginStart) problems.push(`block ${b} in the list of request #${index} was never taken`);
+        else if (!this.inUse[b]) problems.push(`block ${b} in the list of request #${index} is not in use`);
+        const fill = this.tokenCountOf(b);
         if (i < list.length - 1 && fill !== 0 && fill !== this.blockSize) {
           problems.push(`block ${b} in the middle of request #${index}'s list holds ${fill} tokens`);
         }
       }
       if (list.chainedCount > list.length) problems.push(`request #${index}: chain memo covers more blocks than listed`);
       else if (list.chainId !== this.recomputeChain(list)) problems.push(`request #${index}: stale chain memo`);
-    }
+    });
 
     let inUseCount = 0;
-    for (let b = 0; b < total; b++) {
+    for (let b = 0; b < this.virginStart; b++) {
       const refs = this.refCount[b];
       const used = this.inUse[b] === 1;
       if (used) inUseCount++;
@@ -478,11 +570,16 @@ export class GpuKVStore implements KVStore {
         }
       }
     }
+    for (let b = this.virginStart; b < this.refCount.length; b++) {
+      if (this.refCount[b] !== 0 || this.inUse[b] !== 0 || this.blockHash[b] !== 0 || this.tokenCount[b] !== 0) {
+        problems.push(`never-used block ${b} has state`);
+      }
+    }
     if (inUseCount !== this.usedCount) problems.push(`usedCount ${this.usedCount} but ${inUseCount} blocks in use`);
 
-    for (const [hash, b] of this.hashToBlock) {
+    for (const [hash, b] of this.hashToBlock.entries()) {
       if (b < 0 || b >= total) problems.push(`hash ${hash} maps to invalid block ${b}`);
-      else if (this.blockHash[b] !== hash) problems.push(`hash ${hash} maps to block ${b} which carries ${this.blockHash[b]}`);
+      else if (this.hashOf(b) !== hash) problems.push(`hash ${hash} maps to block ${b} which carries ${this.hashOf(b)}`);
     }
     if (this.cacheHits < 0 || this.cacheMisses < 0) problems.push(`negative hit/miss counters`);
     return problems;
@@ -495,25 +592,151 @@ export class GpuKVStore implements KVStore {
 
   // --------------------------------------------------------------- internals
 
+  /** The block a next-link designates (the virgin run's first block for VIRGIN). */
+  private blockOf(link: number): number {
+    return link === VIRGIN ? this.virginStart : link;
+  }
+
+  /** The block before `block` on the free list (a prev-link VIRGIN designates the run's last block). */
   private prevFree(block: number): number {
-    return block - 1 + this.freePrevDelta[block];
+    if (block >= this.virginStart) return block > this.virginStart ? block - 1 : this.runPrev;
+    const prev = this.freePrev[block];
+    return prev === VIRGIN ? this.totalBlocks - 1 : prev;
   }
 
-  private setNextFree(block: number, next: number): void {
-    this.freeNextDelta[block] = (next === NO_BLOCK ? this.totalBlocks : next) - block - 1;
+  /** Sets the next link of a list node (a block, VIRGIN, or NO_BLOCK = the list head pointer). */
+  private setNext(node: number, next: number): void {
+    if (node === NO_BLOCK) this.freeHead = next;
+    else if (node === VIRGIN) this.runNext = next;
+    else this.freeNext[node] = next;
   }
 
-  private setPrevFree(block: number, prev: number): void {
-    this.freePrevDelta[block] = prev - block + 1;
+  /** Sets the prev link of a list node (a block, VIRGIN, or NO_BLOCK = the list tail pointer). */
+  private setPrev(node: number, prev: number): void {
+    if (node === NO_BLOCK) this.freeTail = prev;
+    else if (node === VIRGIN) this.runPrev = prev;
+    else this.freePrev[node] = prev;
   }
 
   private prependToFreeHead(block: number): void {
-    this.setNextFree(block, this.freeHead);
-    this.setPrevFree(block, NO_BLOCK);
-    if (this.freeHead === NO_BLOCK) this.freeTail = block;
-    else this.setPrevFree(this.freeHead, block);
+    const head = this.freeHead;
+    this.freeNext[block] = head;
+    this.freePrev[block] = NO_BLOCK;
+    this.setPrev(head, block);
     this.freeHead = block;
     this.freeLength++;
+  }
+
+  /** Unlinks the first never-used block: it becomes a used id, unlinked; an emptied run leaves the list. */
+  private takeFirstVirgin(): void {
+    const block = this.virginStart++;
+    if (block >= this.refCount.length) this.growBlockState();
+    this.freePrev[block] = NO_BLOCK;
+    this.freeNext[block] = NO_BLOCK;
+    if (this.virginStart === this.totalBlocks) {
+      this.setNext(this.runPrev, this.runNext);
+      this.setPrev(this.runNext, this.runPrev);
+    }
+    this.freeLength--;
+  }
+
+  private growBlockState(): void {
+    const capacity = Math.min(this.totalBlocks, Math.max(INITIAL_BLOCK_CAPACITY, this.refCount.length * 2));
+    this.refCount = growInt32(this.refCount, capacity);
+    this.blockHash = growInt32(this.blockHash, capacity);
+    this.tokenCount = growInt32(this.tokenCount, capacity);
+    this.freeNext = growInt32(this.freeNext, capacity);
+    this.freePrev = growInt32(this.freePrev, capacity);
+    const inUse = new Uint8Array(capacity);
+    inUse.set(this.inUse);
+    this.inUse = inUse;
+  }
+
+  /**
+   * The general allocation loop of kv-cache.md §4: `newLength` tokens from `source[sourceOffset…]` (prefill: the
+   * input from position `start`; decode: one output token).
+   */
+  private allocateTokens(
+    req: SimRequest,
+    source: Int32Array,
+    sourceOffset: number,
+    newLength: number,
+    prefill: boolean,
+    start: number,
+    cachedBlocks: readonly number[],
+  ): boolean {
+    const blockSize = this.blockSize;
+    let list = this.lists[req.index];
+    const blocksBeforeCall = list === undefined ? 0 : list.length;
+    let newBlockCount = 0;
+    let attachedCount = 0;
+    let p = 0;
+    while (p < newLength) {
+      let last = NO_BLOCK;
+      let lastFill = 0;
+      if (list !== undefined && list.length > 0) {
+        last = list.ids[list.length - 1];
+        lastFill = this.tokenCount[last];
+      } else {
+        // First allocation: attach the cached prefix; the last block counts as empty for this iteration.
+        if (list === undefined) {
+          list = this.acquireList();
+          this.setList(req.index, list);
+        }
+        attachedCount = this.attachCachedBlocks(list, cachedBlocks);
+      }
+
+      if (lastFill > 0 && lastFill < blockSize) {
+        const take = Math.min(blockSize - lastFill, newLength - p);
+        this.tokens.write(last, lastFill, source, sourceOffset + p, take);
+        this.tokenCount[last] = lastFill + take;
+        p += take;
+        if (lastFill + take === blockSize) this.hashFilledBlock(list, last);
+        continue;
+      }
+
+      const remaining = newLength - p;
+      const blocksNeeded = Math.ceil(remaining / blockSize);
+      for (let j = 0; j < blocksNeeded; j++) {
+        const head = this.freeListHead;
+        const hashBeforePop = head === NO_BLOCK ? NO_HASH : this.hashOf(head);
+        const block = this.popFreeHead();
+        if (block === NO_BLOCK) {
+          this.rollback(req, list, blocksBeforeCall, newBlockCount, cachedBlocks, attachedCount);
+          return false;
+        }
+        const fill = Math.min(blockSize, newLength - p);
+        this.tokens.write(block, 0, source, sourceOffset + p, fill);
+        this.tokenCount[block] = fill;
+        this.refCount[block] = 1;
+        this.inUse[block] = 1;
+        this.usedCount++;
+        this.cacheMisses++;
+        if (fill === blockSize && prefill) {
+          const hash = this.interner.inputPrefixId(req, start + p + blockSize);
+          this.blockHash[block] = hash;
+          this.hashToBlock.set(hash, block);
+        }
+        this.logNewBlock(newBlockCount++, block, hashBeforePop);
+        list.push(block);
+        this.extendChainMemo(list, block);
+        p += fill;
+      }
+    }
+    return true;
+  }
+
+  /** A list's last block just became full: it is named by the whole list's contents (ghost visits included). */
+  private hashFilledBlock(list: BlockList, last: number): void {
+    const hash = this.listSequenceId(list);
+    this.blockHash[last] = hash;
+    this.hashToBlock.set(hash, last);
+  }
+
+  private setList(index: number, list: BlockList | undefined): void {
+    const lists = this.lists;
+    while (lists.length <= index) lists.push(undefined);
+    lists[index] = list;
   }
 
   private attachCachedBlocks(list: BlockList, cachedBlocks: readonly number[]): number {
@@ -586,7 +809,7 @@ export class GpuKVStore implements KVStore {
       const block = list.ids[i];
       this.leakedRefs.set(block, (this.leakedRefs.get(block) ?? 0) + 1);
     }
-    this.requestMap.delete(req.index);
+    this.lists[req.index] = undefined;
     this.recycleList(list);
   }
 
@@ -656,4 +879,10 @@ export class GpuKVStore implements KVStore {
     list.clear();
     if (this.spareLists.length < 64) this.spareLists.push(list);
   }
+}
+
+function growInt32(array: Int32Array, capacity: number): Int32Array {
+  const grown = new Int32Array(capacity);
+  grown.set(array);
+  return grown;
 }

@@ -40,6 +40,11 @@ export class PrefixInterner {
   private table: Int32Array;
   private tableMask: number;
 
+  // The previous inputPrefixIds request: prompts that share leading blocks with it (a shared system prompt)
+  // take those blocks' ids by comparing tokens, which is much cheaper than hashing and probing them.
+  private lastTokens: Int32Array | null = null;
+  private lastIds: Int32Array | null = null;
+
   constructor(blockSize: number, expectedNodes = 1 << 14) {
     if (!Number.isInteger(blockSize) || blockSize <= 0) {
       throw new RangeError(`PrefixInterner: block size must be a positive integer, got ${blockSize}`);
@@ -76,7 +81,17 @@ export class PrefixInterner {
     const ids = new Int32Array(blockCount);
     let sourceIndex = COPY_TOKENS;
     let parent = EMPTY_SEQUENCE_ID;
-    for (let i = 0; i < blockCount; i++) {
+    // An id is a function of the tokens it covers, so equal leading blocks have equal ids.
+    let shared = 0;
+    const lastTokens = this.lastTokens;
+    const lastIds = this.lastIds;
+    if (lastTokens !== null && lastIds !== null && blockCount > 0) {
+      shared = sharedPrefixLength(lastTokens, tokens, Math.min(blockCount, lastIds.length) * blockSize);
+      shared = Math.floor(shared / blockSize);
+      for (let i = 0; i < shared; i++) ids[i] = lastIds[i];
+      if (shared > 0) parent = ids[shared - 1];
+    }
+    for (let i = shared; i < blockCount; i++) {
       const offset = i * blockSize;
       const hash = hashNode(parent, tokens, offset, blockSize);
       let id = this.find(parent, tokens, offset, blockSize, hash);
@@ -88,6 +103,8 @@ export class PrefixInterner {
       parent = id;
     }
     req.inputPrefixIds = ids;
+    this.lastTokens = tokens;
+    this.lastIds = ids;
     return ids;
   }
 
@@ -309,6 +326,13 @@ export class SequenceIdBuilder {
     if (this.pendingLength === 0) return this.id;
     return this.interner.internNode(this.id, this.pending, 0, this.pendingLength);
   }
+}
+
+/** Length of the common prefix of `a` and `b`, at most `limit` (≤ both lengths). */
+function sharedPrefixLength(a: Int32Array, b: Int32Array, limit: number): number {
+  let k = 0;
+  while (k < limit && a[k] === b[k]) k++;
+  return k;
 }
 
 function grow(array: Int32Array, capacity: number): Int32Array {

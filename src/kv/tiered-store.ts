@@ -28,11 +28,12 @@ export class TieredKVStore implements KVStore {
   private readonly offloadThreshold: number;
   private readonly reloadLatencyPerBlock: number;
 
-  // CPU tier, keyed by the original GPU block id. Zero-filled arrays = no entries, so untouched ids cost nothing.
-  private readonly cpuPresent: Uint8Array;
-  private readonly cpuHash: Int32Array;
-  private readonly cpuTokenCount: Int32Array;
-  private readonly cpuOffloadTime: Float64Array;
+  // CPU tier, keyed by the original GPU block id. Zero-filled arrays = no entries; they grow to cover the ids
+  // offloaded so far (only used GPU blocks carry hashes, and used ids are the lowest ones).
+  private cpuPresent: Uint8Array;
+  private cpuHash: Int32Array;
+  private cpuTokenCount: Int32Array;
+  private cpuOffloadTime: Float64Array;
   private readonly cpuTokens: BlockTokenPages;
   /** Ids of present entries; sorted lazily because reloads walk them in ascending id order. */
   private cpuIds: number[] = [];
@@ -54,10 +55,10 @@ export class TieredKVStore implements KVStore {
     this.cpuCapacity = options.cpuBlocks;
     this.offloadThreshold = options.offloadThreshold;
     this.reloadLatencyPerBlock = options.transferBaseLatency + Math.ceil(blockSize / options.transferBandwidth);
-    this.cpuPresent = new Uint8Array(totalBlocks);
-    this.cpuHash = new Int32Array(totalBlocks);
-    this.cpuTokenCount = new Int32Array(totalBlocks);
-    this.cpuOffloadTime = new Float64Array(totalBlocks);
+    this.cpuPresent = new Uint8Array(0);
+    this.cpuHash = new Int32Array(0);
+    this.cpuTokenCount = new Int32Array(0);
+    this.cpuOffloadTime = new Float64Array(0);
     this.cpuTokens = new BlockTokenPages(totalBlocks, blockSize);
   }
 
@@ -149,7 +150,7 @@ export class TieredKVStore implements KVStore {
     const problems = this.gpu.invariantViolations();
     const entries = this.cpuIds.length;
     let present = 0;
-    for (let id = 0; id < this.totalBlocks; id++) if (this.cpuPresent[id]) present++;
+    for (let id = 0; id < this.cpuPresent.length; id++) if (this.cpuPresent[id]) present++;
     if (present !== entries) problems.push(`CPU tier: ${present} present entries but ${entries} listed ids`);
     for (const id of this.cpuIds) {
       if (!this.cpuPresent[id]) problems.push(`CPU tier: listed id ${id} is not present`);
@@ -219,10 +220,11 @@ export class TieredKVStore implements KVStore {
     // Blocks before the cursor carry no hash and stay that way during the loop, so scanning resumes there.
     let cursor = gpu.freeListHead;
     while (gpu.usedBlocks() / total > this.offloadThreshold && this.cpuUsed < this.cpuCapacity) {
-      while (cursor !== NO_BLOCK && gpu.hashOf(cursor) === NO_HASH) cursor = gpu.nextFree(cursor);
+      cursor = gpu.nextHashedFree(cursor);
       if (cursor === NO_BLOCK) return;
       const block = cursor;
       cursor = gpu.nextFree(block);
+      if (block >= this.cpuPresent.length) this.growCpuTier(block);
       if (!this.cpuPresent[block]) {
         this.cpuPresent[block] = 1;
         this.cpuIds.push(block);
@@ -237,6 +239,22 @@ export class TieredKVStore implements KVStore {
       gpu.clearFreeBlock(block);
       gpu.appendToFreeTail(block);
     }
+  }
+
+  private growCpuTier(block: number): void {
+    const capacity = Math.min(this.totalBlocks, Math.max(1024, this.cpuPresent.length * 2, block + 1));
+    const present = new Uint8Array(capacity);
+    present.set(this.cpuPresent);
+    this.cpuPresent = present;
+    const hash = new Int32Array(capacity);
+    hash.set(this.cpuHash);
+    this.cpuHash = hash;
+    const count = new Int32Array(capacity);
+    count.set(this.cpuTokenCount);
+    this.cpuTokenCount = count;
+    const time = new Float64Array(capacity);
+    time.set(this.cpuOffloadTime);
+    this.cpuOffloadTime = time;
   }
 
   private sortCpuIds(): void {

@@ -2,8 +2,8 @@
 import type { InstanceSimulator, RunTables } from '../instance/instance.js';
 import { RequestStage } from '../instance/instance.js';
 import type { MetricsBlock, RequestRecord, SimResult, SloDistribution, SloMetrics, TraceSummary } from '../types.js';
-import { meanMs, meanTicks, percentileMs, percentileTicks, sortedCopy } from './stats.js';
-import { mergeSortedValues, type SortedValues } from './tick-log.js';
+import { distributionMeanMs, distributionPercentileMs, meanMs, meanTicks, percentileMs, percentileTicks, sortedCopy } from './stats.js';
+import { mergeSortedValues, TickDistribution } from './tick-log.js';
 
 /** Raw values of one metrics block (an instance or the cluster), distributions sorted ascending (ticks). */
 export interface RawBlock {
@@ -19,7 +19,7 @@ export interface RawBlock {
   kvAllocationFailures: number;
   ttft: Float64Array;
   e2e: Float64Array;
-  itl: SortedValues;
+  itl: TickDistribution;
   schedulingDelay: Float64Array;
 }
 
@@ -55,10 +55,10 @@ export function buildMetricsBlock(raw: RawBlock): MetricsBlock {
     ttft_p90_ms: any ? percentileMs(raw.ttft, 90) : 0,
     ttft_p95_ms: any ? percentileMs(raw.ttft, 95) : 0,
     ttft_p99_ms: any ? percentileMs(raw.ttft, 99) : 0,
-    itl_mean_ms: any ? meanMs(raw.itl) : 0,
-    itl_p90_ms: any ? percentileMs(raw.itl, 90) : 0,
-    itl_p95_ms: any ? percentileMs(raw.itl, 95) : 0,
-    itl_p99_ms: any ? percentileMs(raw.itl, 99) : 0,
+    itl_mean_ms: any ? distributionMeanMs(raw.itl) : 0,
+    itl_p90_ms: any ? distributionPercentileMs(raw.itl, 90) : 0,
+    itl_p95_ms: any ? distributionPercentileMs(raw.itl, 95) : 0,
+    itl_p99_ms: any ? distributionPercentileMs(raw.itl, 99) : 0,
     scheduling_delay_p99_ms: any ? percentileMs(raw.schedulingDelay, 99) : 0,
     kv_allocation_failures: raw.kvAllocationFailures,
     preemption_count: raw.preemptions,
@@ -95,7 +95,7 @@ function collectInstanceRaw(instance: InstanceSimulator, tables: RunTables, hori
     kvAllocationFailures: instance.kvAllocationFailures,
     ttft: sortedCopy(ttft),
     e2e: sortedCopy(e2e),
-    itl: instance.allItls.sorted(),
+    itl: instance.allItls.distribution(),
     schedulingDelay: sortedCopy(schedulingDelay),
   };
 }
@@ -115,7 +115,7 @@ function aggregateCluster(blocks: readonly RawBlock[]): RawBlock {
     // Float64 parts merge into a Float64Array.
     ttft: mergeSortedValues(blocks.map((b) => b.ttft)) as Float64Array,
     e2e: mergeSortedValues(blocks.map((b) => b.e2e)) as Float64Array,
-    itl: mergeSortedValues(blocks.map((b) => b.itl)),
+    itl: TickDistribution.union(blocks.map((b) => b.itl)),
     schedulingDelay: mergeSortedValues(blocks.map((b) => b.schedulingDelay)) as Float64Array,
   };
   for (const b of blocks) {
@@ -284,7 +284,7 @@ export function buildResult(input: AggregationInput): SimResult {
     if (tables.stage[k] === RequestStage.InFlight) inFlight++;
     else if (tables.stage[k] === RequestStage.NotRouted) notArrived++;
   }
-  return {
+  const result: Omit<SimResult, 'requests'> = {
     instances: rawBlocks.map(buildMetricsBlock),
     cluster: buildMetricsBlock(cluster),
     perSlo: perSloMetrics(tables),
@@ -307,10 +307,14 @@ export function buildResult(input: AggregationInput): SimResult {
       ttftTicks: cluster.ttft,
       e2eTicks: cluster.e2e,
     },
-    requests: requestRecords(
-      tables,
-      instances.map((inst) => inst.id),
-    ),
     counters: { generated, rejected: input.rejected, inFlight, notArrived },
   };
+  // Built on first access: only the results file and library users read the per-request records. The getter
+  // keeps the run's tables alive, not the instances (their KV stores are large).
+  const instanceIds = instances.map((inst) => inst.id);
+  let records: RequestRecord[] | undefined;
+  return Object.defineProperty(result, 'requests', {
+    enumerable: true,
+    get: () => (records ??= requestRecords(tables, instanceIds)),
+  }) as SimResult;
 }

@@ -1,4 +1,4 @@
-import type { SortedValues } from './tick-log.js';
+import type { SortedValues, TickDistribution } from './tick-log.js';
 
 // Mean and percentile rules (metrics.md §3 and §4.4). The two sections use different operand orders; both are
 // reproduced exactly because the printed values expose the last bits.
@@ -32,6 +32,24 @@ export function percentileMs(sorted: SortedValues, p: number): number {
   const hi = Math.ceil(rank);
   if (lo === hi) return sorted[lo] / 1000;
   return sorted[lo] / 1000 + ((sorted[hi] - sorted[lo]) * (rank - lo)) / 1000;
+}
+
+/** meanMs of a TickDistribution (same rule). */
+export function distributionMeanMs(values: TickDistribution): number {
+  if (values.length === 0) return 0;
+  return values.sum() / values.length / 1000;
+}
+
+/** percentileMs of a TickDistribution (same rule). */
+export function distributionPercentileMs(values: TickDistribution, p: number): number {
+  const n = values.length;
+  if (n === 0) return 0;
+  const rank = (p / 100) * (n - 1);
+  const lo = Math.floor(rank);
+  const hi = Math.ceil(rank);
+  const low = values.at(lo);
+  if (lo === hi) return low / 1000;
+  return low / 1000 + ((values.at(hi) - low) * (rank - lo)) / 1000;
 }
 
 /** Tick-domain distribution (per-SLO section and fitness, metrics.md §4.4): mean = Σ/n. */

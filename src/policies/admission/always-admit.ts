@@ -1,3 +1,3 @@
 import type { AdmissionPolicyFactory } from './types.js';
 
-export const createAlwaysAdmit: AdmissionPolicyFactory = () => ({ admit: () => true });
+export const createAlwaysAdmit: AdmissionPolicyFactory = () => ({ admit: () => true, ignoresState: true });

@@ -1,3 +1,3 @@
 import type { AdmissionPolicyFactory } from './types.js';
 
-export const createRejectAll: AdmissionPolicyFactory = () => ({ admit: () => false });
+export const createRejectAll: AdmissionPolicyFactory = () => ({ admit: () => false, ignoresState: true });

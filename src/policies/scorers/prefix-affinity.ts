@@ -16,8 +16,8 @@ export class RouterPrefixIndex {
   private readonly words: number;
   /** stamps[id·numInstances + instance]; 0 = absent. */
   private stamps: Float64Array;
-  /** membership[id·words + w] bit b ⇔ id is present in instance 32w + b. */
-  private membership: Uint32Array;
+  /** membership[id·words + w] bit b ⇔ id is present in instance 32w + b (Int32 so every word stays a small int). */
+  private membership: Int32Array;
   private idCapacity = 1024;
   private readonly counters: Float64Array;
   private readonly sizes: Int32Array;
@@ -33,7 +33,7 @@ export class RouterPrefixIndex {
     this.capacity = capacity;
     this.words = Math.ceil(numInstances / 32);
     this.stamps = new Float64Array(this.idCapacity * numInstances);
-    this.membership = new Uint32Array(this.idCapacity * this.words);
+    this.membership = new Int32Array(this.idCapacity * this.words);
     this.counters = new Float64Array(numInstances);
     this.sizes = new Int32Array(numInstances);
     this.logHead = new Int32Array(numInstances);
@@ -55,27 +55,92 @@ export class RouterPrefixIndex {
 
   /** membership word `w` of prefix `id` (0 when the id was never stored). */
   mask(id: number, w: number): number {
-    return id < this.idCapacity ? this.membership[id * this.words + w] : 0;
+    return id < this.idCapacity ? this.membership[id * this.words + w] >>> 0 : 0;
   }
 
   /** The observer: touch every block of the routed request in the chosen instance's index. */
   touch(ids: Int32Array, instance: number): void {
+    const count = ids.length;
+    if (count === 0) return;
     const n = this.numInstances;
+    const words = this.words;
     const word = instance >>> 5;
-    const bit = (1 << (instance & 31)) >>> 0;
-    for (let k = 0; k < ids.length; k++) {
+    const bit = 1 << (instance & 31);
+    // Room for every entry of this call up front, so the loop below never reorganises the log.
+    if (this.logTail[instance] + count > this.logIds[instance].length) this.makeLogRoom(instance, count);
+    const logIds = this.logIds[instance];
+    const logStamps = this.logStamps[instance];
+    let tail = this.logTail[instance];
+    let stamp = this.counters[instance];
+    let stamps = this.stamps;
+    for (let k = 0; k < count; k++) {
       const id = ids[k];
-      if (id >= this.idCapacity) this.grow(id);
-      const stamp = ++this.counters[instance];
+      if (id >= this.idCapacity) {
+        this.grow(id);
+        stamps = this.stamps;
+      }
+      stamp++;
       const slot = id * n + instance;
-      if (this.stamps[slot] === 0) {
+      if (stamps[slot] === 0) {
         if (this.sizes[instance] >= this.capacity) this.evictOldest(instance, word, bit);
         this.sizes[instance]++;
-        this.membership[id * this.words + word] |= bit;
+        this.membership[id * words + word] |= bit;
       }
-      this.stamps[slot] = stamp;
-      this.appendLog(instance, id, stamp);
+      stamps[slot] = stamp;
+      logIds[tail] = id;
+      logStamps[tail] = stamp;
+      tail++;
     }
+    this.counters[instance] = stamp;
+    this.logTail[instance] = tail;
+  }
+
+  /**
+   * out[i] = (number of leading `ids` present in instance i's index) / ids.length, for every instance at once:
+   * instances still matching every block so far are tracked as bits; one dropping out at block k matched k blocks.
+   * `ids` must not be empty.
+   */
+  matchFractions(ids: Int32Array, out: Float64Array): void {
+    const total = ids.length;
+    const words = this.words;
+    const membership = this.membership;
+    const idCapacity = this.idCapacity;
+    if (words === 1) {
+      let alive = this.fullWord(0);
+      for (let k = 0; k < total; k++) {
+        const id = ids[k];
+        const after = id < idCapacity ? alive & membership[id] : 0;
+        if (after !== alive) {
+          setBits(out, 0, alive & ~after, k / total);
+          alive = after;
+          if (alive === 0) return;
+        }
+      }
+      setBits(out, 0, alive, 1); // all blocks matched: total / total
+      return;
+    }
+    const alive = new Int32Array(words);
+    for (let w = 0; w < words; w++) alive[w] = this.fullWord(w);
+    let anyAlive = true;
+    for (let k = 0; k < total && anyAlive; k++) {
+      const id = ids[k];
+      anyAlive = false;
+      for (let w = 0; w < words; w++) {
+        const before = alive[w];
+        if (before === 0) continue;
+        const after = id < idCapacity ? before & membership[id * words + w] : 0;
+        if (after !== before) setBits(out, 32 * w, before & ~after, k / total);
+        alive[w] = after;
+        if (after !== 0) anyAlive = true;
+      }
+    }
+    for (let w = 0; w < words; w++) setBits(out, 32 * w, alive[w], 1);
+  }
+
+  /** Bits of the instances in membership word `w`. */
+  private fullWord(w: number): number {
+    const bits = this.numInstances - 32 * w;
+    return bits >= 32 ? -1 : (1 << bits) - 1;
   }
 
   private evictOldest(instance: number, word: number, bit: number): void {
@@ -93,34 +158,34 @@ export class RouterPrefixIndex {
     }
   }
 
-  private appendLog(instance: number, id: number, stamp: number): void {
+  /**
+   * Makes room for `needed` more log entries: drops consumed and superseded entries (at most `size` stay live;
+   * eviction skips superseded entries anyway, so dropping them changes nothing), then grows while over half full.
+   */
+  private makeLogRoom(instance: number, needed: number): void {
     let ids = this.logIds[instance];
     let stamps = this.logStamps[instance];
-    if (this.logTail[instance] === ids.length) {
-      // Drop consumed and superseded entries (at most `size` stay live), then grow if still over half full.
-      const n = this.numInstances;
-      let live = 0;
-      for (let i = this.logHead[instance]; i < this.logTail[instance]; i++) {
-        if (this.stamps[ids[i] * n + instance] === stamps[i]) {
-          ids[live] = ids[i];
-          stamps[live] = stamps[i];
-          live++;
-        }
+    const n = this.numInstances;
+    let live = 0;
+    for (let i = this.logHead[instance]; i < this.logTail[instance]; i++) {
+      if (this.stamps[ids[i] * n + instance] === stamps[i]) {
+        ids[live] = ids[i];
+        stamps[live] = stamps[i];
+        live++;
       }
-      if (live * 2 > ids.length) {
-        const newIds = new Int32Array(ids.length * 2);
-        const newStamps = new Float64Array(ids.length * 2);
-        newIds.set(ids.subarray(0, live));
-        newStamps.set(stamps.subarray(0, live));
-        this.logIds[instance] = ids = newIds;
-        this.logStamps[instance] = stamps = newStamps;
-      }
-      this.logHead[instance] = 0;
-      this.logTail[instance] = live;
     }
-    const tail = this.logTail[instance]++;
-    ids[tail] = id;
-    stamps[tail] = stamp;
+    let length = ids.length;
+    while (live * 2 > length || live + needed > length) length *= 2;
+    if (length !== ids.length) {
+      const newIds = new Int32Array(length);
+      const newStamps = new Float64Array(length);
+      newIds.set(ids.subarray(0, live));
+      newStamps.set(stamps.subarray(0, live));
+      this.logIds[instance] = ids = newIds;
+      this.logStamps[instance] = stamps = newStamps;
+    }
+    this.logHead[instance] = 0;
+    this.logTail[instance] = live;
   }
 
   private grow(id: number): void {
@@ -128,7 +193,7 @@ export class RouterPrefixIndex {
     while (capacity <= id) capacity *= 2;
     const stamps = new Float64Array(capacity * this.numInstances);
     stamps.set(this.stamps);
-    const membership = new Uint32Array(capacity * this.words);
+    const membership = new Int32Array(capacity * this.words);
     membership.set(this.membership);
     this.stamps = stamps;
     this.membership = membership;
@@ -136,49 +201,24 @@ export class RouterPrefixIndex {
   }
 }
 
+/** out[base + b] = value for every set bit b of `bits`. */
+function setBits(out: Float64Array, base: number, bits: number, value: number): void {
+  while (bits !== 0) {
+    const bit = 31 - Math.clz32(bits);
+    out[base + bit] = value;
+    bits &= ~(1 << bit);
+  }
+}
+
 /** Score = leading prompt blocks present in the instance's router-side index / number of full blocks. */
 export const createPrefixAffinityScorer: ScorerFactory = (ctx) => {
   const numInstances = ctx.numInstances;
-  const words = Math.ceil(numInstances / 32);
   const index = new RouterPrefixIndex(numInstances);
-  const alive = new Uint32Array(words);
   return {
     score(req, _state, out) {
       const ids = ctx.prefixIds(req);
-      const total = ids.length;
-      if (total === 0) {
-        out.fill(0, 0, numInstances);
-        return;
-      }
-      // Instances still matching every block so far; an instance dropping out at block k matched k blocks.
-      const partialBits = numInstances % 32;
-      for (let w = 0; w < words; w++) alive[w] = w < words - 1 || partialBits === 0 ? 0xffffffff : (1 << partialBits) - 1;
-      let anyAlive = true;
-      for (let k = 0; k < total && anyAlive; k++) {
-        const id = ids[k];
-        anyAlive = false;
-        for (let w = 0; w < words; w++) {
-          const before = alive[w];
-          if (before === 0) continue;
-          const after = (before & index.mask(id, w)) >>> 0;
-          let dropped = (before & ~after) >>> 0;
-          while (dropped !== 0) {
-            const bit = 31 - Math.clz32(dropped);
-            out[32 * w + bit] = k / total;
-            dropped = (dropped & ~(1 << bit)) >>> 0;
-          }
-          alive[w] = after;
-          if (after !== 0) anyAlive = true;
-        }
-      }
-      for (let w = 0; w < words; w++) {
-        let remaining = alive[w];
-        while (remaining !== 0) {
-          const bit = 31 - Math.clz32(remaining);
-          out[32 * w + bit] = 1; // all blocks matched: total / total
-          remaining = (remaining & ~(1 << bit)) >>> 0;
-        }
-      }
+      if (ids.length === 0) out.fill(0, 0, numInstances);
+      else index.matchFractions(ids, out);
     },
     observe(req, target) {
       index.touch(ctx.prefixIds(req), target);
