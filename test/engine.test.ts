@@ -277,8 +277,12 @@ function runChecked(config: SimConfig, checkKv = true): SimResult {
       // The full KV audit is O(blocks + held lists); sample it to keep the property test fast.
       if (checkKv && (steps & 15) === 0) (instances[obs.instance].kv as CheckedKVStore).checkInvariants();
       for (const req of instances[obs.instance].runningRequests()) {
+        // With --slo-preemption the reference's swap-remove can visit one request twice in a step (instance.md §4),
+        // counting its prefill chunk twice: progress then overshoots its length (and it never completes). Only
+        // the lower bound holds there.
         check(
-          req.progressIndex >= 0 && req.progressIndex <= req.inputTokens.length + req.outputTokens.length,
+          req.progressIndex >= 0 &&
+            (config.policies.sloPreemption || req.progressIndex <= req.inputTokens.length + req.outputTokens.length),
           () => `${req.id} progress ${req.progressIndex}`,
         );
       }
@@ -286,8 +290,9 @@ function runChecked(config: SimConfig, checkKv = true): SimResult {
   });
 }
 
-function isKvOverflow(error: unknown): boolean {
-  return error instanceof Error && error.name === 'KVReloadOverflowError';
+/** The two places where the reference panics (kv-cache.md §9 reload overflow, Go slice/index out of range). */
+function isReferenceCrash(error: unknown): boolean {
+  return error instanceof Error && (error.name === 'KVReloadOverflowError' || error.name === 'KVRangeError');
 }
 
 describe('engine invariants on random workloads', () => {
@@ -300,7 +305,7 @@ describe('engine invariants on random workloads', () => {
         try {
           result = runChecked(config);
         } catch (error) {
-          if (isKvOverflow(error)) return; // the reference crashes too (kv-cache.md §9)
+          if (isReferenceCrash(error)) return; // the reference crashes too
           throw error;
         }
         const c = result.cluster;
@@ -319,7 +324,7 @@ describe('engine invariants on random workloads', () => {
           expect(record.ttftMs).toBeGreaterThanOrEqual(0);
         }
       }),
-      { numRuns: Number(process.env.ENGINE_RUNS ?? 150) },
+      { numRuns: Number(process.env.ENGINE_RUNS ?? 150), seed: process.env.ENGINE_SEED ? Number(process.env.ENGINE_SEED) : undefined },
     );
   });
 
@@ -330,7 +335,7 @@ describe('engine invariants on random workloads', () => {
           try {
             return runChecked(makeConfig(requests, overrides), false);
           } catch (error) {
-            if (isKvOverflow(error)) return (error as Error).message;
+            if (isReferenceCrash(error)) return (error as Error).message;
             throw error;
           }
         };
