@@ -4,6 +4,8 @@
 // sized like the strategy-evolution runs (132139 GPU blocks, 44000 CPU blocks, B = 16).
 
 import { createKVStore, PrefixInterner } from '../src/kv/index.js';
+import { createSimRequest } from '../src/instance/sim-request.js';
+import { unlabelledRequest } from '../src/workload/unlabelled-request.js';
 import type { EngineConfig, KVStore, SimRequest } from '../src/types.js';
 
 const BLOCK_SIZE = 16;
@@ -41,37 +43,7 @@ function makeRequests(count: number, seed: number): SimRequest[] {
     const system = systemPrompts[index % systemPrompts.length];
     for (let i = 0; i < inputLength; i++) input[i] = i < 256 ? system[i] : Math.floor(random() * 128000);
     const output = Int32Array.from({ length: outputLength }, () => Math.floor(random() * 128000));
-    const id = `request_${index}`;
-    requests.push({
-      gen: {
-        id,
-        arrivalTime: 0,
-        inputTokens: input,
-        outputTokens: output,
-        sloClass: '',
-        tenantId: '',
-        model: '',
-        streaming: false,
-        sessionId: '',
-        roundIndex: 0,
-      },
-      index,
-      id,
-      inputTokens: input,
-      outputTokens: output,
-      arrivalTime: 0,
-      sloClass: '',
-      progressIndex: 0,
-      numNewTokens: 0,
-      itl: [],
-      firstTokenTime: -1,
-      priority: 0,
-      state: 'queued',
-      assignedInstance: -1,
-      scheduledStepIdx: 0,
-      finishedStepIdx: 0,
-      inputPrefixIds: null,
-    });
+    requests.push(createSimRequest(unlabelledRequest(`request_${index}`, 0, input, output), index));
   }
   return requests;
 }

@@ -12,44 +12,13 @@ import {
   TieredKVStore,
 } from '../src/kv/index.js';
 import { ServesimError } from '../src/errors.js';
+import { createSimRequest } from '../src/instance/sim-request.js';
+import { unlabelledRequest } from '../src/workload/unlabelled-request.js';
 import type { EngineConfig, SimRequest } from '../src/types.js';
 import { key, ModelGpuStore, ModelReloadCrash, ModelTieredStore } from './kv-reference-model.js';
 
 function makeRequest(index: number, input: ArrayLike<number>, output: ArrayLike<number> = []): SimRequest {
-  const inputTokens = Int32Array.from(input);
-  const outputTokens = Int32Array.from(output);
-  const id = `request_${index}`;
-  return {
-    gen: {
-      id,
-      arrivalTime: 0,
-      inputTokens,
-      outputTokens,
-      sloClass: '',
-      tenantId: '',
-      model: '',
-      streaming: false,
-      sessionId: '',
-      roundIndex: 0,
-    },
-    index,
-    id,
-    inputTokens,
-    outputTokens,
-    arrivalTime: 0,
-    sloClass: '',
-    progressIndex: 0,
-    numNewTokens: 0,
-    decodeFrom: 0,
-    decodeRanges: null,
-    firstTokenTime: -1,
-    priority: 0,
-    state: 'queued',
-    assignedInstance: -1,
-    scheduledStepIdx: 0,
-    finishedStepIdx: 0,
-    inputPrefixIds: null,
-  };
+  return createSimRequest(unlabelledRequest(`request_${index}`, 0, Int32Array.from(input), Int32Array.from(output)), index);
 }
 
 const range = (from: number, count: number): number[] => Array.from({ length: count }, (_, i) => from + i);

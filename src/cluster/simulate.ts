@@ -12,7 +12,8 @@ import { createRouterState, type RouterState } from '../policies/router-state.js
 import { createRoutingPolicy, type RoutingPolicy } from '../policies/routing/index.js';
 import { createScheduler } from '../policies/scheduler/index.js';
 import { sloTier } from '../policies/slo-class.js';
-import type { GeneratedRequest, SimConfig, SimRequest, SimResult } from '../types.js';
+import { createSimRequest } from '../instance/sim-request.js';
+import type { SimConfig, SimRequest, SimResult } from '../types.js';
 import { ClusterEventClass, ClusterQueue } from './cluster-queue.js';
 import { DecisionTrace } from './decision-trace.js';
 
@@ -214,29 +215,6 @@ function earliest(times: Float64Array): number {
   return index;
 }
 
-function toSimRequest(gen: GeneratedRequest, index: number): SimRequest {
-  return {
-    gen,
-    index,
-    id: gen.id,
-    inputTokens: gen.inputTokens,
-    outputTokens: gen.outputTokens,
-    arrivalTime: gen.arrivalTime,
-    sloClass: gen.sloClass,
-    progressIndex: 0,
-    numNewTokens: 0,
-    decodeFrom: 0,
-    decodeRanges: null,
-    firstTokenTime: -1,
-    priority: 0,
-    state: 'queued',
-    assignedInstance: -1,
-    scheduledStepIdx: 0,
-    finishedStepIdx: 0,
-    inputPrefixIds: null,
-  };
-}
-
 /** Rank of each request ID in byte-wise string order (scheduler tie-break). */
 function idRanks(requests: readonly SimRequest[]): Int32Array {
   const order = requests.map((_, i) => i);
@@ -252,7 +230,7 @@ export function simulate(config: SimConfig, options: SimulateOptions = {}): SimR
   const engine = config.engine;
   const horizon = config.horizon;
   const numInstances = config.numInstances;
-  const requests = config.requests.map(toSimRequest);
+  const requests = config.requests.map(createSimRequest);
   const tables = createRunTables(requests);
   const latency = createLatencyModel(config.latency);
   const interner = new PrefixInterner(engine.blockSize);

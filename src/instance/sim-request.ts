@@ -1,0 +1,28 @@
+import type { GeneratedRequest, SimRequest } from '../types.js';
+
+/**
+ * The per-run mutable state of a generated request. Every SimRequest is created here so that all of them share
+ * one object shape (keeps the simulator's property accesses monomorphic).
+ */
+export function createSimRequest(gen: GeneratedRequest, index: number): SimRequest {
+  return {
+    gen,
+    index,
+    id: gen.id,
+    inputTokens: gen.inputTokens,
+    outputTokens: gen.outputTokens,
+    arrivalTime: gen.arrivalTime,
+    sloClass: gen.sloClass,
+    progressIndex: 0,
+    numNewTokens: 0,
+    decodeFrom: 0,
+    decodeRanges: null,
+    firstTokenTime: -1,
+    priority: 0,
+    state: 'queued',
+    assignedInstance: -1,
+    scheduledStepIdx: 0,
+    finishedStepIdx: 0,
+    inputPrefixIds: null,
+  };
+}
