@@ -1,5 +1,6 @@
 // Ask/tell Bayesian optimiser (scikit-optimize's Optimizer with a GP, normalised space and gp_minimize's
-// defaults).
+// defaults). One departure: the GP is fitted to monotonically warped objective values (see outputWarp), which
+// keeps a heavy upper tail of bad scores from washing out the model where the good points are.
 //
 // Reproducibility contract: what `ask(q)` returns is a pure function of (options, the observations told so
 // far, q). Every random stream is derived from (randomState, purpose, observation count, batch slot), and every
@@ -12,7 +13,8 @@
 //  - each GP hyperparameter search is warm-started from the fit on one fewer observation;
 //  - gp_hedge's gains: for every count k since the model took over, the portfolio's proposals under the model
 //    on the first k observations, scored by the model on the first k + 1 (skopt's update; the score is the
-//    predicted mean in normalised units, so the hedge does not depend on the objective's units as skopt's does).
+//    predicted mean in the model's normalised, warped units, so the hedge does not depend on the objective's
+//    units as skopt's does).
 // A sequential ask/tell loop computes all of that anyway; after a bulk tell (resume, or a batch of q > 1) the
 // next ask fills in the missing steps, which costs about as much as the asks it stands in for.
 
@@ -167,7 +169,7 @@ export class Optimizer {
       const firstChoice = this.chooseAcquisition(n, 0);
       pending.push(this.proposalsAt(n)[hedging ? HEDGE_PORTFOLIO.indexOf(firstChoice) : 0]);
       sources.push(firstChoice);
-      const lie = Math.min(...this.observedValues);
+      const lie = this.warpAt(n).apply(Math.min(...this.observedValues));
       for (let slot = 1; slot < count; slot++) {
         const liarModel = model.conditionedOn(pending, pending.map(() => lie));
         const acquisition = this.chooseAcquisition(n, slot);
@@ -237,7 +239,8 @@ export class Optimizer {
   private modelAt(count: number): GaussianProcess {
     const cached = this.models.get(count);
     if (cached) return cached;
-    const model = GaussianProcess.fit(this.observedTransformed.slice(0, count), this.observedValues.slice(0, count), {
+    const warp = this.warpAt(count);
+    const model = GaussianProcess.fit(this.observedTransformed.slice(0, count), this.observedValues.slice(0, count).map(warp.apply), {
       rng: Rng.derived(this.settings.randomState, StreamPurpose.hyperparameterStarts, count),
       restarts: this.settings.gpRestarts,
       warmStart: count > this.modelStart ? this.hyperparametersAt(count - 1) : undefined,
@@ -331,9 +334,11 @@ export class Optimizer {
       this.space.perturbTransformed(incumbent, scale, rng, candidates, c * size);
     }
     const { mean, std } = model.predictBatch(candidates, count);
+    // The model is fitted to warped values: the incumbent and the EI/PI margin are converted to match.
+    const warp = this.warpAt(observed);
     const parameters: AcquisitionParameters = {
-      bestObserved: Math.min(...this.observedValues.slice(0, observed)),
-      xi: this.settings.xi,
+      bestObserved: warp.apply(Math.min(...this.observedValues.slice(0, observed))),
+      xi: this.settings.xi * warp.slopeAtMinimum,
       kappa: this.settings.kappa,
     };
     const costs = new Float64Array(count);
@@ -397,10 +402,38 @@ export class Optimizer {
     return { z: refined, cost: result.value };
   }
 
+  /** The output warp of the model on the first `count` observations (a pure function of their values). */
+  private warpAt(count: number): OutputWarp {
+    return outputWarp(this.observedValues.slice(0, count));
+  }
+
   private isKnown(z: Float64Array, pending: readonly Float64Array[], observed = this.observationCount): boolean {
     for (let i = 0; i < observed; i++) if (samePoint(z, this.observedTransformed[i])) return true;
     return pending.some((p) => samePoint(z, p));
   }
+}
+
+interface OutputWarp {
+  apply: (y: number) => number;
+  /** d apply / dy at the smallest value: converts objective-unit margins (xi) near the incumbent. */
+  slopeAtMinimum: number;
+}
+
+/**
+ * Monotone output warp the GP is fitted to: y ↦ log(1 + (y − min)/s), s = median − min of the values (the
+ * range, or 1, if that is 0). Up to the median the slope drops by at most half; a heavy upper tail (e.g. failed
+ * configurations scoring 10× the good ones) is compressed logarithmically, so it no longer dominates the
+ * normalised output scale and flattens the model where the good points are. Monotone, so the incumbent is
+ * unchanged.
+ */
+function outputWarp(values: readonly number[]): OutputWarp {
+  if (values.length === 0) return { apply: (y) => y, slopeAtMinimum: 1 };
+  const sorted = [...values].sort((a, b) => a - b);
+  const min = sorted[0];
+  const range = sorted[sorted.length - 1] - min;
+  let s = sorted[Math.floor((sorted.length - 1) / 2)] - min;
+  if (!(s > 0)) s = range > 0 ? range : 1;
+  return { apply: (y) => Math.log1p(Math.max(y - min, 0) / s), slopeAtMinimum: 1 / s };
 }
 
 function samePoint(a: Float64Array, b: Float64Array): boolean {
