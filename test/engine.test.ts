@@ -8,7 +8,7 @@ import { createLatencyModel } from '../src/latency/index.js';
 import { countInversions } from '../src/metrics/aggregate.js';
 import { percentileMs, percentileTicks } from '../src/metrics/stats.js';
 import type { GeneratedRequest, SimConfig, SimRequest, SimResult } from '../src/types.js';
-import { GOLDEN_DIR, LLAMA_H100_TP2, makeConfig, makeRequest, readTraceCsv, type ConfigOverrides } from './support/sim-config.js';
+import { DEFAULT_PRIORITY, GOLDEN_DIR, LLAMA_H100_TP2, makeConfig, makeRequest, readTraceCsv, type ConfigOverrides } from './support/sim-config.js';
 
 function popAll(heap: EventHeap): number[] {
   const order: number[] = [];
@@ -244,17 +244,7 @@ const scenarioArb: fc.Arbitrary<Scenario> = fc
         admission: { policy: p.admission, tokenBucketCapacity: 2000, tokenBucketRefillRate: 20000, sloGatedThreshold: 3 },
       },
     };
-    overrides.policies!.priority = {
-      policy: p.priority,
-      sloBaseCritical: 10,
-      sloBaseStandard: 5,
-      sloBaseSheddable: 1,
-      sloAgeWeight: 1e-5,
-      sloThresholdStandard: 100000,
-      sloThresholdSheddable: 200000,
-      loadAdaptiveLow: 2,
-      loadAdaptiveHigh: 15,
-    };
+    overrides.policies!.priority = { ...DEFAULT_PRIORITY, policy: p.priority };
     return { requests, overrides };
   });
 

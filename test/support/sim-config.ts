@@ -1,11 +1,24 @@
 // Builds SimConfig objects directly (no CLI) with the reference defaults for llama-3.1-8b on H100/TP2.
 import { readFileSync } from 'node:fs';
-import type { GeneratedRequest, SimConfig } from '../../src/types.js';
+import type { GeneratedRequest, PolicyConfig, SimConfig } from '../../src/types.js';
 
 export const LLAMA_H100_TP2 = {
   alpha: [1601.350510688092, 3.512476196805965, 1805.5430360826988],
   beta: [6910.420479880494, 17.67057489844186, 2.8377471109943855],
   totalKvBlocks: 132139,
+};
+
+/** The `run` flag defaults of the priority policies (cli.md §1). */
+export const DEFAULT_PRIORITY: PolicyConfig['priority'] = {
+  policy: 'constant',
+  sloBaseCritical: 10,
+  sloBaseStandard: 5,
+  sloBaseSheddable: 1,
+  sloAgeWeight: 1e-5,
+  sloThresholdStandard: 100000,
+  sloThresholdSheddable: 200000,
+  loadAdaptiveLow: 2,
+  loadAdaptiveHigh: 15,
 };
 
 export type ConfigOverrides = {
@@ -65,17 +78,7 @@ export function makeConfig(requests: GeneratedRequest[], overrides: ConfigOverri
         sloPriorityBridge: false,
       },
       scheduler: 'fcfs',
-      priority: {
-        policy: 'constant',
-        sloBaseCritical: 10,
-        sloBaseStandard: 5,
-        sloBaseSheddable: 1,
-        sloAgeWeight: 1e-5,
-        sloThresholdStandard: 100000,
-        sloThresholdSheddable: 200000,
-        loadAdaptiveLow: 2,
-        loadAdaptiveHigh: 15,
-      },
+      priority: DEFAULT_PRIORITY,
       sloPrefill: { enabled: false, critical: 128, sheddable: 0 },
       sloPreemption: false,
     },
