@@ -10,6 +10,7 @@ import { GoRand } from '../src/rng/index.js';
 import type { GeneratedRequest } from '../src/types.js';
 import { generateSpecWorkloadLiteral } from '../src/workload/generate-spec.js';
 import { formatGoFloatF, goQuote } from '../src/go/fmt.js';
+import { DefaultsFileCache, SHIPPED_DEFAULTS_PATH } from '../src/cli/defaults-file.js';
 import {
   DISTRIBUTION_FLAG_DEFAULTS,
   LEGACY_PRESET_NAMES,
@@ -17,7 +18,6 @@ import {
   generateLegacyWorkload,
   generateSpecWorkload,
   legacyPreset,
-  loadWorkloadPresets,
   loadWorkloadSpec,
   parseWorkloadSpecText,
   readTraceWorkload,
@@ -794,7 +794,7 @@ describe('legacy generator (§9)', () => {
   });
 
   it('presets from defaults.yaml match workload.md §9', () => {
-    const presets = loadWorkloadPresets();
+    const presets = new DefaultsFileCache().load(SHIPPED_DEFAULTS_PATH).workloads;
     const table = LEGACY_PRESET_NAMES.map((name) => {
       const p = legacyPreset(name, presets);
       return [name, p.prefixTokens, p.prompt.mean, p.prompt.stdev, p.prompt.min, p.prompt.max, p.output.mean, p.output.stdev, p.output.min, p.output.max];

@@ -4,6 +4,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ServesimError } from '../errors.js';
+import type { LegacyLengthSettings, LengthParams } from '../workload/legacy.js';
 import { loadYamlModule } from './lazy-modules.js';
 
 /** Per-model defaults (`defaults[<model>]`). */
@@ -24,24 +25,12 @@ export interface CoefficientRow {
   totalKvBlocks: number;
 }
 
-/** A legacy-generator preset (`workloads[<name>]`); missing keys are 0 as in Go. */
-export interface WorkloadPreset {
-  prefixTokens: number;
-  promptTokens: number;
-  promptTokensStdev: number;
-  promptTokensMin: number;
-  promptTokensMax: number;
-  outputTokens: number;
-  outputTokensStdev: number;
-  outputTokensMin: number;
-  outputTokensMax: number;
-}
-
 export interface DefaultsFile {
   path: string;
   modelDefaults: ReadonlyMap<string, ModelDefaults>;
   rows: readonly CoefficientRow[];
-  workloads: ReadonlyMap<string, WorkloadPreset>;
+  /** Legacy-generator presets (`workloads[<name>]`); missing keys are 0 as in Go. */
+  workloads: ReadonlyMap<string, LegacyLengthSettings>;
 }
 
 /** The shipped file; `../../data` is the package's data folder from both src/cli and dist/cli. */
@@ -93,19 +82,19 @@ function interpret(path: string, document: unknown): DefaultsFile {
       totalKvBlocks: asNumber(e.total_kv_blocks),
     };
   });
-  const workloads = new Map<string, WorkloadPreset>();
+  const workloads = new Map<string, LegacyLengthSettings>();
   for (const [name, entry] of Object.entries(asRecord(root.workloads))) {
     const e = asRecord(entry);
+    const lengths = (key: 'prompt_tokens' | 'output_tokens'): LengthParams => ({
+      mean: asNumber(e[key]),
+      stdev: asNumber(e[`${key}_stdev`]),
+      min: asNumber(e[`${key}_min`]),
+      max: asNumber(e[`${key}_max`]),
+    });
     workloads.set(name, {
       prefixTokens: asNumber(e.prefix_tokens),
-      promptTokens: asNumber(e.prompt_tokens),
-      promptTokensStdev: asNumber(e.prompt_tokens_stdev),
-      promptTokensMin: asNumber(e.prompt_tokens_min),
-      promptTokensMax: asNumber(e.prompt_tokens_max),
-      outputTokens: asNumber(e.output_tokens),
-      outputTokensStdev: asNumber(e.output_tokens_stdev),
-      outputTokensMin: asNumber(e.output_tokens_min),
-      outputTokensMax: asNumber(e.output_tokens_max),
+      prompt: lengths('prompt_tokens'),
+      output: lengths('output_tokens'),
     });
   }
   return { path, modelDefaults, rows, workloads };

@@ -12,18 +12,16 @@ import { DEFAULT_SCORERS, routingPolicyNames } from '../policies/routing/index.j
 import { schedulerNames } from '../policies/scheduler/index.js';
 import type { GeneratedRequest, LatencyConfig, PolicyConfig, ScorerSpec, SimConfig } from '../types.js';
 import { BoundedCache } from './bounded-cache.js';
-import { DefaultsFileCache, SHIPPED_DEFAULTS_PATH, lookupCoefficients, type DefaultsFile, type WorkloadPreset } from './defaults-file.js';
+import { DefaultsFileCache, SHIPPED_DEFAULTS_PATH, lookupCoefficients, type DefaultsFile } from './defaults-file.js';
 import { formatGoFloatF, formatGoFloatV } from '../go/fmt.js';
 import { loadPolicyBundle, type PolicyBundle } from './policy-bundle.js';
 import { loadRooflineHardwareParams, loadRooflineModelParams } from './roofline-files.js';
 import { ScorerConfigError, parseScorerList } from './routing-scorers.js';
 import { parseRunArgs, type RunArgs, type RunFlags } from './run-flags.js';
-import { validateLegacyWorkloadParams } from '../workload/legacy.js';
+import { legacyPreset, validateLegacyWorkloadParams, type LegacyLengthSettings } from '../workload/legacy.js';
 import {
-  distributionLengthSettings,
   generateLegacyRequests,
   generateSpecRequests,
-  presetLengthSettings,
   readTraceRequests,
   type LegacyWorkloadParams,
   type LoadedSpec,
@@ -200,17 +198,11 @@ function resolveLatency(
   };
 }
 
-function legacyFlagLengths(f: RunFlags): WorkloadPreset {
+function legacyFlagLengths(f: RunFlags): LegacyLengthSettings {
   return {
     prefixTokens: f.prefixTokens,
-    promptTokens: f.promptTokens,
-    promptTokensStdev: f.promptTokensStdev,
-    promptTokensMin: f.promptTokensMin,
-    promptTokensMax: f.promptTokensMax,
-    outputTokens: f.outputTokens,
-    outputTokensStdev: f.outputTokensStdev,
-    outputTokensMin: f.outputTokensMin,
-    outputTokensMax: f.outputTokensMax,
+    prompt: { mean: f.promptTokens, stdev: f.promptTokensStdev, min: f.promptTokensMin, max: f.promptTokensMax },
+    output: { mean: f.outputTokens, stdev: f.outputTokensStdev, min: f.outputTokensMin, max: f.outputTokensMax },
   };
 }
 
@@ -257,7 +249,7 @@ export function resolveRunArgs(args: RunArgs, options: ResolveRunOptions): Resol
   } else {
     const distribution = f.workload === 'distribution';
     // Presets come from the same defaults file as the coefficients (workload.md §9).
-    const lengths = distribution ? distributionLengthSettings(legacyFlagLengths(f)) : presetLengthSettings(f.workload, loadDefaults().workloads);
+    const lengths = distribution ? legacyFlagLengths(f) : legacyPreset(f.workload, loadDefaults().workloads);
     const legacy: LegacyWorkloadParams = {
       ...lengths,
       seed: f.seed,

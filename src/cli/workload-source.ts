@@ -3,13 +3,12 @@
 
 import type { GeneratedRequest } from '../types.js';
 import { generateSpecWorkload, resolveSpecGenerationOptions } from '../workload/generate-spec.js';
-import { generateLegacyWorkload, legacyPreset, type LegacyLengthSettings, type LegacyWorkloadParams } from '../workload/legacy.js';
+import { generateLegacyWorkload, type LegacyWorkloadParams } from '../workload/legacy.js';
 import { loadWorkloadSpec } from '../workload/load-spec.js';
 import type { WorkloadSpec } from '../workload/spec.js';
 import { readTraceWorkload } from '../workload/traces.js';
 import { validateWorkloadSpec } from '../workload/validate.js';
 import type { BoundedCache } from './bounded-cache.js';
-import type { WorkloadPreset } from './defaults-file.js';
 
 export type { LegacyWorkloadParams } from '../workload/legacy.js';
 
@@ -56,23 +55,6 @@ export function generateSpecRequests(specPath: string, options: SpecRequestOptio
   const key = ['spec', specPath, options.stamp, String(generation.seed), generation.horizon, generation.maxRequests].join('|');
   const requests = options.cache.getOrCreate(key, () => Object.freeze(generateSpecWorkload(spec, generation)));
   return { requests, horizon: generation.horizon };
-}
-
-function toLengthSettings(preset: WorkloadPreset): LegacyLengthSettings {
-  return {
-    prefixTokens: preset.prefixTokens,
-    prompt: { mean: preset.promptTokens, stdev: preset.promptTokensStdev, min: preset.promptTokensMin, max: preset.promptTokensMax },
-    output: { mean: preset.outputTokens, stdev: preset.outputTokensStdev, min: preset.outputTokensMin, max: preset.outputTokensMax },
-  };
-}
-
-/** `--workload <preset>` lookup in the defaults file's `workloads` section, with the reference's message. */
-export function presetLengthSettings(name: string, presets: ReadonlyMap<string, WorkloadPreset>): LegacyLengthSettings {
-  return legacyPreset(name, new Map([...presets].map(([presetName, preset]) => [presetName, toLengthSettings(preset)])));
-}
-
-export function distributionLengthSettings(flags: WorkloadPreset): LegacyLengthSettings {
-  return toLengthSettings(flags);
 }
 
 export function generateLegacyRequests(params: LegacyWorkloadParams, cache: WorkloadCache): readonly GeneratedRequest[] {

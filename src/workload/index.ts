@@ -24,7 +24,6 @@ export {
   LEGACY_PRESET_NAMES,
   generateLegacyWorkload,
   legacyPreset,
-  loadWorkloadPresets,
   validateLegacyWorkloadParams,
   type LegacyLengthSettings,
   type LegacyPresetName,

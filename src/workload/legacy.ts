@@ -1,12 +1,9 @@
 // Legacy generator: `--workload distribution` and the presets (workload.md §9).
-import { readFileSync } from 'node:fs';
 import { ServesimError } from '../errors.js';
 import { GoRand, goRound, type Int64Seed } from '../rng/index.js';
 import type { GeneratedRequest } from '../types.js';
 import { unlabelledRequest } from './unlabelled-request.js';
-import { fullYaml } from './lazy-yaml.js';
 import { goInt64 } from './samplers.js';
-import { parseSimpleYaml } from './yaml-lite.js';
 
 /** Larger lengths would make the reference allocate gigabytes (or panic); we refuse them instead. */
 const MAX_TOKENS_PER_REQUEST = 1 << 28;
@@ -46,60 +43,6 @@ export const DISTRIBUTION_FLAG_DEFAULTS: LegacyLengthSettings = {
   prompt: { mean: 512, stdev: 256, min: 2, max: 7000 },
   output: { mean: 512, stdev: 256, min: 2, max: 7000 },
 };
-
-const BUNDLED_DEFAULTS = new URL('../../data/defaults.yaml', import.meta.url);
-
-const PRESET_KEYS = {
-  prefixTokens: 'prefix_tokens',
-  prompt: ['prompt_tokens', 'prompt_tokens_stdev', 'prompt_tokens_min', 'prompt_tokens_max'],
-  output: ['output_tokens', 'output_tokens_stdev', 'output_tokens_min', 'output_tokens_max'],
-} as const;
-
-/**
- * Reads the `workloads` section of a defaults.yaml (the bundled one unless `defaultsPath` is given).
- * Missing numbers are 0, as in the reference's zero-valued structs.
- */
-export function loadWorkloadPresets(defaultsPath: string | URL = BUNDLED_DEFAULTS): Map<string, LegacyLengthSettings> {
-  const where = String(defaultsPath instanceof URL ? defaultsPath.pathname : defaultsPath);
-  let doc: unknown;
-  try {
-    const text = readFileSync(defaultsPath, 'utf8');
-    const simple = parseSimpleYaml(text, () => false);
-    doc = simple ? simple.data : fullYaml().parse(text, { intAsBigInt: true });
-  } catch (err) {
-    throw new ServesimError(`Failed to read workload presets from ${where}: ${(err as Error).message.split('\n')[0]}`);
-  }
-  const section = (doc as { workloads?: unknown } | null)?.workloads;
-  if (section === undefined || section === null || typeof section !== 'object') {
-    throw new ServesimError(`Failed to read workload presets from ${where}: no "workloads" mapping`);
-  }
-  const presets = new Map<string, LegacyLengthSettings>();
-  for (const [name, raw] of Object.entries(section as Record<string, unknown>)) {
-    const entry = (raw ?? {}) as Record<string, unknown>;
-    const int = (key: string): number => {
-      const raw = entry[key] ?? 0n;
-      const v = typeof raw === 'bigint' ? Number(raw) : raw;
-      if (typeof v !== 'number' || !Number.isSafeInteger(v)) {
-        throw new ServesimError(
-          `Failed to read workload presets from ${where}: workloads.${name}.${key} must be an integer, got ${String(raw)}`,
-        );
-      }
-      return v;
-    };
-    const lengths = (keys: readonly string[]): LengthParams => ({
-      mean: int(keys[0]!),
-      stdev: int(keys[1]!),
-      min: int(keys[2]!),
-      max: int(keys[3]!),
-    });
-    presets.set(name, {
-      prefixTokens: int(PRESET_KEYS.prefixTokens),
-      prompt: lengths(PRESET_KEYS.prompt),
-      output: lengths(PRESET_KEYS.output),
-    });
-  }
-  return presets;
-}
 
 /** Looks up a preset by `--workload` name; unknown names get the reference's message. */
 export function legacyPreset(name: string, presets: ReadonlyMap<string, LegacyLengthSettings>): LegacyLengthSettings {
