@@ -8,26 +8,23 @@ export type { StepObservation } from './instance/instance.js';
 export {
   resolveRunConfig,
   resolveRunArgs,
+  catalogForArgv,
   RunConfigCache,
   type ResolvedRunConfig,
   type ResolveRunOptions,
   type RunOutputOptions,
   type Diagnostic,
-} from './cli/resolve-run.js';
+} from './config/resolve-run.js';
 
 // Output
 export { renderRunOutput, type RenderOptions } from './metrics/output.js';
 export { writeResultsFile, resultsFileJson } from './metrics/results-file.js';
 export { formatFixed, formatJsonFloat } from './go/fmt.js';
 
-// Policy names (one registry per axis)
-export {
-  admissionPolicyNames,
-  routingPolicyNames,
-  priorityPolicyNames,
-  schedulerNames,
-  scorerNames,
-} from './policies/index.js';
+// Policies: the catalog of built-ins, the interface plugins implement, and plugin loading
+export * from './policies/index.js';
+export { loadPlugin, catalogWithPlugins, type LoadedPlugin } from './plugins/load.js';
+export { defaultSimConfig } from './config/defaults.js';
 
 // Workload generation and the Go-compatible RNG
 export * from './workload/index.js';

@@ -1,6 +1,8 @@
 // Shared contracts between the simulator's concerns (workload, kv, instance, cluster, metrics, cli).
 // Times are integer microseconds ("ticks") everywhere unless a name says otherwise.
 
+import type { PolicyCatalog } from './policies/catalog.js';
+
 /** A request as produced by workload generation, before simulation. Immutable. */
 export interface GeneratedRequest {
   /** `request_<k>`, k = index in the final arrival-sorted list. */
@@ -76,42 +78,47 @@ export interface ScorerSpec {
   weight: number;
 }
 
+/** A selected policy: its name on its axis and its parameter values by key (missing keys take the declared defaults). */
+export interface PolicyChoice {
+  name: string;
+  params?: Readonly<Record<string, number | boolean>>;
+}
+
+/** A scorer of the weighted pipeline: a policy choice with its (unnormalised) weight. */
+export interface ScorerChoice extends PolicyChoice {
+  weight: number;
+}
+
+/**
+ * Which policy runs on each axis, and the engine settings around them. Names are looked up in `SimConfig.catalog`
+ * (the built-ins unless plugins were loaded); parameter values are checked against their declared domains by the
+ * configuration layer, not here.
+ */
 export interface PolicyConfig {
-  admission: {
-    policy: string; // always-admit | token-bucket | reject-all | slo-gated
-    tokenBucketCapacity: number;
-    tokenBucketRefillRate: number;
-    sloGatedThreshold: number;
-  };
+  admission: PolicyChoice;
+  routing: PolicyChoice;
+  /** The scorer pipeline of a routing policy that composes scorers; empty = its default pipeline. */
+  scorers: ScorerChoice[];
+  priority: PolicyChoice;
+  scheduler: PolicyChoice;
+  /** Which running request is evicted when KV blocks run out. */
+  preemption: PolicyChoice;
+  /** Ticks between a request's arrival and its admission decision, and between admission and routing. */
   admissionLatency: number;
   routingLatency: number;
-  routing: {
-    policy: string; // round-robin | least-loaded | weighted | prefix-affinity | always-busiest
-    /** Used only by `weighted`; already parsed and validated. */
-    scorers: ScorerSpec[];
-    snapshotRefreshInterval: number;
-    sloScorerBiasCritical: number;
-    sloScorerBiasSheddable: number;
-    sloPriorityBridge: boolean;
-  };
-  scheduler: string; // fcfs | priority-fcfs | sjf | reverse-priority
-  priority: {
-    policy: string; // constant | slo-based | inverted-slo | slo-tiered | load-adaptive
-    sloBaseCritical: number;
-    sloBaseStandard: number;
-    sloBaseSheddable: number;
-    sloAgeWeight: number;
-    sloThresholdStandard: number;
-    sloThresholdSheddable: number;
-    loadAdaptiveLow: number;
-    loadAdaptiveHigh: number;
-  };
+  /** KV utilisation snapshots refresh only every this many µs; 0 = always fresh. */
+  snapshotRefreshInterval: number;
+  /**
+   * The router writes a per-tier priority hint onto each request it routes (only with a scorer-composing policy);
+   * `bases` are the critical, standard and sheddable hints. The instance's priority policy overwrites it before use.
+   */
+  priorityBridge: { enabled: boolean; bases: readonly [number, number, number] };
+  /** Per-SLO-class prefill chunk thresholds replacing longPrefillTokenThreshold (0 = no chunking). */
   sloPrefill: {
     enabled: boolean;
     critical: number;
     sheddable: number;
   };
-  sloPreemption: boolean;
 }
 
 export interface TraceConfig {
@@ -131,6 +138,8 @@ export interface SimConfig {
   trace: TraceConfig;
   /** Requests sorted by arrival (workload generation output). */
   requests: GeneratedRequest[];
+  /** Where policy names are looked up; the built-in policies when absent. */
+  catalog?: PolicyCatalog;
 }
 
 /** Per-request outcome (results file, metrics.md §5). Missing values are 0. */

@@ -6,11 +6,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseGoBool, parseGoFloat64, parseGoInt64 } from '../src/cli/go-parse.js';
+import { parseGoBool, parseGoFloat64, parseGoInt64 } from '../src/go/parse.js';
 import { renderRunHelp } from '../src/cli/help.js';
 import { runCli } from '../src/cli/program.js';
-import { RunConfigCache, resolveRunConfig } from '../src/cli/resolve-run.js';
-import { RUN_FLAGS, RUN_FLAG_GROUPS, parseRunArgs } from '../src/cli/run-flags.js';
+import { RunConfigCache, resolveRunConfig } from '../src/config/resolve-run.js';
+import { RUN_FLAGS, RUN_FLAG_GROUPS, parseRunArgs } from '../src/config/run-flags.js';
 
 const GOLDEN_DIR = fileURLToPath(new URL('./fixtures/golden/', import.meta.url));
 const MODEL = ['--model', 'meta-llama/llama-3.1-8b-instruct'];

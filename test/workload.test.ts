@@ -10,7 +10,7 @@ import { GoRand } from '../src/rng/index.js';
 import type { GeneratedRequest } from '../src/types.js';
 import { generateSpecWorkloadLiteral } from '../src/workload/generate-spec.js';
 import { formatGoFloatF, goQuote } from '../src/go/fmt.js';
-import { DefaultsFileCache, SHIPPED_DEFAULTS_PATH } from '../src/cli/defaults-file.js';
+import { DefaultsFileCache, SHIPPED_DEFAULTS_PATH } from '../src/config/defaults-file.js';
 import {
   DISTRIBUTION_FLAG_DEFAULTS,
   LEGACY_PRESET_NAMES,

@@ -1,8 +1,9 @@
 // `servesim run --help`: the flag table rendered by commander's help formatter, grouped as in cli.md §1.
 
 import { Command, Option } from 'commander';
-import type { FlagSpec } from './flags.js';
-import { RUN_FLAGS } from './run-flags.js';
+import type { FlagSpec } from '../config/flags.js';
+import { runFlagTable } from '../config/run-flags.js';
+import type { PolicyCatalog } from '../policies/catalog.js';
 
 const TYPE_PLACEHOLDER: Record<FlagSpec['type'], string> = {
   string: '<string>',
@@ -11,6 +12,7 @@ const TYPE_PLACEHOLDER: Record<FlagSpec['type'], string> = {
   int64: '<int64>',
   float: '<float>',
   floatList: '<floats>',
+  stringList: '<file>',
 };
 
 function defaultDescription(spec: FlagSpec): string | undefined {
@@ -21,7 +23,7 @@ function defaultDescription(spec: FlagSpec): string | undefined {
   return String(value);
 }
 
-export function renderRunHelp(): string {
+export function renderRunHelp(catalog?: PolicyCatalog): string {
   const command = new Command('servesim run')
     .usage('--model <name> [flags]')
     .description(
@@ -29,7 +31,7 @@ export function renderRunHelp(): string {
         'Flags take `--name value` or `--name=value`; booleans take no value or `=true|false`.',
     )
     .helpOption('-h, --help', 'show this help');
-  for (const spec of RUN_FLAGS) {
+  for (const spec of runFlagTable(catalog)) {
     const placeholder = spec.valueHint ?? TYPE_PLACEHOLDER[spec.type];
     const option = new Option(placeholder ? `--${spec.name} ${placeholder}` : `--${spec.name}`, spec.description).helpGroup(spec.group);
     const shown = defaultDescription(spec);

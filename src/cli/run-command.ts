@@ -4,13 +4,13 @@ import { simulate } from '../cluster/simulate.js';
 import { renderRunOutput } from '../metrics/output.js';
 import { writeResultsFile } from '../metrics/results-file.js';
 import type { CliIO, Subcommand } from './io.js';
-import { LOG_LEVELS, resolveRunArgs, type Diagnostic, type LogLevel, type RunConfigCache } from './resolve-run.js';
-import { parseRunArgs } from './run-flags.js';
+import { LOG_LEVELS, parseRunCommandLine, resolveRunArgs, type Diagnostic, type LogLevel, type RunConfigCache } from '../config/resolve-run.js';
+import type { PolicyCatalog } from '../policies/catalog.js';
 
 /** commander renders the help; it is loaded only then, which keeps ordinary runs fast. */
-async function runHelp(): Promise<string> {
+async function runHelp(catalog?: PolicyCatalog): Promise<string> {
   const { renderRunHelp } = await import('./help.js');
-  return renderRunHelp();
+  return renderRunHelp(catalog);
 }
 
 function shouldLog(diagnostic: Diagnostic, level: LogLevel): boolean {
@@ -19,9 +19,9 @@ function shouldLog(diagnostic: Diagnostic, level: LogLevel): boolean {
 
 /** Runs `servesim run <argv>`; returns the exit status. Throws ServesimError for bad input (mapped by the caller). */
 export async function executeRun(argv: readonly string[], io: CliIO, cache?: RunConfigCache): Promise<number> {
-  const args = parseRunArgs(argv);
+  const args = parseRunCommandLine(argv, io.cwd);
   if (args.helpRequested) {
-    io.writeStdout(await runHelp());
+    io.writeStdout(await runHelp(args.catalog));
     return 0;
   }
   const { sim, output, logLevel, diagnostics } = resolveRunArgs(args, { cwd: io.cwd, cache });
@@ -45,6 +45,6 @@ export async function executeRun(argv: readonly string[], io: CliIO, cache?: Run
 export const runSubcommand: Subcommand = {
   name: 'run',
   summary: 'simulate a cluster and print its metrics (see `servesim run --help`)',
-  help: runHelp,
+  help: () => runHelp(),
   run: (argv, io) => executeRun(argv, io),
 };

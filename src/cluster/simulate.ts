@@ -6,12 +6,10 @@ import { EventKind } from '../instance/event-heap.js';
 import { createKVStore, PrefixInterner } from '../kv/index.js';
 import { createLatencyModel } from '../latency/index.js';
 import { buildResult } from '../metrics/aggregate.js';
-import { createAdmissionPolicy, type AdmissionPolicy } from '../policies/admission/index.js';
-import { createPriorityPolicy } from '../policies/priority/index.js';
+import type { AdmissionPolicy, RoutingPolicy } from '../policies/policy.js';
 import { createRouterState, type RouterState } from '../policies/router-state.js';
-import { createRoutingPolicy, type RoutingPolicy } from '../policies/routing/index.js';
-import { createScheduler } from '../policies/scheduler/index.js';
 import { sloTier } from '../policies/slo-class.js';
+import { createRunPolicies } from './run-policies.js';
 import { createSimRequest } from '../instance/sim-request.js';
 import type { SimConfig, SimRequest, SimResult } from '../types.js';
 import { ClusterEventClass, ClusterQueue } from './cluster-queue.js';
@@ -215,15 +213,6 @@ function earliest(times: Float64Array): number {
   return index;
 }
 
-/** Rank of each request ID in byte-wise string order (scheduler tie-break). */
-function idRanks(requests: readonly SimRequest[]): Int32Array {
-  const order = requests.map((_, i) => i);
-  order.sort((a, b) => (requests[a].id < requests[b].id ? -1 : requests[a].id > requests[b].id ? 1 : 0));
-  const ranks = new Int32Array(requests.length);
-  order.forEach((requestIndex, rank) => (ranks[requestIndex] = rank));
-  return ranks;
-}
-
 export function simulate(config: SimConfig, options: SimulateOptions = {}): SimResult {
   validate(config);
   const policies = config.policies;
@@ -234,25 +223,25 @@ export function simulate(config: SimConfig, options: SimulateOptions = {}): SimR
   const tables = createRunTables(requests);
   const latency = createLatencyModel(config.latency);
   const interner = new PrefixInterner(engine.blockSize);
-  const schedulerName = policies.scheduler;
-  const ranks = schedulerName === '' || schedulerName === 'fcfs' ? new Int32Array(0) : idRanks(requests);
-
-  const bridgeActive = policies.routing.policy === 'weighted' && policies.routing.sloPriorityBridge;
   const instances: InstanceSimulator[] = [];
+  const run = createRunPolicies({ config, latency, interner, kvStore: (i) => instances[i]!.kv, requests });
+  const bridgeActive = run.composesScorers && policies.priorityBridge.enabled;
   const onStep = options.onStep;
+  let prioritiesAlwaysZero = true;
   for (let i = 0; i < numInstances; i++) {
-    const priority = createPriorityPolicy(policies.priority);
+    const priority = run.priority(i);
+    prioritiesAlwaysZero &&= priority.alwaysZero === true;
     instances.push(
       new InstanceSimulator({
         index: i,
         engine,
         sloPrefill: policies.sloPrefill,
-        sloPreemption: policies.sloPreemption,
+        preemption: run.preemption(),
         latency,
         kv: createKVStore(engine, interner),
         priority,
         prioritiesAlwaysZero: priority.alwaysZero === true && !bridgeActive,
-        scheduler: createScheduler(schedulerName, ranks),
+        scheduler: run.scheduler(),
         tables,
         onStep: onStep === undefined ? undefined : (observation) => onStep(observation, instances),
       }),
@@ -261,24 +250,14 @@ export function simulate(config: SimConfig, options: SimulateOptions = {}): SimR
   const instanceIds = instances.map((inst) => inst.id);
 
   const state = createRouterState(instanceIds);
-  const admission = createAdmissionPolicy(policies.admission);
-  const routing = createRoutingPolicy({
-    config: policies.routing,
-    numInstances,
-    blockSize: engine.blockSize,
-    prefixIds: (req) => interner.inputPrefixIds(req),
-    affinityKey: (req) => interner.affinityKey(req),
-  });
-  const bridgeBases = [
-    policies.priority.sloBaseCritical,
-    policies.priority.sloBaseStandard,
-    policies.priority.sloBaseSheddable,
-  ];
+  const admission = run.admission;
+  const routing = run.routing;
+  const bridgeBases = policies.priorityBridge.bases;
   const trace =
     config.trace.level === 'decisions' ? new DecisionTrace(instanceIds, config.trace.counterfactualK) : undefined;
 
   // Snapshot staleness (policies.md §2): KV fields refresh only every `refreshInterval` µs.
-  const refreshInterval = policies.routing.snapshotRefreshInterval;
+  const refreshInterval = policies.snapshotRefreshInterval;
   const lastRefresh = new Float64Array(numInstances);
   const refreshSnapshots = (clock: number): RouterState => {
     state.clock = clock;
@@ -319,7 +298,7 @@ export function simulate(config: SimConfig, options: SimulateOptions = {}): SimR
     instances,
     tables,
     horizon,
-    priorityPolicy: policies.priority.policy,
+    prioritiesAlwaysZero,
     rejected,
     trace: trace?.summary(),
   });

@@ -2,8 +2,8 @@
 // Per-request state that the reference keeps in ID-keyed maps lives in per-run typed arrays indexed by req.index.
 import type { EngineConfig, KVStore, PolicyConfig, SimRequest } from '../types.js';
 import type { LatencyModel } from '../latency/index.js';
-import type { PriorityPolicy } from '../policies/priority/index.js';
-import type { Scheduler } from '../policies/scheduler/index.js';
+import type { PreemptionPolicy, PriorityPolicy, Scheduler } from '../policies/policy.js';
+import { isNamedSheddableClass } from '../policies/slo-class.js';
 import { EventHeap, EventKind } from './event-heap.js';
 import { TickLog } from '../metrics/tick-log.js';
 import { RequestDeque } from './request-deque.js';
@@ -64,7 +64,7 @@ export interface InstanceOptions {
   index: number;
   engine: EngineConfig;
   sloPrefill: PolicyConfig['sloPrefill'];
-  sloPreemption: boolean;
+  preemption: PreemptionPolicy;
   latency: LatencyModel;
   kv: KVStore;
   priority: PriorityPolicy;
@@ -123,7 +123,7 @@ export class InstanceSimulator {
   private readonly onStep: ((observation: StepObservation) => void) | undefined;
   private readonly otpt: number;
   private readonly sloPrefill: PolicyConfig['sloPrefill'];
-  private readonly sloPreemption: boolean;
+  private readonly preemption: PreemptionPolicy;
   private readonly prioritiesAlwaysZero: boolean;
 
   // Batch-formation scratch, reused across steps.
@@ -143,7 +143,7 @@ export class InstanceSimulator {
     this.onStep = options.onStep;
     this.otpt = options.latency.outputTokenProcessingTime;
     this.sloPrefill = options.sloPrefill;
-    this.sloPreemption = options.sloPreemption;
+    this.preemption = options.preemption;
     this.prioritiesAlwaysZero = options.prioritiesAlwaysZero;
   }
 
@@ -358,7 +358,7 @@ export class InstanceSimulator {
     if (!sloPrefill.enabled) return this.engine.longPrefillTokenThreshold;
     const cls = req.sloClass;
     if (cls === 'critical') return sloPrefill.critical;
-    if (cls === 'sheddable' || cls === 'batch' || cls === 'background') return sloPrefill.sheddable;
+    if (isNamedSheddableClass(cls)) return sloPrefill.sheddable;
     return this.engine.longPrefillTokenThreshold;
   }
 
@@ -430,17 +430,7 @@ export class InstanceSimulator {
       if (this.runningLength === 0) return false;
       this.preemptionHappened = true;
       const last = this.runningLength - 1;
-      let victimIndex = last;
-      if (this.sloPreemption && this.runningLength > 1) {
-        victimIndex = 0;
-        let lowest = running[0].priority;
-        for (let i = 1; i <= last; i++) {
-          if (running[i].priority < lowest) {
-            lowest = running[i].priority;
-            victimIndex = i;
-          }
-        }
-      }
+      const victimIndex = this.preemption.victim(running, this.runningLength);
       const victim = running[victimIndex];
       // Swap-remove: the slot at `last` keeps its old entry, which phase A may still visit.
       running[victimIndex] = running[last];

@@ -1,5 +1,5 @@
 // The real evaluator: `run` flags → resolved config (helper of `servesim run`) → simulate() → named metrics.
-import { resolveRunConfig, RunConfigCache } from '../cli/resolve-run.js';
+import { resolveRunConfig, RunConfigCache } from '../config/resolve-run.js';
 import { simulate } from '../cluster/simulate.js';
 import { extractMetrics } from './metrics.js';
 import type { EvalOutcome, EvalTask } from './pool.js';

@@ -2,6 +2,16 @@
 import { ServesimError } from '../errors.js';
 import type { LatencyConfig, RooflineLatencyConfig, SimRequest } from '../types.js';
 
+/** The run's latency model, to predict step times (µs). */
+export interface LatencyView {
+  /** Step time of a batch with `prefillTokens` new prompt tokens and `decodeTokens` decoding requests. */
+  predictStepTime(prefillTokens: number, decodeTokens: number): number;
+  /** Delay between an instance receiving a request and queueing it. */
+  queueingTime(inputLength: number): number;
+  /** Output-token processing time added to TTFT and every inter-token latency. */
+  readonly outputTokenProcessingTime: number;
+}
+
 export interface LatencyModel {
   /** Duration of a step over `running[0..count)`, evaluated before progress is advanced. */
   stepTime(running: readonly SimRequest[], count: number): number;
@@ -139,4 +149,38 @@ export function goRound(x: number): number {
   const t = Math.trunc(x);
   if (Math.abs(x - t) >= 0.5) return t + Math.sign(x);
   return t;
+}
+
+/**
+ * The policy-facing view of a latency model: step times predicted for a batch described by token counts. Roofline
+ * takes each decoding request at context length 1 (it cannot know their contexts), a lower bound.
+ */
+export function latencyView(model: LatencyModel): LatencyView {
+  const prefill = syntheticRequest();
+  const decoders: SimRequest[] = [];
+  const batch: SimRequest[] = [];
+  return {
+    outputTokenProcessingTime: model.outputTokenProcessingTime,
+    queueingTime: (inputLength) => model.queueingTime({ inputTokens: { length: inputLength } } as SimRequest),
+    predictStepTime(prefillTokens, decodeTokens) {
+      batch.length = 0;
+      if (prefillTokens > 0) {
+        (prefill as { numNewTokens: number }).numNewTokens = prefillTokens;
+        (prefill.inputTokens as { length: number }).length = prefillTokens + 1;
+        batch.push(prefill);
+      }
+      while (decoders.length < decodeTokens) {
+        const decoder = syntheticRequest();
+        decoder.progressIndex = 1;
+        decoder.numNewTokens = 1;
+        decoders.push(decoder);
+      }
+      for (let i = 0; i < decodeTokens; i++) batch.push(decoders[i]!);
+      return model.stepTime(batch, batch.length);
+    },
+  };
+}
+
+function syntheticRequest(): SimRequest {
+  return { progressIndex: 0, numNewTokens: 0, inputTokens: { length: 1 }, outputTokens: { length: 1 } } as unknown as SimRequest;
 }

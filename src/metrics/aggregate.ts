@@ -27,7 +27,8 @@ export interface AggregationInput {
   instances: readonly InstanceSimulator[];
   tables: RunTables;
   horizon: number;
-  priorityPolicy: string;
+  /** The priority policy is identically 0 (then no inversions are counted, as in the reference's `constant`). */
+  prioritiesAlwaysZero: boolean;
   rejected: number;
   trace: TraceSummary | undefined;
 }
@@ -202,8 +203,7 @@ export function countInversions(e2eInArrivalOrder: Float64Array): number {
 }
 
 function priorityInversions(input: AggregationInput): number {
-  const policy = input.priorityPolicy;
-  if (policy === 'constant' || policy === '') return 0;
+  if (input.prioritiesAlwaysZero) return 0;
   const { tables } = input;
   let total = 0;
   for (const instance of input.instances) {

@@ -1,5 +1,5 @@
 // Fitness evaluation (metrics.md §4.1): parsed only after the simulation, like the reference.
-import { parseGoFloat64 } from '../cli/go-parse.js';
+import { parseGoFloat64 } from '../go/parse.js';
 import { ServesimError } from '../errors.js';
 import type { SimResult } from '../types.js';
 import { meanTicks, percentileTicks } from './stats.js';

@@ -1,8 +1,8 @@
-// Cluster control plane and instance scheduling policies (policies.md). One registry per axis.
-export * from './admission/index.js';
-export * from './routing/index.js';
-export * from './scorers/index.js';
-export * from './priority/index.js';
-export * from './scheduler/index.js';
-export { createRouterState, effectiveLoad, type RouterState } from './router-state.js';
-export { SloTier, sloTier, isSheddableClass } from './slo-class.js';
+// Cluster control plane and instance scheduling policies: one self-describing module per policy, collected in a
+// catalog (built-ins, extended by plugins).
+export { BUILTIN_CATALOG, BUILTIN_MODULES, PolicyCatalog, paramFlag, type CatalogEntry, type CatalogParam } from './catalog.js';
+export * from './params.js';
+export * from './policy.js';
+export { effectiveLoad } from './router-state.js';
+export { SloTier, sloTier, isNamedSheddableClass } from './slo-class.js';
+export { SLO_TIER_PARAMS, ageBonus, tierBases } from './priority/slo-tier-params.js';

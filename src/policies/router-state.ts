@@ -1,4 +1,6 @@
-// Router state (policies.md §2): one snapshot per instance, kept as parallel arrays and refreshed in place.
+// Router state: one snapshot per instance, kept as parallel arrays and refreshed in place by the engine; policies
+// see it as a read-only ClusterView.
+import type { ClusterView } from './policy.js';
 
 export interface RouterState {
   readonly numInstances: number;
@@ -29,6 +31,6 @@ export function createRouterState(instanceIds: readonly string[]): RouterState {
 }
 
 /** EffectiveLoad = QueueDepth + BatchSize + PendingRequests. */
-export function effectiveLoad(state: RouterState, i: number): number {
-  return state.queueDepth[i] + state.batchSize[i] + state.pendingRequests[i];
+export function effectiveLoad(cluster: ClusterView, i: number): number {
+  return cluster.queueDepth[i]! + cluster.batchSize[i]! + cluster.pendingRequests[i]!;
 }

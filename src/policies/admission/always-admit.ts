@@ -1,3 +1,9 @@
-import type { AdmissionPolicyFactory } from './types.js';
+import { definePolicy } from '../policy.js';
 
-export const createAlwaysAdmit: AdmissionPolicyFactory = () => ({ admit: () => true, ignoresState: true });
+export const alwaysAdmit = definePolicy({
+  axis: 'admission',
+  name: 'always-admit',
+  description: 'admit every request',
+  params: {},
+  create: () => ({ admit: () => true, ignoresState: true }),
+});

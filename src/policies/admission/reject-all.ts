@@ -1,3 +1,9 @@
-import type { AdmissionPolicyFactory } from './types.js';
+import { definePolicy } from '../policy.js';
 
-export const createRejectAll: AdmissionPolicyFactory = () => ({ admit: () => false, ignoresState: true });
+export const rejectAll = definePolicy({
+  axis: 'admission',
+  name: 'reject-all',
+  description: 'reject every request',
+  params: {},
+  create: () => ({ admit: () => false, ignoresState: true }),
+});

@@ -1,17 +1,29 @@
+import { definePolicy } from '../policy.js';
 import { effectiveLoad } from '../router-state.js';
-import type { AdmissionPolicyFactory } from './types.js';
+import { SloTier, sloTier } from '../slo-class.js';
 
-/** Sheddable/batch/background requests are rejected while the average EffectiveLoad exceeds the threshold. */
-export const createSloGated: AdmissionPolicyFactory = (config) => {
-  const threshold = config.sloGatedThreshold;
-  return {
-    admit(req, state) {
-      const cls = req.sloClass;
-      if (cls === 'critical' || cls === 'standard' || cls === '') return true;
-      let total = 0;
-      for (let i = 0; i < state.numInstances; i++) total += effectiveLoad(state, i);
-      const average = total / state.numInstances;
-      return !(average > threshold);
+/** Sheddable-tier requests are rejected while the average EffectiveLoad exceeds the threshold. */
+export const sloGated = definePolicy({
+  axis: 'admission',
+  name: 'slo-gated',
+  description: 'reject sheddable-tier requests while the average instance load exceeds a threshold',
+  params: {
+    threshold: {
+      flag: 'slo-gated-threshold',
+      type: 'float',
+      default: 8.0,
+      min: 0,
+      help: 'slo-gated: reject sheddable work above this average EffectiveLoad',
     },
-  };
-};
+  },
+  create({ threshold }) {
+    return {
+      admit(req, cluster) {
+        if (sloTier(req.sloClass) !== SloTier.Sheddable) return true;
+        let total = 0;
+        for (let i = 0; i < cluster.numInstances; i++) total += effectiveLoad(cluster, i);
+        return !(total / cluster.numInstances > threshold);
+      },
+    };
+  },
+});

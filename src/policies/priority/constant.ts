@@ -1,3 +1,9 @@
-import type { PriorityPolicyFactory } from './types.js';
+import { definePolicy } from '../policy.js';
 
-export const createConstantPriority: PriorityPolicyFactory = () => ({ compute: () => 0, alwaysZero: true });
+export const constantPriority = definePolicy({
+  axis: 'priority',
+  name: 'constant',
+  description: 'every request has priority 0',
+  params: {},
+  create: () => ({ compute: () => 0, alwaysZero: true }),
+});

@@ -1,19 +1,25 @@
+import { definePolicy } from '../policy.js';
 import { effectiveLoad } from '../router-state.js';
-import type { RoutingPolicyFactory } from './types.js';
 
 /** Maximum EffectiveLoad (a deliberately bad policy); strict `>` scan, ties to the lowest index. */
-export const createAlwaysBusiest: RoutingPolicyFactory = () => ({
-  lastScores: null,
-  route(_req, state) {
-    let best = 0;
-    let bestLoad = effectiveLoad(state, 0);
-    for (let i = 1; i < state.numInstances; i++) {
-      const load = effectiveLoad(state, i);
-      if (load > bestLoad) {
-        bestLoad = load;
-        best = i;
+export const alwaysBusiestRouting = definePolicy({
+  axis: 'routing',
+  name: 'always-busiest',
+  description: 'the most loaded instance (a deliberately bad policy)',
+  params: {},
+  create: () => ({
+    lastScores: null,
+    route(_req, cluster) {
+      let best = 0;
+      let bestLoad = effectiveLoad(cluster, 0);
+      for (let i = 1; i < cluster.numInstances; i++) {
+        const load = effectiveLoad(cluster, i);
+        if (load > bestLoad) {
+          bestLoad = load;
+          best = i;
+        }
       }
-    }
-    return best;
-  },
+      return best;
+    },
+  }),
 });

@@ -1,12 +1,12 @@
-import { effectiveLoad, type RouterState } from '../router-state.js';
-import type { RoutingPolicyFactory } from './types.js';
+import { definePolicy, type ClusterView } from '../policy.js';
+import { effectiveLoad } from '../router-state.js';
 
 /** Minimum EffectiveLoad; strict `<` scan so ties go to the lowest index. */
-export function leastLoadedIndex(state: RouterState): number {
+export function leastLoadedIndex(cluster: ClusterView): number {
   let best = 0;
-  let bestLoad = effectiveLoad(state, 0);
-  for (let i = 1; i < state.numInstances; i++) {
-    const load = effectiveLoad(state, i);
+  let bestLoad = effectiveLoad(cluster, 0);
+  for (let i = 1; i < cluster.numInstances; i++) {
+    const load = effectiveLoad(cluster, i);
     if (load < bestLoad) {
       bestLoad = load;
       best = i;
@@ -15,7 +15,10 @@ export function leastLoadedIndex(state: RouterState): number {
   return best;
 }
 
-export const createLeastLoaded: RoutingPolicyFactory = () => ({
-  lastScores: null,
-  route: (_req, state) => leastLoadedIndex(state),
+export const leastLoadedRouting = definePolicy({
+  axis: 'routing',
+  name: 'least-loaded',
+  description: 'the instance with the lowest EffectiveLoad (queue + batch + pending)',
+  params: {},
+  create: () => ({ lastScores: null, route: (_req, cluster) => leastLoadedIndex(cluster) }),
 });

@@ -1,22 +1,28 @@
+import { definePolicy } from '../policy.js';
 import { leastLoadedIndex } from './least-loaded.js';
-import type { RoutingPolicyFactory } from './types.js';
 
 /**
- * Standalone prefix-affinity (policies.md §4.2): the key covers the whole block-aligned prompt (last block hash),
- * or the whole prompt when it is shorter than one block, so it rarely hits (quirk 9). Unknown keys route
+ * Standalone prefix-affinity: the key covers the whole block-aligned prompt (last block), or the whole prompt when
+ * it is shorter than one block, so it rarely hits (docs/reference-quirks.md, quirk 9). Unknown keys route
  * least-loaded and are remembered forever.
  */
-export const createPrefixAffinityRouting: RoutingPolicyFactory = (ctx) => {
-  const targets = new Map<number, number>();
-  return {
-    lastScores: null,
-    route(req, state) {
-      const key = ctx.affinityKey(req);
-      const known = targets.get(key);
-      if (known !== undefined && known < state.numInstances) return known;
-      const target = leastLoadedIndex(state);
-      targets.set(key, target);
-      return target;
-    },
-  };
-};
+export const prefixAffinityRouting = definePolicy({
+  axis: 'routing',
+  name: 'prefix-affinity',
+  description: 'the instance that first served the same block-aligned prompt, else least-loaded',
+  params: {},
+  create(_params, ctx) {
+    const targets = new Map<number, number>();
+    return {
+      lastScores: null,
+      route(req, cluster) {
+        const key = ctx.affinityKey(req);
+        const known = targets.get(key);
+        if (known !== undefined && known < cluster.numInstances) return known;
+        const target = leastLoadedIndex(cluster);
+        targets.set(key, target);
+        return target;
+      },
+    };
+  },
+});

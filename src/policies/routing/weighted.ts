@@ -1,46 +1,49 @@
-import type { ScorerSpec } from '../../types.js';
-import { createScorer, type Scorer } from '../scorers/index.js';
-import type { RoutingPolicyFactory } from './types.js';
+import { definePolicy } from '../policy.js';
 
-export const DEFAULT_SCORERS: readonly ScorerSpec[] = [
+/** The scorer pipeline used when --routing-scorers is not given. */
+export const DEFAULT_SCORERS: ReadonlyArray<{ name: string; weight: number }> = [
   { name: 'prefix-affinity', weight: 3 },
   { name: 'queue-depth', weight: 2 },
   { name: 'kv-utilization', weight: 2 },
 ];
 
-/** Scorer pipeline (policies.md §4.1): composite = Σ clamp01(score)·normalized weight, argmax from instance 0. */
-export const createWeighted: RoutingPolicyFactory = (ctx) => {
-  const specs = ctx.config.scorers.length > 0 ? ctx.config.scorers : DEFAULT_SCORERS;
-  let weightSum = 0;
-  for (const spec of specs) weightSum += spec.weight;
-  const scorers: Scorer[] = specs.map((spec) => createScorer(spec.name, ctx));
-  const weights = Float64Array.from(specs, (spec) => spec.weight / weightSum);
-  const observers = scorers.filter((scorer) => scorer.observe !== undefined);
-  const n = ctx.numInstances;
-  const composite = new Float64Array(n);
-  const dimension = new Float64Array(n);
-  return {
-    lastScores: composite,
-    route(req, state) {
-      composite.fill(0);
-      for (let s = 0; s < scorers.length; s++) {
-        scorers[s].score(req, state, dimension);
-        const w = weights[s];
+/** Scorer pipeline: composite = Σ clamp01(score)·normalized weight, argmax from instance 0. */
+export const weightedRouting = definePolicy({
+  axis: 'routing',
+  name: 'weighted',
+  description: 'argmax of the weighted --routing-scorers pipeline',
+  composesScorers: true,
+  params: {},
+  create(_params, ctx) {
+    const scorers = ctx.scorers.map((s) => s.scorer);
+    const weights = Float64Array.from(ctx.scorers, (s) => s.weight);
+    const observers = scorers.filter((scorer) => scorer.observe !== undefined);
+    const n = ctx.numInstances;
+    const composite = new Float64Array(n);
+    const dimension = new Float64Array(n);
+    return {
+      lastScores: composite,
+      route(req, cluster) {
+        composite.fill(0);
+        for (let s = 0; s < scorers.length; s++) {
+          scorers[s]!.score(req, cluster, dimension);
+          const w = weights[s]!;
+          for (let i = 0; i < n; i++) {
+            const v = dimension[i]!;
+            composite[i] += (v < 0 ? 0 : v > 1 ? 1 : v) * w;
+          }
+        }
+        let best = 0;
+        let bestScore = -1;
         for (let i = 0; i < n; i++) {
-          const v = dimension[i];
-          composite[i] += (v < 0 ? 0 : v > 1 ? 1 : v) * w;
+          if (composite[i]! > bestScore) {
+            bestScore = composite[i]!;
+            best = i;
+          }
         }
-      }
-      let best = 0;
-      let bestScore = -1;
-      for (let i = 0; i < n; i++) {
-        if (composite[i] > bestScore) {
-          bestScore = composite[i];
-          best = i;
-        }
-      }
-      for (let s = 0; s < observers.length; s++) observers[s].observe!(req, best);
-      return best;
-    },
-  };
-};
+        for (let s = 0; s < observers.length; s++) observers[s]!.observe!(req, best);
+        return best;
+      },
+    };
+  },
+});

@@ -1,3 +1,9 @@
-import type { SchedulerFactory } from './types.js';
+import { definePolicy } from '../policy.js';
 
-export const createFcfs: SchedulerFactory = () => ({ compare: null });
+export const fcfsScheduler = definePolicy({
+  axis: 'scheduler',
+  name: 'fcfs',
+  description: 'serve the wait queue in enqueue order',
+  params: {},
+  create: () => ({ compare: null }),
+});

@@ -1,11 +1,20 @@
-import type { SchedulerFactory } from './types.js';
+import { definePolicy } from '../policy.js';
 
 /** Prompt length ascending, then arrival ascending, then ID ascending. */
-export const createSjf: SchedulerFactory = (idRank) => ({
-  compare(a, b) {
-    const byLength = a.inputTokens.length - b.inputTokens.length;
-    if (byLength !== 0) return byLength;
-    if (a.arrivalTime !== b.arrivalTime) return a.arrivalTime - b.arrivalTime;
-    return idRank[a.index] - idRank[b.index];
+export const sjfScheduler = definePolicy({
+  axis: 'scheduler',
+  name: 'sjf',
+  description: 'shortest prompt first',
+  params: {},
+  create(_params, ctx) {
+    const idRank = ctx.idRank();
+    return {
+      compare(a, b) {
+        const byLength = a.inputTokens.length - b.inputTokens.length;
+        if (byLength !== 0) return byLength;
+        if (a.arrivalTime !== b.arrivalTime) return a.arrivalTime - b.arrivalTime;
+        return idRank[a.index] - idRank[b.index];
+      },
+    };
   },
 });

@@ -1,8 +1,14 @@
+import { definePolicy } from '../policy.js';
 import { effectiveLoad } from '../router-state.js';
-import type { ScorerFactory } from './types.js';
 
-export const createLoadBalanceScorer: ScorerFactory = () => ({
-  score(_req, state, out) {
-    for (let i = 0; i < state.numInstances; i++) out[i] = 1 / (1 + effectiveLoad(state, i));
-  },
+export const loadBalanceScorer = definePolicy({
+  axis: 'scorer',
+  name: 'load-balance',
+  description: '1 / (1 + EffectiveLoad) of each instance',
+  params: {},
+  create: () => ({
+    score(_req, cluster, out) {
+      for (let i = 0; i < cluster.numInstances; i++) out[i] = 1 / (1 + effectiveLoad(cluster, i));
+    },
+  }),
 });

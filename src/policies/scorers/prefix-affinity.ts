@@ -1,4 +1,4 @@
-import type { ScorerFactory } from './types.js';
+import { definePolicy } from '../policy.js';
 
 /** Router-side approximate prefix cache per instance (policies.md §5). */
 export const ROUTER_PREFIX_INDEX_CAPACITY = 10000;
@@ -211,17 +211,25 @@ function setBits(out: Float64Array, base: number, bits: number, value: number): 
 }
 
 /** Score = leading prompt blocks present in the instance's router-side index / number of full blocks. */
-export const createPrefixAffinityScorer: ScorerFactory = (ctx) => {
-  const numInstances = ctx.numInstances;
-  const index = new RouterPrefixIndex(numInstances);
-  return {
-    score(req, _state, out) {
-      const ids = ctx.prefixIds(req);
-      if (ids.length === 0) out.fill(0, 0, numInstances);
-      else index.matchFractions(ids, out);
-    },
-    observe(req, target) {
-      index.touch(ctx.prefixIds(req), target);
-    },
-  };
-};
+export const prefixAffinityScorer = definePolicy({
+  axis: 'scorer',
+  name: 'prefix-affinity',
+  description: 'share of the prompt\'s leading blocks the router believes each instance caches',
+  params: {},
+  create(_params, ctx) {
+    const numInstances = ctx.numInstances;
+    const index = new RouterPrefixIndex(numInstances);
+    // The engine hands out its own Int32Array prefix ids; the view type only keeps plugins from writing them.
+    const prefixIds = ctx.prefixIds as (req: Parameters<typeof ctx.prefixIds>[0]) => Int32Array;
+    return {
+      score(req, _cluster, out) {
+        const ids = prefixIds(req);
+        if (ids.length === 0) out.fill(0, 0, numInstances);
+        else index.matchFractions(ids, out);
+      },
+      observe(req, target) {
+        index.touch(prefixIds(req), target);
+      },
+    };
+  },
+});

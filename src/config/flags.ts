@@ -4,12 +4,12 @@
 // It records which flags were given explicitly, because several precedence rules depend on it.
 
 import { ServesimError } from '../errors.js';
-import { parseGoBool, parseGoFloat64, parseGoInt64 } from './go-parse.js';
+import { parseGoBool, parseGoFloat64, parseGoInt64 } from '../go/parse.js';
 
-export type FlagType = 'string' | 'bool' | 'int' | 'int64' | 'float' | 'floatList';
+export type FlagType = 'string' | 'bool' | 'int' | 'int64' | 'float' | 'floatList' | 'stringList';
 
 /** Parsed value per type: integers stay exact as bigint until the caller narrows them. */
-export type FlagValue = string | boolean | bigint | number | readonly number[];
+export type FlagValue = string | boolean | bigint | number | readonly number[] | readonly string[];
 
 export interface FlagSpec {
   name: string;
@@ -37,6 +37,7 @@ const EXPECTED: Record<FlagType, string> = {
   int64: 'an integer (int64)',
   float: 'a number (float64)',
   floatList: 'a comma-separated list of numbers (float64 list)',
+  stringList: 'a string (repeatable)',
 };
 
 export class FlagError extends ServesimError {
@@ -72,7 +73,7 @@ function suggestionFor(name: string, specs: readonly FlagSpec[]): string {
 }
 
 /** Converts one textual value; `previous` is the current value for list flags that were already set. */
-function convertValue(spec: FlagSpec, text: string, previous: readonly number[] | undefined): FlagValue {
+function convertValue(spec: FlagSpec, text: string, previous: readonly number[] | readonly string[] | undefined): FlagValue {
   const invalid = (): never => {
     throw new FlagError(`invalid argument ${JSON.stringify(text)} for "--${spec.name}" flag: expected ${EXPECTED[spec.type]}`);
   };
@@ -95,8 +96,10 @@ function convertValue(spec: FlagSpec, text: string, previous: readonly number[] 
     case 'floatList': {
       // pflag splits on commas without trimming; the first use replaces the default, later uses append.
       const items = text.split(',').map((item) => parseGoFloat64(item) ?? invalid());
-      return previous ? [...previous, ...items] : items;
+      return previous ? [...(previous as readonly number[]), ...items] : items;
     }
+    case 'stringList':
+      return previous ? [...(previous as readonly string[]), text] : [text];
   }
 }
 
@@ -108,7 +111,8 @@ export function parseFlags(argv: readonly string[], specs: readonly FlagSpec[]):
   let helpRequested = false;
 
   const assign = (spec: FlagSpec, text: string): void => {
-    const previous = spec.type === 'floatList' && explicit.has(spec.name) ? (values.get(spec.name) as number[]) : undefined;
+    const isList = spec.type === 'floatList' || spec.type === 'stringList';
+    const previous = isList && explicit.has(spec.name) ? (values.get(spec.name) as number[] | string[]) : undefined;
     values.set(spec.name, convertValue(spec, text, previous));
     explicit.add(spec.name);
   };

@@ -1,5 +1,9 @@
-// The `servesim run` flag table (cli.md §1): names, types, defaults, help groups — and a typed view of a parse.
+// The `servesim run` flag table: the engine, workload and output flags declared here, and every policy's
+// selection flag and parameters derived from the policy catalog — plus a typed view of a parse.
 
+import { BUILTIN_CATALOG, type PolicyCatalog } from '../policies/catalog.js';
+import type { ParamValue } from '../policies/params.js';
+import { AXIS_INFO, type Axis } from '../policies/policy.js';
 import { FlagError, parseFlags, type FlagSpec, type FlagValue, type ParsedFlags } from './flags.js';
 
 export const RUN_FLAG_GROUPS = {
@@ -9,6 +13,7 @@ export const RUN_FLAG_GROUPS = {
   cluster: 'Cluster, admission and routing:',
   scheduling: 'Scheduling and priority:',
   output: 'Output and analysis:',
+  plugins: 'Plugins:',
 } as const;
 
 const INT64_MAX = (1n << 63n) - 1n;
@@ -19,7 +24,8 @@ function flag(group: Group, name: string, type: FlagSpec['type'], defaultValue: 
   return { name, type, default: defaultValue, group: RUN_FLAG_GROUPS[group], description, valueHint };
 }
 
-export const RUN_FLAGS: readonly FlagSpec[] = [
+/** Flags that are not policy parameters; policy selection flags get their help text from the catalog. */
+const BASE_RUN_FLAGS: readonly FlagSpec[] = [
   flag('model', 'model', 'string', '', 'LLM name (required), e.g. meta-llama/llama-3.1-8b-instruct; lower-cased before use'),
   flag('model', 'hardware', 'string', '', 'GPU type (H100, A100-80, ...); default from the defaults file'),
   flag('model', 'tp', 'int', 0n, 'tensor parallelism; 0 = default from the defaults file'),
@@ -60,33 +66,21 @@ export const RUN_FLAGS: readonly FlagSpec[] = [
   flag('workload', 'output-tokens-max', 'int', 7000n, 'output length maximum'),
 
   flag('cluster', 'num-instances', 'int', 1n, 'number of instances (>= 1)'),
-  flag('cluster', 'admission-policy', 'string', 'always-admit', 'always-admit, token-bucket, reject-all or slo-gated'),
+  flag('cluster', 'admission-policy', 'string', 'always-admit', ''),
   flag('cluster', 'admission-latency', 'int64', 0n, 'admission decision latency in ticks'),
   flag('cluster', 'routing-latency', 'int64', 0n, 'routing decision latency in ticks'),
-  flag('cluster', 'token-bucket-capacity', 'float', 10000, 'token-bucket capacity in prompt tokens'),
-  flag('cluster', 'token-bucket-refill-rate', 'float', 1000, 'token-bucket refill rate in tokens per second'),
-  flag('cluster', 'slo-gated-threshold', 'float', 8.0, 'slo-gated: reject sheddable work above this average EffectiveLoad'),
-  flag('cluster', 'routing-policy', 'string', 'round-robin', 'round-robin, least-loaded, weighted, prefix-affinity or always-busiest'),
+  flag('cluster', 'routing-policy', 'string', 'round-robin', ''),
   flag('cluster', 'routing-scorers', 'string', '', 'weighted routing scorers (default prefix-affinity:3,queue-depth:2,kv-utilization:2)', '<name:weight,...>'),
   flag('cluster', 'snapshot-refresh-interval', 'int64', 0n, 'KV snapshot refresh interval in µs; 0 = always fresh (>= 0)'),
-  flag('cluster', 'slo-scorer-bias-critical', 'float', 0.9, 'slo-priority scorer bias for critical requests'),
-  flag('cluster', 'slo-scorer-bias-sheddable', 'float', 0.2, 'slo-priority scorer bias for sheddable requests'),
   flag('cluster', 'slo-priority-bridge', 'bool', false, 'pass an SLO priority hint from the router (no observable effect)'),
 
-  flag('scheduling', 'scheduler', 'string', 'fcfs', 'fcfs, priority-fcfs, sjf or reverse-priority'),
-  flag('scheduling', 'priority-policy', 'string', 'constant', 'constant, slo-based, inverted-slo, slo-tiered or load-adaptive'),
-  flag('scheduling', 'slo-base-critical', 'float', 10.0, 'base priority of critical requests'),
-  flag('scheduling', 'slo-base-standard', 'float', 5.0, 'base priority of standard requests'),
-  flag('scheduling', 'slo-base-sheddable', 'float', 1.0, 'base priority of sheddable requests'),
-  flag('scheduling', 'slo-age-weight', 'float', 1e-5, 'priority gained per µs of age beyond the class threshold'),
-  flag('scheduling', 'slo-threshold-standard', 'int64', 100_000n, 'age (µs) after which standard requests gain priority'),
-  flag('scheduling', 'slo-threshold-sheddable', 'int64', 200_000n, 'age (µs) after which sheddable requests gain priority'),
-  flag('scheduling', 'load-adaptive-low', 'int', 2n, 'load-adaptive: queue depth with minimal differentiation'),
-  flag('scheduling', 'load-adaptive-high', 'int', 15n, 'load-adaptive: queue depth with full differentiation'),
+  flag('scheduling', 'scheduler', 'string', 'fcfs', ''),
+  flag('scheduling', 'priority-policy', 'string', 'constant', ''),
   flag('scheduling', 'slo-prefill', 'bool', false, 'per-SLO-class prefill chunk thresholds'),
   flag('scheduling', 'slo-prefill-critical', 'int64', 128n, 'prefill chunk size for critical requests; 0 = no chunking'),
   flag('scheduling', 'slo-prefill-sheddable', 'int64', 0n, 'prefill chunk size for sheddable requests; 0 = no chunking'),
-  flag('scheduling', 'slo-preemption', 'bool', false, 'preempt the lowest-priority running request instead of the batch tail'),
+  flag('scheduling', 'preemption-policy', 'string', 'batch-tail', ''),
+  flag('scheduling', 'slo-preemption', 'bool', false, 'same as --preemption-policy lowest-priority'),
 
   flag('output', 'results-path', 'string', '', 'write the cluster metrics and per-request results as JSON to this file'),
   flag('output', 'fitness-weights', 'string', '', 'fitness score weights, e.g. throughput:0.5,p99_ttft:0.5', '<key:weight,...>'),
@@ -95,7 +89,43 @@ export const RUN_FLAGS: readonly FlagSpec[] = [
   flag('output', 'summarize-trace', 'bool', false, 'print the decision-trace summary (needs --trace-level decisions)'),
   flag('output', 'policy-config', 'string', '', 'policy bundle YAML; applies to policy flags that were not given'),
   flag('output', 'log', 'string', 'warn', 'stderr log level: panic, fatal, error, warn, info, debug or trace'),
+  flag('plugins', 'plugin', 'stringList', [], 'load policies from a .ts/.mts/.js/.mjs file (repeatable); see `servesim plugins`', '<file>'),
 ];
+
+/** The policy selection flag of each axis that has one (scorers are chosen by --routing-scorers). */
+const SELECT_FLAGS = new Map<string, Axis>(
+  (Object.keys(AXIS_INFO) as Axis[]).filter((axis) => axis !== 'scorer').map((axis) => [AXIS_INFO[axis].selectFlag, axis]),
+);
+
+/** Help group of a policy parameter: next to its axis' selection flag; plugin parameters under Plugins. */
+function paramGroup(axis: Axis, plugin: string): string {
+  if (plugin !== '') return RUN_FLAG_GROUPS.plugins;
+  return axis === 'admission' || axis === 'routing' || axis === 'scorer' ? RUN_FLAG_GROUPS.cluster : RUN_FLAG_GROUPS.scheduling;
+}
+
+/** The full `run` flag table for a catalog: base flags, selection flags listing the catalog's names, every parameter. */
+export function runFlagTable(catalog: PolicyCatalog = BUILTIN_CATALOG): FlagSpec[] {
+  const table: FlagSpec[] = [];
+  for (const base of BASE_RUN_FLAGS) {
+    const axis = SELECT_FLAGS.get(base.name);
+    table.push(axis === undefined ? base : { ...base, description: catalog.names(axis).join(', ') });
+    if (axis === undefined && base.name !== 'routing-scorers') continue;
+    const axes: Axis[] = axis === undefined ? ['scorer'] : [axis];
+    for (const param of catalog.params()) {
+      if (!axes.includes(param.axis)) continue;
+      table.push({
+        name: param.flag,
+        type: param.spec.type,
+        default: param.spec.type === 'bool' ? param.spec.default : param.spec.type === 'float' ? param.spec.default : BigInt(param.spec.default as number),
+        group: paramGroup(param.axis, param.plugin),
+        description: `${param.spec.help} (${param.owners.join(', ')})`,
+      });
+    }
+  }
+  return table;
+}
+
+export const RUN_FLAGS: readonly FlagSpec[] = runFlagTable(BUILTIN_CATALOG);
 
 /** Typed values of every run flag. Integers are JS numbers except the seed, which must stay exact. */
 export interface RunFlags {
@@ -140,28 +170,16 @@ export interface RunFlags {
   admissionPolicy: string;
   admissionLatency: number;
   routingLatency: number;
-  tokenBucketCapacity: number;
-  tokenBucketRefillRate: number;
-  sloGatedThreshold: number;
   routingPolicy: string;
   routingScorers: string;
   snapshotRefreshInterval: number;
-  sloScorerBiasCritical: number;
-  sloScorerBiasSheddable: number;
   sloPriorityBridge: boolean;
   scheduler: string;
   priorityPolicy: string;
-  sloBaseCritical: number;
-  sloBaseStandard: number;
-  sloBaseSheddable: number;
-  sloAgeWeight: number;
-  sloThresholdStandard: number;
-  sloThresholdSheddable: number;
-  loadAdaptiveLow: number;
-  loadAdaptiveHigh: number;
   sloPrefill: boolean;
   sloPrefillCritical: number;
   sloPrefillSheddable: number;
+  preemptionPolicy: string;
   sloPreemption: boolean;
   resultsPath: string;
   fitnessWeights: string;
@@ -170,11 +188,16 @@ export interface RunFlags {
   summarizeTrace: boolean;
   policyConfig: string;
   log: string;
+  plugin: readonly string[];
 }
 
 /** A parsed `run` command line: typed values plus which flags (by CLI name) were given explicitly. */
 export interface RunArgs {
   flags: RunFlags;
+  /** Every policy parameter by flag name (declared defaults unless given). */
+  params: ReadonlyMap<string, ParamValue>;
+  /** The catalog whose flags were parsed (built-ins plus loaded plugins). */
+  catalog: PolicyCatalog;
   explicit: ReadonlySet<string>;
   helpRequested: boolean;
 }
@@ -185,24 +208,28 @@ function camelCase(name: string): string {
   return name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 }
 
-function toRunFlags(parsed: ParsedFlags): RunFlags {
+function toRunFlags(parsed: ParsedFlags, catalog: PolicyCatalog): { flags: RunFlags; params: Map<string, ParamValue> } {
   const out: Record<string, unknown> = {};
-  for (const [name, value] of parsed.values) {
-    out[camelCase(name)] = typeof value === 'bigint' ? Number(value) : value;
+  const params = new Map<string, ParamValue>();
+  for (const [name, raw] of parsed.values) {
+    const value = typeof raw === 'bigint' ? Number(raw) : raw;
+    if (catalog.param(name) !== undefined) params.set(name, value as ParamValue);
+    else out[camelCase(name)] = value;
   }
   out.seed = parsed.values.get('seed') as bigint;
   // Times this large are unreachable; treat them like the int64-max "no horizon" default.
   const horizon = parsed.values.get('horizon') as bigint;
   out.horizon = horizon >= EXACT_DOUBLE_LIMIT ? Infinity : Number(horizon);
-  return out as unknown as RunFlags;
+  return { flags: out as unknown as RunFlags, params };
 }
 
 /** Parses `run` flags (argv without the `run` word). Throws FlagError (exit 1) on bad input. */
-export function parseRunArgs(argv: readonly string[]): RunArgs {
-  const parsed = parseFlags(argv, RUN_FLAGS);
+export function parseRunArgs(argv: readonly string[], catalog: PolicyCatalog = BUILTIN_CATALOG): RunArgs {
+  const parsed = parseFlags(argv, catalog === BUILTIN_CATALOG ? RUN_FLAGS : runFlagTable(catalog));
   if (parsed.positionals.length > 0) {
     // cobra would silently ignore these; a stray word is almost always a mistyped flag, so reject it.
     throw new FlagError(`unexpected argument ${JSON.stringify(parsed.positionals[0])}: run takes only flags`);
   }
-  return { flags: toRunFlags(parsed), explicit: parsed.explicit, helpRequested: parsed.helpRequested };
+  const { flags, params } = toRunFlags(parsed, catalog);
+  return { flags, params, catalog, explicit: parsed.explicit, helpRequested: parsed.helpRequested };
 }

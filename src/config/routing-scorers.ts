@@ -1,15 +1,14 @@
-// Weighted-routing scorer configuration (policies.md §4.1): `name:weight,...` from --routing-scorers, or the
-// policy bundle's `routing.scorers` list. Both are validated with the same rules.
+// The scorer pipeline's configuration: `name:weight,...` from --routing-scorers, or the policy bundle's
+// `routing.scorers` list. Both are validated with the same rules against the catalog's scorer names.
 
-import { scorerNames } from '../policies/scorers/index.js';
 import type { ScorerSpec } from '../types.js';
 import { formatGoFloatV } from '../go/fmt.js';
-import { parseGoFloat64 } from './go-parse.js';
+import { parseGoFloat64 } from '../go/parse.js';
 
 /** Validation failure; callers add their context prefix (`Invalid --routing-scorers: …`). */
 export class ScorerConfigError extends Error {}
 
-function checkName(name: string, seen: Set<string>): void {
+function checkName(name: string, seen: Set<string>, scorerNames: readonly string[]): void {
   if (!scorerNames.includes(name)) {
     throw new ScorerConfigError(`unknown scorer ${JSON.stringify(name)}; valid: ${scorerNames.join(', ')}`);
   }
@@ -23,10 +22,10 @@ function checkWeight(name: string, weight: number): void {
   }
 }
 
-export function validateScorerSpecs(specs: readonly ScorerSpec[]): void {
+export function validateScorerSpecs(specs: readonly ScorerSpec[], scorerNames: readonly string[]): void {
   const seen = new Set<string>();
   for (const { name, weight } of specs) {
-    checkName(name, seen);
+    checkName(name, seen, scorerNames);
     checkWeight(name, weight);
   }
 }
@@ -35,14 +34,14 @@ export function validateScorerSpecs(specs: readonly ScorerSpec[]): void {
  * Parses `name:weight,...` entry by entry (the first bad entry is reported): parts and names are trimmed, the
  * weight text is not (as in the reference).
  */
-export function parseScorerList(text: string): ScorerSpec[] {
+export function parseScorerList(text: string, scorerNames: readonly string[]): ScorerSpec[] {
   const seen = new Set<string>();
   return text.split(',').map((rawPart): ScorerSpec => {
     const part = rawPart.trim();
     const colon = part.indexOf(':');
     if (colon < 0) throw new ScorerConfigError(`invalid scorer entry ${JSON.stringify(part)}: expected name:weight`);
     const name = part.slice(0, colon).trim();
-    checkName(name, seen);
+    checkName(name, seen, scorerNames);
     const weightText = part.slice(colon + 1);
     const weight = parseGoFloat64(weightText);
     if (weight === undefined) {
