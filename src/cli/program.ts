@@ -3,10 +3,11 @@
 import { ServesimError } from '../errors.js';
 import { labSubcommands } from '../lab/subcommands.js';
 import type { CliIO, Subcommand } from './io.js';
+import { pluginsSubcommand } from './plugins-command.js';
 import { runSubcommand } from './run-command.js';
 
 /** Registered subcommands (each loads its implementation only when it runs). */
-export const SUBCOMMANDS: readonly Subcommand[] = [runSubcommand, ...labSubcommands];
+export const SUBCOMMANDS: readonly Subcommand[] = [runSubcommand, pluginsSubcommand, ...labSubcommands];
 
 /** Exit status for unexpected exceptions (BSD EX_SOFTWARE). */
 export const INTERNAL_ERROR_EXIT_CODE = 70;

@@ -3,6 +3,8 @@ import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ServesimError } from '../errors.js';
+import { readBundlePlugins } from '../config/policy-bundle.js';
+import { pluginDigest } from '../plugins/load.js';
 import type { ParameterSpec, ParamValue, ParamValues, Strategy } from './strategy.js';
 
 /** Flags whose value names a file whose content is part of the simulation input. */
@@ -91,9 +93,15 @@ export function configHash(argv: readonly string[], cwd: string): string {
   const groups = groupFlags(argv)
     .filter(([flag]) => flag !== '--seed' && !OUTPUT_ONLY_FLAGS.has(flag))
     .map(([flag, values]): [string, string[]] => {
+      if (flag === '--plugin' && values.length === 1) {
+        // The compiled bundle's digest: covers the plugin and every file it imports.
+        const path = resolve(cwd, values[0]!);
+        return [flag, [path, `sha256:${pluginDigest(path)}`]];
+      }
       if (FILE_VALUED_FLAGS.has(flag) && values.length === 1) {
         const path = resolve(cwd, values[0]!);
-        return [flag, [path, `sha256:${fileDigest(path)}`]];
+        const plugins = flag === '--policy-config' ? bundlePluginDigests(path) : [];
+        return [flag, [path, `sha256:${fileDigest(path)}`, ...plugins]];
       }
       // 0.8610 and 0.861, or 5.0 and 5, are the same run.
       return [flag, values.map((v) => (NUMERIC.test(v) ? String(Number(v)) : v))];
@@ -109,6 +117,15 @@ export function seedOf(argv: readonly string[]): number | undefined {
   let seed: number | undefined;
   for (const [flag, values] of groupFlags(argv)) if (flag === '--seed' && values.length > 0) seed = Number(values[0]);
   return seed;
+}
+
+/** Digests of the plugins a policy bundle lists (their code is part of the run's input too). */
+function bundlePluginDigests(path: string): string[] {
+  try {
+    return readBundlePlugins(path).map((plugin) => `${plugin}:sha256:${pluginDigest(plugin)}`);
+  } catch {
+    return []; // `run` reports an unreadable bundle or plugin with its own message
+  }
 }
 
 const digestCache = new Map<string, { mtimeMs: number; size: number; digest: string }>();

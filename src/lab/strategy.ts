@@ -6,6 +6,7 @@
 //   description: free text
 //   workload_spec: ../workloads/mixed-production.yaml   # required; the lab adds --workload-spec and --seed
 //   seeds: 42,43,44                       # or [42, 43, 44]; default seeds, --seeds overrides
+//   plugins: [../plugins/edf.ts]          # policy plugins (become --plugin flags); their flags may be searched
 //   fixed_args:                           # `run` flags; an item may hold a flag and its value
 //     - --model meta-llama/llama-3.1-8b-instruct
 //     - --slo-prefill
@@ -30,6 +31,7 @@ import { z } from 'zod';
 import { ServesimError } from '../errors.js';
 import { isMetricName, METRIC_NAMES } from './metrics.js';
 import { parseSeeds } from './seeds.js';
+import { checkStrategyFlags } from './strategy-flags.js';
 
 export type ParamValue = number | string | boolean;
 export type ParamValues = Record<string, ParamValue>;
@@ -134,6 +136,7 @@ const constraintSchema = z.strictObject({
 const strategySchema = z.strictObject({
   name: z.string().min(1),
   description: z.string().optional(),
+  plugins: z.array(z.string().min(1)).optional(),
   fixed_args: z.array(z.string()).optional(),
   parameters: z.array(parameterSchema).optional(),
   derived: z.array(derivedSchema).optional(),
@@ -178,12 +181,16 @@ export function parseStrategy(text: string, file: string, options: { checkFiles?
     throw new ServesimError(`${where}: ${path}: ${message}`);
   };
 
+  const baseDir = file === '' ? process.cwd() : dirname(file);
+  // Plugins become --plugin flags (absolute), so workers load them and the trial store hashes their code.
+  const pluginArgs = (data.plugins ?? []).flatMap((plugin) => ['--plugin', resolve(baseDir, plugin)]);
   const fixedArgs = (data.fixed_args ?? []).flatMap((item, i) => {
     const tokens = item.trim().split(/\s+/).filter((t) => t !== '');
     if (tokens.length === 0) fail(`fixed_args[${i}]`, 'empty entry');
     if (!tokens[0]!.startsWith('--')) fail(`fixed_args[${i}]`, `expected a flag starting with "--", got "${tokens[0]}"`);
     return tokens;
   });
+  fixedArgs.unshift(...pluginArgs);
   const fixedFlags = new Set<string>();
   fixedArgs.forEach((token) => {
     if (!token.startsWith('--')) return;
@@ -233,10 +240,10 @@ export function parseStrategy(text: string, file: string, options: { checkFiles?
     if (new Set(seeds).size !== seeds.length) fail('seeds', 'a seed is listed twice');
   }
 
-  const baseDir = file === '' ? process.cwd() : dirname(file);
   const workloadSpec = resolve(baseDir, data.workload_spec);
-  if ((options.checkFiles ?? true) && !existsSync(workloadSpec)) {
-    fail('workload_spec', `file not found: ${workloadSpec}`);
+  if (options.checkFiles ?? true) {
+    if (!existsSync(workloadSpec)) fail('workload_spec', `file not found: ${workloadSpec}`);
+    checkStrategyFlags(fixedArgs, parameters, derived, baseDir, fail);
   }
 
   return {
@@ -295,7 +302,7 @@ function validateParameter(p: RawParameter, path: string, fail: (path: string, m
 }
 
 function checkFlag(flag: string, path: string, fail: (path: string, message: string) => never): void {
-  if (!/^--[a-z0-9][a-z0-9-]*$/.test(flag)) fail(path, `expected a run flag like --slo-base-critical, got "${flag}"`);
+  if (!/^--[a-z0-9][a-z0-9.-]*$/.test(flag)) fail(path, `expected a run flag like --slo-base-critical, got "${flag}"`);
   if (RESERVED_FLAGS.has(flag)) fail(path, `${flag} is set by the lab`);
 }
 
