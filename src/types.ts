@@ -20,14 +20,14 @@ export interface GeneratedRequest {
   roundIndex: number;
 }
 
-/** Blackbox alpha/beta coefficients (latency.md). */
+/** Blackbox alpha/beta coefficients (docs/spec-notes.md, Latency model). */
 export interface BlackboxLatencyConfig {
   kind: 'blackbox';
   alpha: readonly number[];
   beta: readonly number[];
 }
 
-/** Roofline step time (latency.md §Roofline); alpha still drives queueing delay and OTPT. */
+/** Roofline step time (docs/spec-notes.md, Roofline); alpha still drives queueing delay and OTPT. */
 export interface RooflineLatencyConfig {
   kind: 'roofline';
   alpha: readonly number[];
@@ -142,7 +142,7 @@ export interface SimConfig {
   catalog?: PolicyCatalog;
 }
 
-/** Per-request outcome (results file, metrics.md §5). Missing values are 0. */
+/** Per-request outcome (docs/spec-notes.md, Results file). Missing values are 0. */
 export interface RequestRecord {
   id: string;
   arrivedAtS: number;
@@ -158,7 +158,7 @@ export interface RequestRecord {
   model: string;
 }
 
-/** The JSON metrics block of one instance or of the cluster (metrics.md §3), already in output units. */
+/** The JSON metrics block of one instance or of the cluster (docs/spec-notes.md, JSON metrics block), in output units. */
 export interface MetricsBlock {
   instance_id: string;
   completed_requests: number;
@@ -188,7 +188,7 @@ export interface MetricsBlock {
   dropped_unservable: number;
 }
 
-/** Per-SLO distribution summary in ticks (metrics.md §4.4). */
+/** Per-SLO distribution summary in ticks (docs/spec-notes.md, Per-SLO metrics). */
 export interface SloDistribution {
   mean: number;
   p99: number;
@@ -239,7 +239,7 @@ export interface SimResult {
     ttftTicks: Float64Array; // sorted ascending
     e2eTicks: Float64Array; // sorted ascending
   };
-  /** Cluster registry in results-file order (metrics.md §5). */
+  /** Cluster registry in results-file order (docs/spec-notes.md, Results file). */
   requests: RequestRecord[];
   /** Sanity counters for invariant tests. */
   counters: {
@@ -252,7 +252,7 @@ export interface SimResult {
   };
 }
 
-/** Mutable per-run state of one request inside the simulator (instance.md §Request lifecycle). */
+/** Mutable per-run state of one request inside the simulator (docs/spec-notes.md, Request lifecycle). */
 export interface SimRequest {
   readonly gen: GeneratedRequest;
   /** Dense index (position in the generated list) — key for typed-array side tables. */
@@ -262,7 +262,7 @@ export interface SimRequest {
   readonly outputTokens: Int32Array;
   readonly arrivalTime: number;
   readonly sloClass: string;
-  /** Tokens processed so far (instance.md). */
+  /** Tokens processed so far (`progressIndex` in docs/spec-notes.md, Request lifecycle). */
   progressIndex: number;
   /** Tokens scheduled in the last step this request was scheduled in; deliberately never reset. */
   numNewTokens: number;
@@ -288,7 +288,7 @@ export interface SimRequest {
   inputPrefixIds: Int32Array | null;
 }
 
-/** KV store of one instance (kv-cache.md). Single-tier and tiered implementations share it. */
+/** KV store of one instance (docs/spec-notes.md, KV cache rules). Single-tier and tiered implementations share it. */
 export interface KVStore {
   readonly blockSize: number;
   /** GPU blocks. */
@@ -296,7 +296,10 @@ export interface KVStore {
   usedBlocks(): number;
   /** Longest cached block-aligned prefix of the request's input, as GPU block IDs (pure query). */
   getCachedBlocks(req: SimRequest): number[];
-  /** kv-cache.md §4 (and §9 for tiered). Throws KVReloadOverflowError on the reference's crash condition. */
+  /**
+   * docs/spec-notes.md, Allocation (and CPU tier for tiered). Throws KVReloadOverflowError on the reference's crash
+   * condition (docs/reference-quirks.md, quirk 11).
+   */
   allocate(req: SimRequest, start: number, end: number, cachedBlocks: readonly number[]): boolean;
   release(req: SimRequest): void;
   /** Tiered only: the step start time used for thrash detection. */

@@ -1,4 +1,5 @@
-// `servesim run --help`: the flag table rendered by commander's help formatter, grouped as in cli.md §1.
+// `servesim run --help`: the flag table rendered by commander's help formatter, grouped by the flag table's help groups
+// (RUN_FLAG_GROUPS in src/config/run-flags.ts).
 
 import { Command, Option } from 'commander';
 import type { FlagSpec } from '../config/flags.js';

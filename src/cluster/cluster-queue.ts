@@ -1,5 +1,5 @@
-// Cluster event queue (README §Event ordering): total order by (timestamp, class, seq), class 0 = arrival,
-// 1 = admission, 2 = routing; seq counts created events, the N arrivals first (in request-list order).
+// Cluster event queue (docs/architecture.md, Event ordering): total order by (timestamp, class, seq), class 0 =
+// arrival, 1 = admission, 2 = routing; seq counts created events, the N arrivals first (in request-list order).
 //
 // Arrivals are all known up front, so they are kept as a sorted list; only admission/routing events go through
 // the heap. An arrival precedes any other event with the same timestamp (lower class), so the merged order is

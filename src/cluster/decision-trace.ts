@@ -1,4 +1,4 @@
-// `--trace-level decisions` (policies.md §12): only the summary is ever printed, so only its inputs are kept.
+// `--trace-level decisions` (docs/spec-notes.md, Decision trace): only the summary is ever printed, so only its inputs are kept.
 import type { TraceSummary } from '../types.js';
 import { effectiveLoad, type RouterState } from '../policies/router-state.js';
 

@@ -75,18 +75,15 @@ function requireMethod(entry: CatalogEntry, policy: object, method: string): voi
   }
 }
 
-/** Calls a plugin method; a throw becomes a one-line error with the request and time. */
-function guarded<R>(entry: CatalogEntry, method: string, req: RequestView | undefined, now: number, call: () => R): R {
-  try {
-    return call();
-  } catch (error) {
-    if (error instanceof ServesimError) throw error;
-    throw fault(entry, `${method}() threw${at(req, now)}: ${errorText(error)}`);
-  }
+/** A plugin method's exception as a one-line error with the request and time. (Callers catch inline: no closure per call.) */
+function thrown(entry: CatalogEntry, method: string, req: RequestView | undefined, now: number, error: unknown): ServesimError {
+  if (error instanceof ServesimError) return error;
+  return fault(entry, `${method}() threw${at(req, now)}: ${errorText(error)}`);
 }
 
 function at(req: RequestView | undefined, now: number): string {
-  return req === undefined ? ` at t=${now} µs` : ` for ${req.id} at t=${now} µs`;
+  const time = Number.isNaN(now) ? '' : ` at t=${now} µs`;
+  return req === undefined ? time : ` for ${req.id}${time}`;
 }
 
 function guardAdmission(entry: CatalogEntry, policy: AdmissionPolicy): AdmissionPolicy {
@@ -94,7 +91,12 @@ function guardAdmission(entry: CatalogEntry, policy: AdmissionPolicy): Admission
   return {
     ignoresState: policy.ignoresState === true,
     admit(req, cluster) {
-      const verdict = guarded(entry, 'admit', req, cluster.clock, () => policy.admit(req, cluster));
+      let verdict: boolean;
+      try {
+        verdict = policy.admit(req, cluster);
+      } catch (error) {
+        throw thrown(entry, 'admit', req, cluster.clock, error);
+      }
       if (typeof verdict !== 'boolean') throw fault(entry, `admit() returned ${String(verdict)}${at(req, cluster.clock)}; expected true or false`);
       return verdict;
     },
@@ -108,7 +110,12 @@ function guardRouting(entry: CatalogEntry, policy: RoutingPolicy): RoutingPolicy
       return policy.lastScores ?? null;
     },
     route(req, cluster) {
-      const target = guarded(entry, 'route', req, cluster.clock, () => policy.route(req, cluster));
+      let target: number;
+      try {
+        target = policy.route(req, cluster);
+      } catch (error) {
+        throw thrown(entry, 'route', req, cluster.clock, error);
+      }
       if (!(Number.isInteger(target) && target >= 0 && target < cluster.numInstances)) {
         throw fault(entry, `route() returned ${String(target)}${at(req, cluster.clock)}; expected an instance index in [0, ${cluster.numInstances - 1}]`);
       }
@@ -122,7 +129,11 @@ function guardScorer(entry: CatalogEntry, scorer: Scorer): Scorer {
   const observe = scorer.observe;
   return {
     score(req, cluster, out) {
-      guarded(entry, 'score', req, cluster.clock, () => scorer.score(req, cluster, out));
+      try {
+        scorer.score(req, cluster, out);
+      } catch (error) {
+        throw thrown(entry, 'score', req, cluster.clock, error);
+      }
       for (let i = 0; i < cluster.numInstances; i++) {
         if (!Number.isFinite(out[i]!)) {
           throw fault(entry, `score() gave ${formatNumber(out[i]!)} for instance ${i}${at(req, cluster.clock)}; scores must be finite`);
@@ -130,7 +141,15 @@ function guardScorer(entry: CatalogEntry, scorer: Scorer): Scorer {
       }
     },
     observe:
-      observe === undefined ? undefined : (req, target) => guarded(entry, 'observe', req, NaN, () => observe.call(scorer, req, target)),
+      observe === undefined
+        ? undefined
+        : (req, target) => {
+            try {
+              observe.call(scorer, req, target);
+            } catch (error) {
+              throw thrown(entry, 'observe', req, NaN, error);
+            }
+          },
   };
 }
 
@@ -140,9 +159,22 @@ function guardPriority(entry: CatalogEntry, policy: PriorityPolicy): PriorityPol
   return {
     alwaysZero: policy.alwaysZero === true,
     observeQueueLength:
-      observe === undefined ? undefined : (length) => guarded(entry, 'observeQueueLength', undefined, NaN, () => observe.call(policy, length)),
+      observe === undefined
+        ? undefined
+        : (length) => {
+            try {
+              observe.call(policy, length);
+            } catch (error) {
+              throw thrown(entry, 'observeQueueLength', undefined, NaN, error);
+            }
+          },
     compute(req, now) {
-      const value = guarded(entry, 'compute', req, now, () => policy.compute(req, now));
+      let value: number;
+      try {
+        value = policy.compute(req, now);
+      } catch (error) {
+        throw thrown(entry, 'compute', req, now, error);
+      }
       if (typeof value !== 'number' || !Number.isFinite(value)) {
         throw fault(entry, `compute() returned ${formatNumber(value)}${at(req, now)}; priorities must be finite numbers`);
       }
@@ -157,7 +189,12 @@ function guardScheduler(entry: CatalogEntry, scheduler: Scheduler): Scheduler {
   if (typeof compare !== 'function') throw fault(entry, 'create() returned a compare that is neither a function nor null');
   return {
     compare(a, b) {
-      const order = guarded(entry, 'compare', a, NaN, () => compare(a, b));
+      let order: number;
+      try {
+        order = compare(a, b);
+      } catch (error) {
+        throw thrown(entry, 'compare', a, NaN, error);
+      }
       if (typeof order !== 'number' || Number.isNaN(order)) {
         throw fault(entry, `compare() returned ${formatNumber(order)} for ${a.id} and ${b.id}; expected a number`);
       }
@@ -170,7 +207,12 @@ function guardPreemption(entry: CatalogEntry, policy: PreemptionPolicy): Preempt
   requireMethod(entry, policy, 'victim');
   return {
     victim(running, count) {
-      const index = guarded(entry, 'victim', undefined, NaN, () => policy.victim(running, count));
+      let index: number;
+      try {
+        index = policy.victim(running, count);
+      } catch (error) {
+        throw thrown(entry, 'victim', undefined, NaN, error);
+      }
       if (!(Number.isInteger(index) && index >= 0 && index < count)) {
         throw fault(entry, `victim() returned ${String(index)}; expected an index in [0, ${count - 1}]`);
       }

@@ -1,5 +1,5 @@
-// Library entry point: the cluster control plane and the global event loop (README §Event ordering,
-// policies.md §1–2). Pure and deterministic: all state lives inside one simulate() call.
+// Library entry point: the cluster control plane and the global event loop (docs/architecture.md, Cluster event
+// loop and Event ordering). Pure and deterministic: all state lives inside one simulate() call.
 import { ServesimError } from '../errors.js';
 import { InstanceSimulator, RequestStage, createRunTables, type RunTables, type StepObservation } from '../instance/instance.js';
 import { EventKind } from '../instance/event-heap.js';
@@ -70,10 +70,11 @@ interface EventLoopParts {
 }
 
 /**
- * The global event loop (README §Event ordering): the earliest instance event, unless the cluster queue's head is
- * at or before it. Each instance's head time is mirrored in `headTimes` (∞ = empty heap) and refreshed after
- * every change of that heap, so picking the next event scans one typed array. The work is split into small
- * methods, which V8 optimises early in a run — most of a CLI run is spent before its code is warm.
+ * The global event loop (docs/architecture.md, Event ordering; docs/reference-quirks.md, quirk 16): the earliest
+ * instance event, unless the cluster queue's head is at or before it. Each instance's head time is mirrored in
+ * `headTimes` (∞ = empty heap) and refreshed after every change of that heap, so picking the next event scans one
+ * typed array. The work is split into small methods, which V8 optimises early in a run — most of a CLI run is
+ * spent before its code is warm.
  */
 class EventLoop {
   rejected = 0;
@@ -175,7 +176,7 @@ class EventLoop {
     const state = this.state;
     const target = this.routing.route(req, this.refreshSnapshots(time));
     if (this.bridgeActive) {
-      // Overwritten by the instance's priority policy before any use (quirk 8).
+      // Overwritten by the instance's priority policy before any use (docs/reference-quirks.md, quirk 8).
       const hint = this.bridgeBases[sloTier(req.sloClass)];
       if (hint !== 0) req.priority = hint;
     }
@@ -256,7 +257,7 @@ export function simulate(config: SimConfig, options: SimulateOptions = {}): SimR
   const trace =
     config.trace.level === 'decisions' ? new DecisionTrace(instanceIds, config.trace.counterfactualK) : undefined;
 
-  // Snapshot staleness (policies.md §2): KV fields refresh only every `refreshInterval` µs.
+  // Snapshot staleness (docs/reference-quirks.md, quirk 25): KV fields refresh only every `refreshInterval` µs.
   const refreshInterval = policies.snapshotRefreshInterval;
   const lastRefresh = new Float64Array(numInstances);
   const refreshSnapshots = (clock: number): RouterState => {

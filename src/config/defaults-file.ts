@@ -1,5 +1,5 @@
-// The coefficient/preset file (`defaults.yaml`, latency.md §Coefficient resolution, workload.md §9):
-// loading (with a per-path cache and a build-time JSON precompilation of the shipped file) and lookups.
+// The coefficient/preset file (`defaults.yaml`; docs/spec-notes.md, Coefficient resolution and Legacy generator and
+// presets): loading (with a per-path cache and a build-time JSON precompilation of the shipped file) and lookups.
 
 import { readFileSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';

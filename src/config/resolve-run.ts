@@ -38,7 +38,7 @@ export interface Diagnostic {
 export interface RunOutputOptions {
   /** Absolute path, or '' for none. */
   resultsPath: string;
-  /** Raw `--fitness-weights`; parsed after the simulation like the reference (metrics.md §4.1). */
+  /** Raw `--fitness-weights`; parsed after the simulation like the reference (docs/reference-quirks.md, quirk 32). */
   fitnessWeights: string;
   summarizeTrace: boolean;
   traceLevel: string;

@@ -1,4 +1,4 @@
-// Roofline inputs (latency.md §Roofline): the HuggingFace config.json of the model and the hardware JSON.
+// Roofline inputs (docs/spec-notes.md, Roofline): the HuggingFace config.json of the model and the hardware JSON.
 
 import { readFileSync } from 'node:fs';
 import { ServesimError } from '../errors.js';

@@ -1,4 +1,4 @@
-// Workload generation for `run` (workload.md §2, §9, §10) on top of src/workload, with results cached by their
+// Workload generation for `run` (docs/spec-notes.md, Workload DSL) on top of src/workload, with results cached by their
 // inputs: the strategy lab resolves the same workload (spec file × seed) for many policy configurations.
 
 import type { GeneratedRequest } from '../types.js';
@@ -38,7 +38,7 @@ interface SpecRequests {
   horizon: number;
 }
 
-/** Load, validate, resolve seed/horizon/cap, generate (cli.md §2 step 4). */
+/** Load, validate, resolve seed/horizon/cap, generate (docs/architecture.md, Configuration resolution, step 3). */
 export function generateSpecRequests(specPath: string, options: SpecRequestOptions): SpecRequests {
   const { spec, warnings } = options.specCache.getOrCreate(`${specPath}|${options.stamp}`, () => {
     const collected: string[] = [];

@@ -1,4 +1,4 @@
-// Go `fmt` and `encoding/json` formatting (go-parity.md §7): stdout numbers and the reference's error messages.
+// Go `fmt` and `encoding/json` formatting (docs/spec-notes.md, Number formatting): stdout numbers and the reference's error messages.
 
 const TWO_POW_53 = 2 ** 53;
 

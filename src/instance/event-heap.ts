@@ -1,4 +1,4 @@
-// Exact port of Go's container/heap with `Less = a.time < b.time` (go-parity.md §4).
+// Exact port of Go's container/heap with `Less = a.time < b.time` (docs/spec-notes.md, Event heap).
 // Events with equal timestamps come out in an order decided by the heap layout, which parity depends on,
 // so push/pop/sift must follow Go step by step. Stored as parallel arrays to keep the hot loop allocation-free.
 

@@ -1,4 +1,5 @@
-// One vLLM-like replica (instance.md): event handlers, the 4-phase step and vLLM-style batch formation.
+// One vLLM-like replica (docs/architecture.md, Instance step): event handlers, the 4-phase step and vLLM-style
+// batch formation.
 // Per-request state that the reference keeps in ID-keyed maps lives in per-run typed arrays indexed by req.index.
 import type { EngineConfig, KVStore, PolicyConfig, SimRequest } from '../types.js';
 import type { LatencyModel } from '../latency/index.js';
@@ -91,7 +92,7 @@ export class InstanceSimulator {
   clock = 0;
   stepCount = 0;
 
-  // Metrics (metrics.md §1).
+  // Metrics (docs/spec-notes.md, Raw metrics).
   completed = 0;
   totalInputTokens = 0;
   totalOutputTokens = 0;
@@ -110,7 +111,7 @@ export class InstanceSimulator {
   lastStepCompletions = 0;
 
   // Running batch: `running[0..runningLength)`. Slots past the length keep stale entries on purpose — batch
-  // formation must read the original storage after swap-removes (ghost visits, instance.md §4).
+  // formation must read the original storage after swap-removes (ghost visits, docs/reference-quirks.md, quirk 6).
   private running: SimRequest[] = [];
   private runningLength = 0;
   private stepPending = false;
@@ -181,7 +182,8 @@ export class InstanceSimulator {
       }
       case EventKind.Queued:
         this.enqueue(this.tables.requests[reqIndex]);
-        // Deliberately not marking the step pending: same-tick QueuedEvents can start two step chains (quirk 1).
+        // Deliberately not marking the step pending: same-tick QueuedEvents can start two step chains
+        // (docs/reference-quirks.md, quirk 1).
         if (!this.stepPending) heap.push(time, EventKind.Step, -1);
         break;
       case EventKind.Step:
@@ -259,7 +261,7 @@ export class InstanceSimulator {
       if (req.progressIndex < inputLength) {
         req.progressIndex = computed[req.index];
       } else {
-        // Every decode-phase request advances, even without budget this step (quirk 5).
+        // Every decode-phase request advances, even without budget this step (docs/reference-quirks.md, quirk 5).
         req.progressIndex++;
         this.totalOutputTokens++;
         if (req.decodeFrom === 0) req.decodeFrom = stepCount;
@@ -281,7 +283,8 @@ export class InstanceSimulator {
 
     this.lastStepCompletions = completedNow;
 
-    // Phase 4 — next step. An emptied batch with an empty WaitQ makes the instance idle from `now` (quirk 2).
+    // Phase 4 — next step. An emptied batch with an empty WaitQ makes the instance idle from `now`
+    // (docs/reference-quirks.md, quirk 2).
     if (kept > 0 || waitQ.length > 0) {
       heap.push(now + stepTime, EventKind.Step, -1);
       this.stepPending = true;
@@ -306,7 +309,7 @@ export class InstanceSimulator {
     }
   }
 
-  /** Phase 3 for one finished request (instance.md §3). */
+  /** Phase 3 for one finished request (docs/spec-notes.md, Instance step). */
   private complete(req: SimRequest, now: number, stepTime: number, tokenLatency: number): void {
     const kv = this.kv;
     const tables = this.tables;
@@ -321,7 +324,8 @@ export class InstanceSimulator {
     this.completed++;
     tables.stage[req.index] = RequestStage.Completed;
     const firstTokenTime = Number.isNaN(tables.ttft[req.index]) ? 0 : req.firstTokenTime;
-    // The ITL entries in order: every decoding step, then the completing step a second time (quirk 3).
+    // The ITL entries in order: every decoding step, then the completing step a second time
+    // (docs/reference-quirks.md, quirk 3).
     let e2e = firstTokenTime;
     const ranges = req.decodeRanges;
     if (ranges !== null) {
@@ -362,7 +366,7 @@ export class InstanceSimulator {
     return this.engine.longPrefillTokenThreshold;
   }
 
-  /** vLLM-style batch formation (instance.md §4). Fills `this.preempted` and `this.scheduled`. */
+  /** vLLM-style batch formation (docs/spec-notes.md, Batch formation). Fills `this.preempted` and `this.scheduled`. */
   private formBatch(): void {
     const kv = this.kv;
     const computed = this.tables.computed;
@@ -450,7 +454,7 @@ export class InstanceSimulator {
     }
   }
 
-  /** Finalize values (instance.md §7). */
+  /** Finalize values (end-of-run values in docs/spec-notes.md, Raw metrics). */
   get stillQueued(): number {
     return this.waitQ.length;
   }

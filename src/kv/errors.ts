@@ -4,8 +4,9 @@ import { ServesimError } from '../errors.js';
 const GO_PANIC_EXIT_CODE = 2;
 
 /**
- * The reference's tiered-KV crash (kv-cache.md §9): after a reload the request's cached prefix ends past the end
- * of the chunk being allocated, and the retry slices `InputTokens[cached:end]` with cached > end.
+ * The reference's tiered-KV crash (docs/reference-quirks.md, quirk 11): after a reload the request's cached
+ * prefix ends past the end of the chunk being allocated, and the retry slices `InputTokens[cached:end]` with
+ * cached > end.
  */
 export class KVReloadOverflowError extends ServesimError {
   readonly requestId: string;

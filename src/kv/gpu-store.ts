@@ -1,4 +1,5 @@
-// Single-tier GPU KV store (kv-cache.md §1–§8), quirks included.
+// Single-tier GPU KV store (docs/spec-notes.md, KV cache rules), quirks included (docs/reference-quirks.md,
+// quirks 10 and 20–23).
 //
 // A run touches few of the 132139 blocks of the experiment configurations, so per-block state exists only for
 // blocks that were ever taken from the free list. The free list starts as all blocks in id order and blocks only
@@ -238,7 +239,10 @@ export class GpuKVStore implements KVStore {
   private readonly lists: Array<BlockList | undefined> = [];
   private readonly spareLists: BlockList[] = [];
   private readonly chainBuilder: SequenceIdBuilder;
-  /** References kept by block lists that a failed allocation dropped (kv-cache.md §6); only for invariants. */
+  /**
+   * References kept by block lists that a failed allocation dropped (docs/reference-quirks.md, quirk 22); only for
+   * invariants.
+   */
   private readonly leakedRefs = new Map<number, number>();
 
   // Rollback logs of the allocation in progress, reused across calls.
@@ -276,7 +280,7 @@ export class GpuKVStore implements KVStore {
     return this.usedCount;
   }
 
-  /** kv-cache.md §3: longest run of leading input-prefix hashes present in `hashToBlock`. */
+  /** Longest run of leading input-prefix hashes present in `hashToBlock` (docs/spec-notes.md, Cached-prefix lookup). */
   getCachedBlocks(req: SimRequest): number[] {
     const prefixIds = this.interner.inputPrefixIds(req);
     const found: number[] = [];
@@ -288,7 +292,7 @@ export class GpuKVStore implements KVStore {
     return found;
   }
 
-  /** kv-cache.md §4. */
+  /** docs/spec-notes.md, Allocation; docs/reference-quirks.md, quirks 10, 20 and 23. */
   allocate(req: SimRequest, start: number, end: number, cachedBlocks: readonly number[]): boolean {
     const input = req.inputTokens;
     if (req.progressIndex < input.length) {
@@ -319,7 +323,7 @@ export class GpuKVStore implements KVStore {
     return this.allocateTokens(req, req.outputTokens, outputIndex, 1, false, start, cachedBlocks);
   }
 
-  /** kv-cache.md §7: last block first, each freed block to the free-list tail. */
+  /** Last block first, each freed block to the free-list tail (docs/spec-notes.md, Release). */
   release(req: SimRequest): void {
     const list = this.lists[req.index];
     if (list === undefined) return;
@@ -425,7 +429,10 @@ export class GpuKVStore implements KVStore {
     return count;
   }
 
-  /** kv-cache.md §5: unlink the LRU head, drop its hash mapping (whichever block it names) and its contents. */
+  /**
+   * Unlink the LRU head, drop its hash mapping (whichever block it names: docs/reference-quirks.md, quirk 10) and
+   * its contents.
+   */
   popFreeHead(): number {
     const head = this.freeHead;
     if (head === NO_BLOCK) return NO_BLOCK;
@@ -554,8 +561,8 @@ export class GpuKVStore implements KVStore {
       }
       const fill = this.tokenCount[b];
       if (fill < 0 || fill > this.blockSize) problems.push(`block ${b} holds ${fill} tokens`);
-      // Hashed blocks are full, except a rolled-back block whose old hash comes back without its tokens (§6);
-      // a full hashed block holds the last B tokens of its hashed sequence.
+      // Hashed blocks are full, except a rolled-back block whose old hash comes back without its tokens
+      // (docs/spec-notes.md, Rollback); a full hashed block holds the last B tokens of its hashed sequence.
       const hash = this.blockHash[b];
       if (hash !== NO_HASH && fill !== this.blockSize && fill !== 0) {
         problems.push(`hashed block ${b} is partially filled (${fill} tokens)`);
@@ -653,8 +660,8 @@ export class GpuKVStore implements KVStore {
   }
 
   /**
-   * The general allocation loop of kv-cache.md §4: `newLength` tokens from `source[sourceOffset…]` (prefill: the
-   * input from position `start`; decode: one output token).
+   * The general allocation loop (docs/spec-notes.md, Allocation): `newLength` tokens from `source[sourceOffset…]`
+   * (prefill: the input from position `start`; decode: one output token).
    */
   private allocateTokens(
     req: SimRequest,
@@ -772,7 +779,10 @@ export class GpuKVStore implements KVStore {
     this.newBlockPrevHash[slot] = hashBeforePop;
   }
 
-  /** kv-cache.md §6, including dropping (leaking) the blocks of earlier calls. */
+  /**
+   * Rollback (docs/spec-notes.md, Rollback), including dropping (leaking) the blocks of earlier calls
+   * (docs/reference-quirks.md, quirk 22).
+   */
   private rollback(
     req: SimRequest,
     list: BlockList,
@@ -833,7 +843,7 @@ export class GpuKVStore implements KVStore {
     }
   }
 
-  /** Identity of the concatenated tokens of all blocks in the list (kv-cache.md §2, second path). */
+  /** Identity of the concatenated tokens of all blocks in the list (docs/reference-quirks.md, quirk 21). */
   private listSequenceId(list: BlockList): number {
     const blockSize = this.blockSize;
     const ids = list.ids;

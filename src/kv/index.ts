@@ -16,7 +16,7 @@ export interface CheckedKVStore extends KVStore {
   checkInvariants(): void;
 }
 
-/** The KV store of one instance: tiered iff `kvCpuBlocks > 0` (kv-cache.md §9). */
+/** The KV store of one instance: tiered iff `kvCpuBlocks > 0` (docs/spec-notes.md, CPU tier). */
 export function createKVStore(engine: EngineConfig, interner: PrefixInterner): CheckedKVStore {
   if (engine.kvCpuBlocks > 0) {
     return new TieredKVStore(engine.totalKvBlocks, engine.blockSize, interner, {

@@ -1,11 +1,11 @@
 // Collision-free identities of token sequences, standing in for the reference's SHA-256 prefix hashes
-// (go-parity.md §6). Behaviour only depends on hash *equality*, so an exact interner reproduces it: every
-// sequence is decomposed canonically into full blocks of B tokens plus a tail of 0…B−1 tokens, and each
-// (parent identity, block tokens) pair is interned once in a trie stored in flat typed arrays. Equal sequences
-// get equal ids and different sequences different ids, by construction (hash-table hits are verified token by
-// token). One interner serves all instances and the router of a run: KV `HashTokens(prefix)` lookups and the
-// router's `ComputeBlockHashes` chain are both functions of the same prefix, and the two domains are never
-// compared with each other, so both can use the same id.
+// (docs/spec-notes.md, Prefix identities). Behaviour only depends on hash *equality*, so an exact interner
+// reproduces it: every sequence is decomposed canonically into full blocks of B tokens plus a tail of 0…B−1
+// tokens, and each (parent identity, block tokens) pair is interned once in a trie stored in flat typed arrays.
+// Equal sequences get equal ids and different sequences different ids, by construction (hash-table hits are
+// verified token by token). One interner serves all instances and the router of a run: KV `HashTokens(prefix)`
+// lookups and the router's `ComputeBlockHashes` chain are both functions of the same prefix, and the two domains
+// are never compared with each other, so both can use the same id.
 
 import type { SimRequest } from '../types.js';
 
@@ -131,8 +131,8 @@ export class PrefixInterner {
   }
 
   /**
-   * Standalone prefix-affinity routing key (policies.md §4.2): the last hierarchical block hash of the prompt,
-   * or `HashTokens(prompt)` when the prompt is shorter than one block. The two kinds never collide.
+   * Standalone prefix-affinity routing key (docs/reference-quirks.md, quirk 9): the last hierarchical block hash
+   * of the prompt, or `HashTokens(prompt)` when the prompt is shorter than one block. The two kinds never collide.
    */
   affinityKey(req: SimRequest): number {
     const ids = this.inputPrefixIds(req);

@@ -1,5 +1,6 @@
-// GPU + CPU tiered KV store (kv-cache.md §9): wraps a GpuKVStore, offloads hashed free blocks to a CPU map when
-// GPU utilisation exceeds θ after a release, and reloads them into free GPU blocks when an allocation fails.
+// GPU + CPU tiered KV store (docs/spec-notes.md, CPU tier): wraps a GpuKVStore, offloads hashed free blocks to a
+// CPU map when GPU utilisation exceeds θ after a release, and reloads them into free GPU blocks when an allocation
+// fails.
 
 import type { KVStore, SimRequest } from '../types.js';
 import { KVReloadOverflowError } from './errors.js';

@@ -6,7 +6,7 @@ import type { EvalOutcome, EvalTask } from './pool.js';
 
 /**
  * A synchronous simulation runner with its own resolution cache (defaults file, generated workloads per
- * spec/seed/request count), so repeated evaluations of one workload generate it once per runner.
+ * spec, seed and request count), so repeated evaluations of one workload generate it once per runner.
  */
 export function createSimulationRunner(): (task: EvalTask) => EvalOutcome {
   const cache = new RunConfigCache();

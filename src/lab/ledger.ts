@@ -6,6 +6,7 @@
 //   title: Strategy Evolution Ledger
 //   seeds: 42,43,44                 # default seeds; --seeds overrides
 //   baseline: "0"                   # id of the entry every other entry is compared with by default
+//   plugins: [plugins/edf.ts]       # optional: policy plugins loaded for every entry's strategy
 //   entries:
 //     - id: "0"                     # the "Iter" column
 //       name: Baseline (llm-d parity)
@@ -51,6 +52,8 @@ export interface Ledger {
   title: string;
   seeds?: number[];
   baseline: string;
+  /** Plugin files (absolute) added to every entry's strategy. */
+  plugins: string[];
   entries: LedgerEntry[];
 }
 
@@ -71,6 +74,7 @@ const ledgerSchema = z.strictObject({
   title: z.string().optional(),
   seeds: z.union([z.array(z.number().int()).min(1), z.string(), z.number().int()]).optional(),
   baseline: z.union([z.string().min(1), z.number()]),
+  plugins: z.array(z.string().min(1)).optional(),
   entries: z.array(entrySchema).min(1),
 });
 
@@ -148,7 +152,8 @@ export function parseLedger(text: string, file: string): Ledger {
     }
   });
   const seeds = data.seeds === undefined ? undefined : toSeedList(data.seeds, `${where}: seeds`);
-  return { file, title: data.title ?? 'Strategy ledger', ...(seeds ? { seeds } : {}), baseline, entries };
+  const plugins = (data.plugins ?? []).map((plugin) => resolve(dir, plugin));
+  return { file, title: data.title ?? 'Strategy ledger', ...(seeds ? { seeds } : {}), baseline, plugins, entries };
 }
 
 const NO_BASELINE = 'none';
@@ -205,7 +210,9 @@ export function countLedgerEvaluations(ledger: Ledger, seeds: readonly number[])
 }
 
 export async function runLedger(ledger: Ledger, seeds: readonly number[], evaluator: StrategyEvaluator): Promise<LedgerReport> {
-  const strategies = new Map<string, Strategy>(ledger.entries.map((e) => [e.id, loadStrategy(e.strategyFile)]));
+  const strategies = new Map<string, Strategy>(
+    ledger.entries.map((e) => [e.id, loadStrategy(e.strategyFile, { plugins: ledger.plugins })]),
+  );
   // Every entry × seed is handed to the pool at once; the pool bounds the parallelism.
   const evaluations = await Promise.all(
     ledger.entries.map((e) => {

@@ -9,7 +9,7 @@ export type MetricValues = Record<string, number>;
 export const SLO_CLASSES = ['critical', 'standard', 'sheddable'] as const;
 export type SloClassName = (typeof SLO_CLASSES)[number];
 
-/** Numeric keys of the cluster JSON block (metrics.md §3), under their printed names; latencies are in ms. */
+/** Numeric keys of the cluster JSON block (docs/spec-notes.md, JSON metrics block), under their printed names; latencies are in ms. */
 export const CLUSTER_BLOCK_METRICS = NUMERIC_BLOCK_KEYS;
 
 /** Short names used by the seed's scripts and ledger. */

@@ -76,7 +76,7 @@ export interface OptimizeResult {
   best_call: number;
   best_per_seed: SeedScore[];
   best_mean_metrics: MetricValues;
-  /** Flags of the best point (fixed + searched + derived), without --workload-spec/--seed. */
+  /** Flags of the best point (fixed + searched + derived), without --workload-spec and --seed. */
   best_args: string[];
   /** A full `servesim run` command for the best point on the first seed. */
   best_command: string;

@@ -159,7 +159,13 @@ const ALLOWED_KEYS = {
 /** The lab owns these flags: it sets them per evaluation. */
 const RESERVED_FLAGS = new Set(['--seed', '--workload-spec']);
 
-export function loadStrategy(file: string): Strategy {
+/** `plugins`: extra plugin files (absolute), e.g. a ledger's, loaded before the strategy's own. */
+export interface StrategyLoadOptions {
+  checkFiles?: boolean;
+  plugins?: readonly string[];
+}
+
+export function loadStrategy(file: string, options: StrategyLoadOptions = {}): Strategy {
   const abs = resolve(file);
   let text: string;
   try {
@@ -167,11 +173,11 @@ export function loadStrategy(file: string): Strategy {
   } catch (err) {
     throw new ServesimError(`strategy file ${file}: cannot read (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
   }
-  return parseStrategy(text, abs);
+  return parseStrategy(text, abs, options);
 }
 
 /** Parses and validates strategy YAML; `file` anchors relative paths and names the source in errors. */
-export function parseStrategy(text: string, file: string, options: { checkFiles?: boolean } = {}): Strategy {
+export function parseStrategy(text: string, file: string, options: StrategyLoadOptions = {}): Strategy {
   const where = `strategy ${file}`;
   const raw = parseYamlDocument(text, where);
   const parsed = strategySchema.safeParse(raw, { reportInput: true });
@@ -183,7 +189,8 @@ export function parseStrategy(text: string, file: string, options: { checkFiles?
 
   const baseDir = file === '' ? process.cwd() : dirname(file);
   // Plugins become --plugin flags (absolute), so workers load them and the trial store hashes their code.
-  const pluginArgs = (data.plugins ?? []).flatMap((plugin) => ['--plugin', resolve(baseDir, plugin)]);
+  const pluginFiles = [...(options.plugins ?? []), ...(data.plugins ?? []).map((plugin) => resolve(baseDir, plugin))];
+  const pluginArgs = [...new Set(pluginFiles)].flatMap((plugin) => ['--plugin', plugin]);
   const fixedArgs = (data.fixed_args ?? []).flatMap((item, i) => {
     const tokens = item.trim().split(/\s+/).filter((t) => t !== '');
     if (tokens.length === 0) fail(`fixed_args[${i}]`, 'empty entry');

@@ -1,4 +1,5 @@
-// Latency model (latency.md): step time, alpha queueing delay and output-token processing time, in ticks.
+// Latency model (docs/spec-notes.md, Latency model): step time, alpha queueing delay and output-token processing
+// time, in ticks.
 import { ServesimError } from '../errors.js';
 import type { LatencyConfig, RooflineLatencyConfig, SimRequest } from '../types.js';
 
@@ -46,7 +47,8 @@ export function createLatencyModel(config: LatencyConfig): LatencyModel {
         let decodeTokens = 0;
         for (let i = 0; i < count; i++) {
           const r = running[i];
-          // Stale NumNewTokens of requests that got no budget this step still count (quirk 5).
+          // Stale NumNewTokens of requests that got no budget this step still count
+          // (docs/reference-quirks.md, quirk 5).
           if (r.progressIndex < r.inputTokens.length) prefillTokens += r.numNewTokens;
           else if (r.outputTokens.length > 0) decodeTokens += r.numNewTokens;
         }
@@ -58,7 +60,10 @@ export function createLatencyModel(config: LatencyConfig): LatencyModel {
   return { queueingTime, outputTokenProcessingTime, stepTime: roofline };
 }
 
-/** Analytical roofline step time (latency.md §Roofline mode); float evaluation order follows the reference. */
+/**
+ * Analytical roofline step time (docs/spec-notes.md, Roofline); float evaluation order follows the reference
+ * (docs/reference-quirks.md, quirk 47).
+ */
 function createRooflineStepTime(config: RooflineLatencyConfig): (running: readonly SimRequest[], count: number) => number {
   const m = config.model;
   const hw = config.hardware;

@@ -1,4 +1,4 @@
-// Turns the raw per-instance state at the end of a run into a SimResult (metrics.md §1–§5).
+// Turns the raw per-instance state at the end of a run into a SimResult (docs/spec-notes.md, Metrics).
 import type { InstanceSimulator, RunTables } from '../instance/instance.js';
 import { RequestStage } from '../instance/instance.js';
 import type { MetricsBlock, RequestRecord, SimResult, SloDistribution, SloMetrics, TraceSummary } from '../types.js';

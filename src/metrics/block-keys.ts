@@ -1,6 +1,6 @@
 import type { MetricsBlock } from '../types.js';
 
-/** Field order of the JSON metrics block (struct field order in the reference, metrics.md §3). */
+/** Field order of the JSON metrics block (struct field order in the reference; docs/spec-notes.md, JSON metrics block). */
 export const METRICS_BLOCK_KEYS = [
   'instance_id',
   'completed_requests',

@@ -1,4 +1,5 @@
-// Fitness evaluation (metrics.md §4.1): parsed only after the simulation, like the reference.
+// Fitness evaluation (docs/spec-notes.md, Fitness): parsed only after the simulation, like the reference
+// (docs/reference-quirks.md, quirk 32).
 import { parseGoFloat64 } from '../go/parse.js';
 import { ServesimError } from '../errors.js';
 import type { SimResult } from '../types.js';

@@ -1,4 +1,5 @@
-// The stdout text of a run (metrics.md §3–§4), byte-compatible with the reference.
+// The stdout text of a run (docs/spec-notes.md, Metrics), byte-compatible with the reference (units, rounding and
+// which blocks appear: docs/reference-quirks.md, quirks 13 and 30).
 import type { MetricsBlock, SimResult } from '../types.js';
 import { evaluateFitness, parseFitnessWeights } from './fitness.js';
 import { formatFixed, formatJsonFloat, formatJsonString } from '../go/fmt.js';

@@ -1,4 +1,4 @@
-// `--results-path` file (metrics.md §5): the cluster metrics object plus one entry per registered request.
+// `--results-path` file (docs/spec-notes.md, Results file): the cluster metrics object plus one entry per registered request.
 import { writeFileSync } from 'node:fs';
 import { ServesimError } from '../errors.js';
 import type { RequestRecord, SimResult } from '../types.js';

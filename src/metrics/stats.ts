@@ -1,7 +1,8 @@
 import type { SortedValues, TickDistribution } from './tick-log.js';
 
-// Mean and percentile rules (metrics.md §3 and §4.4). The two sections use different operand orders; both are
-// reproduced exactly because the printed values expose the last bits.
+// Mean and percentile rules (docs/spec-notes.md, Mean and percentile). The JSON blocks and the per-SLO section use
+// different operand orders (docs/reference-quirks.md, quirk 31); both are reproduced exactly because the printed
+// values expose the last bits.
 
 /** Ascending numeric copy. */
 export function sortedCopy(values: readonly number[] | Float64Array): Float64Array {
@@ -23,7 +24,7 @@ export function meanMs(sorted: SortedValues): number {
   return sumAscending(sorted) / sorted.length / 1000;
 }
 
-/** JSON block percentile in ms (metrics.md §3): v[lo]/1000 + (v[hi] − v[lo])·(rank − lo)/1000. */
+/** JSON block percentile in ms (docs/reference-quirks.md, quirk 31): v[lo]/1000 + (v[hi] − v[lo])·(rank − lo)/1000. */
 export function percentileMs(sorted: SortedValues, p: number): number {
   const n = sorted.length;
   if (n === 0) return 0;
@@ -52,13 +53,13 @@ export function distributionPercentileMs(values: TickDistribution, p: number): n
   return low / 1000 + ((values.at(hi) - low) * (rank - lo)) / 1000;
 }
 
-/** Tick-domain distribution (per-SLO section and fitness, metrics.md §4.4): mean = Σ/n. */
+/** Tick-domain distribution (per-SLO section and fitness; docs/spec-notes.md, Mean and percentile): mean = Σ/n. */
 export function meanTicks(sorted: SortedValues): number {
   if (sorted.length === 0) return 0;
   return sumAscending(sorted) / sorted.length;
 }
 
-/** Tick-domain percentile (metrics.md §4.4): v[lo] + (rank − lo)·(v[hi] − v[lo]); n = 1 → the value. */
+/** Tick-domain percentile (docs/reference-quirks.md, quirk 31): v[lo] + (rank − lo)·(v[hi] − v[lo]); n = 1 → the value. */
 export function percentileTicks(sorted: SortedValues, p: number): number {
   const n = sorted.length;
   if (n === 0) return 0;

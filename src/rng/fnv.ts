@@ -1,4 +1,4 @@
-// Stream seed derivation (go-parity.md §1 "Stream derivation").
+// Stream seed derivation (docs/spec-notes.md, Random numbers; docs/architecture.md, Determinism).
 import { toInt64Seed, type Int64Seed } from './go-rand.js';
 
 const FNV_OFFSET_BASIS = 0xcbf29ce484222325n;

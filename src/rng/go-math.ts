@@ -1,7 +1,8 @@
-// Ports of the Go `math` functions whose results feed integer outputs (go-parity.md §2, §3).
+// Ports of the Go `math` functions whose results feed integer outputs (docs/spec-notes.md, Conversions and math).
 // Log matches Go's amd64 assembly bit for bit (same operation sequence as math/log.go); Pow follows
 // math/pow.go so integral exponents (e.g. pow(u, 4) in the gamma sampler) are computed exactly like Go.
-// Exp is JS Math.exp: Go's amd64 Exp is CPU-dependent (FMA) and the spec measured no observable effect.
+// Exp is JS Math.exp: Go's amd64 Exp is CPU-dependent (FMA) and no observable effect was found
+// (docs/reference-quirks.md, last paragraph).
 
 const scratchFloat = new Float64Array(1);
 const scratchWords = new Uint32Array(scratchFloat.buffer);

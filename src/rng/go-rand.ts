@@ -1,4 +1,4 @@
-// Bit-exact port of Go's math/rand v1 generator (go-parity.md §1).
+// Bit-exact port of Go's math/rand v1 generator (docs/spec-notes.md, Random numbers).
 // State is the 607-entry int64 vector split into int32 halves, so draws use only 32-bit integer arithmetic
 // (no BigInt, no doubles): the token hot path runs at a few ns per draw.
 import { goLog } from './go-math.js';

@@ -1,4 +1,4 @@
-// Spec v2 request generation (workload.md §2–§6).
+// Spec v2 request generation (docs/spec-notes.md, Workload DSL).
 //
 // The reference generates every client's requests up to its cap (2 × maxRequests) and then keeps the earliest
 // maxRequests after a stable sort. Each client draws from its own RNG, so a client's request k depends only on
@@ -26,7 +26,7 @@ const DEFAULT_PREFIX_LENGTH = 50;
 const MAX_TOKENS_PER_REQUEST = 1 << 28;
 
 export interface SpecGenerationOptions {
-  /** The seed actually used: `--seed` when given explicitly, else the spec's seed (workload.md §2). */
+  /** The seed actually used: `--seed` when given explicitly, else the spec's seed (docs/reference-quirks.md, quirk 41). */
   seed: Int64Seed;
   /**
    * Ticks; `Infinity` = unbounded (as is anything ≥ 2^63-1, the reference's MaxInt64 default, which a CLI may
@@ -44,7 +44,10 @@ export interface SpecGenerationOverrides {
   numRequests?: number;
 }
 
-/** workload.md §2: combine explicit CLI values with the spec's seed, horizon and num_requests. */
+/**
+ * Combine explicit CLI values with the spec's seed, horizon and num_requests (docs/spec-notes.md, Seed, horizon and
+ * request cap; docs/reference-quirks.md, quirk 41).
+ */
 export function resolveSpecGenerationOptions(
   spec: WorkloadSpec,
   overrides: SpecGenerationOverrides = {},
@@ -343,7 +346,7 @@ function checkOptions(options: SpecGenerationOptions): SpecGenerationOptions {
   return { ...options, horizon };
 }
 
-/** §3 steps 1–6 up to (and including) each client's first arrival. */
+/** The generation steps (docs/spec-notes.md, Generation order) up to (and including) each client's first arrival. */
 function prepareClients(specIn: WorkloadSpec, optionsIn: SpecGenerationOptions): ClientRun[] {
   const options = checkOptions(optionsIn);
   if (specIn.servegenData !== undefined) {
@@ -424,7 +427,7 @@ function toGenerated(drafts: readonly DraftRequest[], runs: readonly ClientRun[]
       sloClass: c.sloClass,
       tenantId: c.tenantId,
       model: c.model,
-      // Multi-turn requests do not carry the client's streaming flag (workload.md §5).
+      // Multi-turn requests do not carry the client's streaming flag (docs/reference-quirks.md, quirk 40).
       streaming: d.sessionId === '' ? c.streaming : false,
       sessionId: d.sessionId,
       roundIndex: d.roundIndex,

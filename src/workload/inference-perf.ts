@@ -1,4 +1,4 @@
-// Expansion of the compact `inference_perf` section into clients (workload.md §8).
+// Expansion of the compact `inference_perf` section into clients (docs/spec-notes.md, inference_perf expansion).
 import { ServesimError } from '../errors.js';
 import type { ClientSpec, LifecycleWindow, WorkloadSpec } from './spec.js';
 

@@ -1,4 +1,4 @@
-// Legacy generator: `--workload distribution` and the presets (workload.md §9).
+// Legacy generator: `--workload distribution` and the presets (docs/spec-notes.md, Legacy generator and presets).
 import { ServesimError } from '../errors.js';
 import { GoRand, goRound, type Int64Seed } from '../rng/index.js';
 import type { GeneratedRequest } from '../types.js';
@@ -68,7 +68,10 @@ function checkInteger(value: number, flag: string): void {
   if (!Number.isSafeInteger(value)) throw new ServesimError(`${flag} must be an integer, got ${value}`);
 }
 
-/** Validation of §9, then the flags' own sanity (integers, non-negative prefix). */
+/**
+ * The reference's validation (rate > 0; length ranges: docs/reference-quirks.md, quirk 36), then the flags' own
+ * sanity (integers, non-negative prefix).
+ */
 export function validateLegacyWorkloadParams(params: LegacyWorkloadParams): void {
   if (!Number.isFinite(params.rate) || params.rate <= 0) {
     throw new ServesimError(`--rate must be a finite number > 0, got ${params.rate}`);

@@ -1,4 +1,4 @@
-// Strict loading of workload spec v2 files (YAML, or JSON as a YAML subset) — workload.md §1.
+// Strict loading of workload spec v2 files (YAML, or JSON as a YAML subset) — docs/spec-notes.md, Spec v2 schema.
 import { readFileSync } from 'node:fs';
 import { ServesimError } from '../errors.js';
 import {
@@ -358,8 +358,8 @@ export function loadWorkloadSpec(path: string, options: LoadWorkloadSpecOptions 
 const V1_SLO_RENAMES: Readonly<Record<string, string>> = { realtime: 'critical', interactive: 'standard' };
 
 /**
- * workload.md §1: version "" or "1" becomes "2" and the v1 SLO class names are renamed. Returns a new spec;
- * `warning` is set when an upgrade happened.
+ * Version "" or "1" becomes "2" and the v1 SLO class names are renamed (docs/reference-quirks.md, quirk 45).
+ * Returns a new spec; `warning` is set when an upgrade happened.
  */
 export function upgradeV1Spec(spec: WorkloadSpec): { spec: WorkloadSpec; warning?: string } {
   if (spec.version !== '' && spec.version !== '1') return { spec };

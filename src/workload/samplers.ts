@@ -1,4 +1,4 @@
-// Arrival (§3.1) and length (§3.2) samplers. Each consumes exactly the reference's RNG draws.
+// Arrival and length samplers (docs/spec-notes.md, Samplers). Each consumes exactly the reference's RNG draws.
 import { GoRand, goGamma, goLog, goPow, goRound } from '../rng/index.js';
 import { goQuote } from '../go/fmt.js';
 import { VALID_DISTRIBUTION_TYPES, type ArrivalSpec, type DistSpec } from './spec.js';
@@ -251,7 +251,7 @@ function weibullCv(k: number): number {
   return Math.sqrt(g2 / (g1 * g1) - 1);
 }
 
-/** Weibull shape whose CV matches `targetCv`, by bisection on [0.1, 100] (§3.1). */
+/** Weibull shape whose CV matches `targetCv`, by bisection on [0.1, 100] (docs/spec-notes.md, Samplers). */
 export function weibullShapeForCv(targetCv: number): number {
   let lo = 0.1;
   let hi = 100;

@@ -1,7 +1,7 @@
-// Workload spec v2 (workload.md §1) as plain immutable-by-convention data. Field names are the YAML keys in
-// camelCase; absent optional sections are `undefined`, absent scalars take Go's zero values.
+// Workload spec v2 (docs/spec-notes.md, Spec v2 schema) as plain immutable-by-convention data. Field names are the
+// YAML keys in camelCase; absent optional sections are `undefined`, absent scalars take Go's zero values.
 
-/** A length distribution (`dist` in workload.md §1). */
+/** A length distribution (Distribution in docs/spec-notes.md, Spec v2 schema). */
 export interface DistSpec {
   /** gaussian | exponential | pareto_lognormal | empirical | constant ('' = unset). */
   type: string;

@@ -1,4 +1,4 @@
-// CSV trace workloads (`--workload traces`, workload.md §10).
+// CSV trace workloads (`--workload traces`; docs/spec-notes.md, CSV traces).
 import { readFileSync } from 'node:fs';
 import { ServesimError } from '../errors.js';
 import type { GeneratedRequest } from '../types.js';

@@ -1,4 +1,4 @@
-// Spec validation, in the reference's order and with its messages (workload.md §1 "Validation").
+// Spec validation, in the reference's order and with its messages (docs/spec-notes.md, Validation).
 import { ServesimError } from '../errors.js';
 import { formatGoFloatF, goQuote } from '../go/fmt.js';
 import {

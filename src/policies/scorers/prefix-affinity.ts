@@ -1,11 +1,11 @@
 import { definePolicy } from '../policy.js';
 
-/** Router-side approximate prefix cache per instance (policies.md §5). */
+/** Router-side approximate prefix cache per instance (docs/spec-notes.md, Router prefix index). */
 export const ROUTER_PREFIX_INDEX_CAPACITY = 10000;
 
 /**
- * Router-side prefix index of all instances (policies.md §5): per instance, prefix id → last-touch stamp with a
- * per-instance counter, capacity-bounded by evicting the smallest stamp.
+ * Router-side prefix index of all instances (docs/spec-notes.md, Router prefix index): per instance, prefix id →
+ * last-touch stamp with a per-instance counter, capacity-bounded by evicting the smallest stamp.
  *
  * Stamps only grow, so the smallest live stamp is the oldest entry of a per-instance touch log (lazy deletion:
  * log entries whose stamp no longer matches are skipped). Membership is mirrored in per-prefix bitmasks over
