@@ -6,9 +6,16 @@ import { parseRunArgs, runFlagTable } from '../config/run-flags.js';
 import { ServesimError } from '../errors.js';
 import { domainMessage, inDomain, type ParamSpec } from '../policies/params.js';
 import type { FlagSpec } from '../config/flags.js';
-import type { DerivedFlag, ParameterSpec } from './strategy.js';
 
 type Fail = (path: string, message: string) => never;
+
+/** The parts of a strategy parameter this check reads. */
+interface SearchedFlag {
+  flag: string;
+  type: 'real' | 'integer' | 'categorical';
+  low?: number;
+  high?: number;
+}
 
 function closest(flag: string, table: readonly FlagSpec[]): string {
   const name = flag.slice(2);
@@ -16,7 +23,7 @@ function closest(flag: string, table: readonly FlagSpec[]): string {
   return hit ? ` (did you mean --${hit.name}?)` : '';
 }
 
-function checkParameter(p: ParameterSpec, path: string, spec: FlagSpec, domain: ParamSpec | undefined, fail: Fail): void {
+function checkParameter(p: SearchedFlag, path: string, spec: FlagSpec, domain: ParamSpec | undefined, fail: Fail): void {
   const integerFlag = spec.type === 'int' || spec.type === 'int64';
   if (p.type === 'real' && integerFlag) fail(`${path}.type`, `${p.flag} takes integers; use type: integer`);
   if (p.type !== 'categorical' && spec.type === 'bool') fail(`${path}.type`, `${p.flag} is a boolean flag; use type: categorical with true/false`);
@@ -25,15 +32,16 @@ function checkParameter(p: ParameterSpec, path: string, spec: FlagSpec, domain: 
   }
   if (domain === undefined || p.type === 'categorical') return;
   for (const bound of ['low', 'high'] as const) {
-    if (!inDomain(domain, p[bound])) fail(`${path}.${bound}`, domainMessage(p.flag, domain, p[bound]));
+    const value = p[bound];
+    if (value !== undefined && !inDomain(domain, value)) fail(`${path}.${bound}`, domainMessage(p.flag, domain, value));
   }
 }
 
 /** Checks fixed_args values and every searched or derived flag; `baseDir` anchors relative plugin paths. */
 export function checkStrategyFlags(
   fixedArgs: readonly string[],
-  parameters: readonly ParameterSpec[],
-  derived: readonly DerivedFlag[],
+  parameters: readonly SearchedFlag[],
+  derived: readonly { flag: string }[],
   baseDir: string,
   fail: Fail,
 ): void {

@@ -1,17 +1,8 @@
 // Latency model (docs/spec-notes.md, Latency model): step time, alpha queueing delay and output-token processing
 // time, in ticks.
 import { ServesimError } from '../errors.js';
+import type { LatencyView } from '../policies/policy.js';
 import type { LatencyConfig, RooflineLatencyConfig, SimRequest } from '../types.js';
-
-/** The run's latency model, to predict step times (µs). */
-export interface LatencyView {
-  /** Step time of a batch with `prefillTokens` new prompt tokens and `decodeTokens` decoding requests. */
-  predictStepTime(prefillTokens: number, decodeTokens: number): number;
-  /** Delay between an instance receiving a request and queueing it. */
-  queueingTime(inputLength: number): number;
-  /** Output-token processing time added to TTFT and every inter-token latency. */
-  readonly outputTokenProcessingTime: number;
-}
 
 export interface LatencyModel {
   /** Duration of a step over `running[0..count)`, evaluated before progress is advanced. */

@@ -2,10 +2,7 @@
 // naming itself, declaring its parameters and creating per-run instances. Everything a policy is handed is a
 // read-only view; the engine keeps its own state and invariants. See docs/writing-a-policy.md.
 
-import type { LatencyView } from '../latency/index.js';
 import type { ParamTable, ParamValues } from './params.js';
-
-export type { LatencyView };
 
 export const AXES = ['admission', 'routing', 'scorer', 'priority', 'scheduler', 'preemption'] as const;
 export type Axis = (typeof AXES)[number];
@@ -40,6 +37,16 @@ export interface ClusterView {
   readonly pendingRequests: ArrayLike<number>;
   /** Used / total GPU KV blocks. */
   readonly kvUtilization: ArrayLike<number>;
+}
+
+/** The run's latency model, to predict step times (µs). */
+export interface LatencyView {
+  /** Step time of a batch with `prefillTokens` new prompt tokens and `decodeTokens` decoding requests. */
+  predictStepTime(prefillTokens: number, decodeTokens: number): number;
+  /** Delay between an instance receiving a request and queueing it. */
+  queueingTime(inputLength: number): number;
+  /** Output-token processing time added to TTFT and every inter-token latency. */
+  readonly outputTokenProcessingTime: number;
 }
 
 /** What every policy gets at creation. */
