@@ -8,6 +8,8 @@ import { resolve } from 'node:path';
 import { ServesimError } from '../errors.js';
 import { formatGoFloatF, formatGoFloatV } from '../go/fmt.js';
 import type { PolicyCatalog } from '../policies/catalog.js';
+import { checkWritableFile } from '../fs/atomic.js';
+import { validateFitnessWeights } from '../metrics/fitness.js';
 import { catalogWithPlugins } from '../plugins/load.js';
 import type { GeneratedRequest, SimConfig } from '../types.js';
 import { legacyPreset, validateLegacyWorkloadParams, type LegacyLengthSettings } from '../workload/legacy.js';
@@ -242,6 +244,15 @@ export function resolveRunArgs(args: RunArgs, options: ResolveRunOptions): Resol
   const { policies, warnings } = resolvePolicies(args, loadBundle(ctx));
   checkTraceAndKv(ctx);
   warnings.forEach(ctx.warn);
+  // Output settings are checked before any simulation work.
+  const output: RunOutputOptions = {
+    resultsPath: f.resultsPath !== '' ? resolve(options.cwd, f.resultsPath) : '',
+    fitnessWeights: f.fitnessWeights,
+    summarizeTrace: f.summarizeTrace,
+    traceLevel: f.traceLevel,
+  };
+  if (output.fitnessWeights !== '') validateFitnessWeights(output.fitnessWeights);
+  if (output.resultsPath !== '') checkWritableFile(output.resultsPath, '--results-path');
   // Model construction, then the deferred workload generation.
   checkCoefficients('AlphaCoeffs', latency.alpha);
   if (latency.kind === 'blackbox') checkCoefficients('BetaCoeffs', latency.beta);
@@ -266,12 +277,6 @@ export function resolveRunArgs(args: RunArgs, options: ResolveRunOptions): Resol
     // Shared with the workload cache; the simulator only reads it.
     requests: requests as GeneratedRequest[],
     catalog: args.catalog,
-  };
-  const output: RunOutputOptions = {
-    resultsPath: f.resultsPath !== '' ? resolve(options.cwd, f.resultsPath) : '',
-    fitnessWeights: f.fitnessWeights,
-    summarizeTrace: f.summarizeTrace,
-    traceLevel: f.traceLevel,
   };
   return { sim, output, logLevel, diagnostics };
 }

@@ -2,7 +2,8 @@
 import { Command, CommanderError } from 'commander';
 import type { CliIO } from '../cli/io.js';
 import type { LabCommandName } from './subcommands.js';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
+import { checkWritableDirectory, checkWritableFile, writeFileAtomic } from '../fs/atomic.js';
 import { dirname, join, resolve } from 'node:path';
 import { ServesimError } from '../errors.js';
 import { compareStrategies, formatCompareTable } from './compare.js';
@@ -86,7 +87,7 @@ async function withEvaluator<T>(
   onEvaluation: ConstructorParameters<typeof StrategyEvaluator>[0]['onEvaluation'],
   body: (evaluator: StrategyEvaluator, store: TrialStore) => Promise<T>,
 ): Promise<T> {
-  const store = TrialStore.open(resolve(io.cwd, options.store));
+  const store = TrialStore.open(resolve(io.cwd, options.store), (message) => io.stderr(`${message}\n`));
   const pool = (io.createPool ?? createEvaluationPool)(options.jobs);
   try {
     return await body(new StrategyEvaluator({ pool, store, ...(onEvaluation ? { onEvaluation } : {}) }), store);
@@ -196,6 +197,7 @@ interface OptimizeCliOptions {
 
 export async function optimizeCommand(io: LabIO, strategyFile: string, options: CommonOptions & OptimizeCliOptions): Promise<OptimizeResult> {
   const strategy = loadStrategy(resolve(io.cwd, strategyFile));
+  if (options.output) checkWritableFile(resolve(io.cwd, options.output), '--output');
   const seeds = seedsFor(options.seeds, { what: strategyFile, ...(strategy.seeds ? { seeds: strategy.seeds } : {}) });
   const settings = { seeds, nCalls: options.nCalls, nInitial: options.nInitial, randomState: options.randomState };
   const progress = progressFor(io, `optimize ${strategy.name}`, 'calls', settings.nCalls);
@@ -218,8 +220,9 @@ export async function optimizeCommand(io: LabIO, strategyFile: string, options: 
       }),
   ).finally(() => progress.stop());
 
-  if (options.output) writeJson(resolve(io.cwd, options.output), optimizeResultJson(result));
+  // The summary goes out first: a failing --output must not lose it.
   io.stdout(formatOptimizeSummary(strategy, result, options.output));
+  if (options.output) writeJson(resolve(io.cwd, options.output), optimizeResultJson(result), '--output');
   return result;
 }
 
@@ -289,6 +292,8 @@ export async function compareCommand(
 
 export async function ledgerCommand(io: LabIO, ledgerFile: string, options: CommonOptions & { seeds?: string; out: string }): Promise<void> {
   const ledger = loadLedger(resolve(io.cwd, ledgerFile));
+  const outDir = resolve(io.cwd, options.out);
+  checkWritableDirectory(outDir, '--out');
   const seeds = seedsFor(options.seeds, { what: ledgerFile, ...(ledger.seeds ? { seeds: ledger.seeds } : {}) });
   const total = countLedgerEvaluations(ledger, seeds);
   const progress = progressFor(io, 'ledger', 'evaluations', total, 2000);
@@ -299,16 +304,15 @@ export async function ledgerCommand(io: LabIO, ledgerFile: string, options: Comm
     () => progress.update(++done),
     (evaluator) => runLedger(ledger, seeds, evaluator),
   ).finally(() => progress.stop());
-  const outDir = resolve(io.cwd, options.out);
-  mkdirSync(outDir, { recursive: true });
   const markdown = formatLedgerMarkdown(report);
-  writeFileSync(join(outDir, 'ledger.md'), markdown);
-  writeJson(join(outDir, 'ledger.json'), report);
   const summary = markdown.split('\n## Absolute figures')[0]!;
   io.stdout(`${summary}\nwritten: ${join(options.out, 'ledger.md')}, ${join(options.out, 'ledger.json')}\n`);
+  mkdirSync(outDir, { recursive: true });
+  writeFileAtomic(join(outDir, 'ledger.md'), markdown, '--out');
+  writeJson(join(outDir, 'ledger.json'), report, '--out');
 }
 
-function writeJson(path: string, value: unknown): void {
+function writeJson(path: string, value: unknown, what: string): void {
   mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, `${JSON.stringify(value, null, 2)}\n`);
+  writeFileAtomic(path, `${JSON.stringify(value, null, 2)}\n`, what);
 }

@@ -4,7 +4,7 @@
 // never simulated twice. Each evaluation and each optimiser observation is committed the moment it exists (WAL
 // mode, autocommit), so a killed process loses at most the evaluations that were still running.
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { ServesimError } from '../errors.js';
 import { metricsFromJson, metricsToJson, type MetricValues } from './metrics.js';
@@ -46,12 +46,68 @@ export interface ObservationRecord {
 }
 
 const SCHEMA_VERSION = 1;
+/** SQLite application_id marking a servesim trial store ('SVST'): servesim writes only to files carrying it. */
+export const STORE_APPLICATION_ID = 0x53565354;
+const SERVESIM_TABLES = ['evaluations', 'observations', 'optimization_runs'];
+/** How long a write waits for another process's lock before giving up (ms). */
+export const STORE_LOCK_TIMEOUT_MS = 10_000;
+
+/** A SQLite failure in words that say what to do. */
+export function describeStoreError(file: string, error: unknown): ServesimError {
+  if (error instanceof ServesimError) return error;
+  const code = String((error as { code?: string }).code ?? '');
+  const message = (error as Error).message ?? String(error);
+  const where = `trial store ${file}`;
+  if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') {
+    return new ServesimError(`${where} is locked by another process (waited ${STORE_LOCK_TIMEOUT_MS / 1000} s); wait for it to finish, or use another --store`);
+  }
+  if (code === 'SQLITE_FULL' || /ENOSPC|disk is full/i.test(message)) {
+    return new ServesimError(`${where}: no space left on device; free some space and rerun with --resume (finished evaluations are kept)`);
+  }
+  if (code.startsWith('SQLITE_READONLY') || code === 'SQLITE_PERM' || code === 'SQLITE_CANTOPEN' || /EACCES|readonly/i.test(message)) {
+    return new ServesimError(`${where} cannot be written (read-only file or directory); make it writable or use another --store`);
+  }
+  if (code === 'SQLITE_CORRUPT' || code === 'SQLITE_NOTADB') {
+    return new ServesimError(`${where} is damaged or not a SQLite database (${message}); move it away and use a new --store`);
+  }
+  if (code.startsWith('SQLITE_IOERR')) return new ServesimError(`${where}: I/O error (${message}); check the disk and rerun with --resume`);
+  return new ServesimError(`${where}: ${message}`);
+}
+
+/**
+ * Refuses any existing database that is not a servesim trial store, before anything writes to it: a marked store,
+ * an empty file, or an unmarked store holding exactly servesim's tables (stores written before the marker) pass.
+ */
+function checkOwnership(file: string): void {
+  if (file === ':memory:' || !existsSync(file)) return;
+  if (statSync(file).isDirectory()) throw new ServesimError(`--store ${file}: is a directory, expected a SQLite file`);
+  if (statSync(file).size === 0) return;
+  let db: Database.Database | undefined;
+  try {
+    db = new Database(file, { readonly: true, fileMustExist: true });
+    const applicationId = db.pragma('application_id', { simple: true }) as number;
+    if (applicationId === STORE_APPLICATION_ID) return;
+    const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as Array<{ name: string }>).map((r) => r.name);
+    const version = db.pragma('user_version', { simple: true }) as number;
+    const legacyStore = applicationId === 0 && version === SCHEMA_VERSION && tables.join(',') === SERVESIM_TABLES.join(',');
+    if (legacyStore || (applicationId === 0 && tables.length === 0 && version === 0)) return;
+    const what = applicationId !== 0 ? `application id 0x${applicationId.toString(16)}` : `tables ${tables.join(', ') || '(none)'}`;
+    throw new ServesimError(`--store ${file}: not a servesim trial store (${what}); it was left unchanged — use another --store file`);
+  } catch (error) {
+    throw describeStoreError(file, error);
+  } finally {
+    db?.close();
+  }
+}
 
 export class TrialStore {
   private readonly db: Database.Database;
   private readonly statements;
 
-  private constructor(db: Database.Database) {
+  private constructor(
+    db: Database.Database,
+    private readonly file: string,
+  ) {
     this.db = db;
     this.statements = {
       getEvaluation: db.prepare(
@@ -81,19 +137,54 @@ export class TrialStore {
   }
 
   /** Opens (creating if needed) the store at `file`; `:memory:` gives a throw-away store. */
-  static open(file: string): TrialStore {
-    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
-    let db: Database.Database;
+  static open(file: string, onWait: (message: string) => void = () => {}): TrialStore {
     try {
-      db = new Database(file);
-      db.pragma('journal_mode = WAL');
-      db.pragma('busy_timeout = 5000');
-      migrate(db);
-    } catch (err) {
-      if (err instanceof ServesimError) throw err;
-      throw new ServesimError(`--store ${file}: cannot open the trial store (${(err as Error).message})`);
+      if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+    } catch (error) {
+      throw new ServesimError(`--store ${file}: cannot create its directory (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
     }
-    return new TrialStore(db);
+    checkOwnership(file);
+    let db: Database.Database | undefined;
+    try {
+      db = new Database(file, { timeout: 200 });
+      const probe = db;
+      const takeWriteLock = (): void => void probe.exec('BEGIN IMMEDIATE; ROLLBACK');
+      try {
+        takeWriteLock();
+      } catch (error) {
+        if ((error as { code?: string }).code !== 'SQLITE_BUSY') throw error;
+        onWait(`trial store ${file} is locked by another process; waiting up to ${STORE_LOCK_TIMEOUT_MS / 1000} s`);
+        db.pragma(`busy_timeout = ${STORE_LOCK_TIMEOUT_MS}`);
+        takeWriteLock();
+      }
+      db.pragma(`busy_timeout = ${STORE_LOCK_TIMEOUT_MS}`);
+      db.pragma('journal_mode = WAL');
+      migrate(db);
+      // Runs every page through SQLite's checks once: a damaged store fails here, not in the middle of a run.
+      const check = db.pragma('quick_check', { simple: true }) as string;
+      if (check !== 'ok') throw Object.assign(new Error(`integrity check: ${check}`), { code: 'SQLITE_CORRUPT' });
+    } catch (error) {
+      db?.close();
+      throw describeStoreError(file, error);
+    }
+    return TrialStore.guarded(new TrialStore(db, file));
+  }
+
+  /** Every store method's SQLite failure becomes a one-line error saying what to do. */
+  private static guarded(store: TrialStore): TrialStore {
+    return new Proxy(store, {
+      get(target, key, receiver) {
+        const value = Reflect.get(target, key, receiver) as unknown;
+        if (typeof value !== 'function' || key === 'constructor') return value;
+        return (...args: unknown[]) => {
+          try {
+            return (value as (...a: unknown[]) => unknown).apply(target, args);
+          } catch (error) {
+            throw describeStoreError(target.file, error);
+          }
+        };
+      },
+    });
   }
 
   close(): void {
@@ -223,7 +314,11 @@ function rowToRun(row: RunRow): OptimizationRunRecord {
 
 function migrate(db: Database.Database): void {
   const version = db.pragma('user_version', { simple: true }) as number;
-  if (version === SCHEMA_VERSION) return;
+  if (version === SCHEMA_VERSION) {
+    // Stores written before the marker existed get it now.
+    if (db.pragma('application_id', { simple: true }) !== STORE_APPLICATION_ID) db.pragma(`application_id = ${STORE_APPLICATION_ID}`);
+    return;
+  }
   if (version > SCHEMA_VERSION) {
     throw new ServesimError(
       `trial store schema version ${version} is newer than this servesim understands (${SCHEMA_VERSION}); use a newer servesim or another --store file`,
@@ -264,5 +359,6 @@ function migrate(db: Database.Database): void {
       PRIMARY KEY (run_id, call_index)
     );
     PRAGMA user_version = ${SCHEMA_VERSION};
+    PRAGMA application_id = ${STORE_APPLICATION_ID};
   `);
 }

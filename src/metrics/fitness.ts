@@ -45,6 +45,17 @@ export function parseFitnessWeights(text: string): Map<string, number> {
   return weights;
 }
 
+/** Parses and checks every key, so a bad --fitness-weights fails before the simulation, not after it. */
+export function validateFitnessWeights(text: string): void {
+  for (const key of parseFitnessWeights(text).keys()) {
+    if (!(FITNESS_KEYS as readonly string[]).includes(key)) throw unknownFitnessKey(key);
+  }
+}
+
+function unknownFitnessKey(key: string): ServesimError {
+  return new ServesimError(`Fitness evaluation failed: unknown fitness metric key "${key}"; valid keys: ${FITNESS_KEYS.join(', ')}`);
+}
+
 function latencyComponent(ticks: number): number {
   return 1 / (1 + ticks / 1000);
 }
@@ -86,9 +97,7 @@ export function evaluateFitness(result: SimResult, weights: ReadonlyMap<string, 
         value = latencyComponent(meanTicks(raw.e2eTicks));
         break;
       default:
-        throw new ServesimError(
-          `Fitness evaluation failed: unknown fitness metric key "${key}"; valid keys: ${FITNESS_KEYS.join(', ')}`,
-        );
+        throw unknownFitnessKey(key);
     }
     components.push([key, value]);
     score += value * weights.get(key)!;

@@ -1,5 +1,5 @@
 // `--results-path` file (docs/spec-notes.md, Results file): the cluster metrics object plus one entry per registered request.
-import { writeFileSync } from 'node:fs';
+import { writeFileAtomic } from '../fs/atomic.js';
 import { ServesimError } from '../errors.js';
 import type { RequestRecord, SimResult } from '../types.js';
 import { formatJsonFloat, formatJsonString } from '../go/fmt.js';
@@ -37,11 +37,7 @@ export function resultsFileJson(result: SimResult): string {
   return json;
 }
 
+/** Writes the results file atomically: a failure leaves any previous file untouched. */
 export function writeResultsFile(path: string, result: SimResult): void {
-  try {
-    writeFileSync(path, resultsFileJson(result));
-  } catch (error) {
-    if (error instanceof ServesimError) throw error;
-    throw new ServesimError(`Failed to write results file ${path}: ${(error as Error).message}`);
-  }
+  writeFileAtomic(path, resultsFileJson(result), 'results file');
 }
