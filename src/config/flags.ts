@@ -20,6 +20,8 @@ export interface FlagSpec {
   description: string;
   /** Placeholder in help output, e.g. `<name:weight,...>`. */
   valueHint?: string;
+  /** Bounds of a numeric flag, checked for explicitly given values when the command line is parsed. */
+  domain?: { min?: number; max?: number; exclusiveMin?: boolean };
 }
 
 export interface ParsedFlags {

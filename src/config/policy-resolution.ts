@@ -5,7 +5,7 @@
 import { resolve } from 'node:path';
 import { ServesimError } from '../errors.js';
 import { paramFlag, type PolicyCatalog } from '../policies/catalog.js';
-import { domainMessage, inDomain, type ParamValue } from '../policies/params.js';
+import type { ParamValue } from '../policies/params.js';
 import type { Axis, PolicyModule } from '../policies/policy.js';
 import { SLO_TIER_PARAMS } from '../policies/priority/slo-tier-params.js';
 import type { PolicyChoice, PolicyConfig, ScorerChoice, ScorerSpec } from '../types.js';
@@ -41,15 +41,6 @@ class ParamSource {
   }
 }
 
-/** Every explicitly given parameter must lie in its declared domain, whichever policy is selected. */
-function checkGivenParams(args: RunArgs): void {
-  for (const param of args.catalog.params()) {
-    if (!args.explicit.has(param.flag)) continue;
-    const value = args.params.get(param.flag)!;
-    if (!inDomain(param.spec, value)) throw new ServesimError(domainMessage(`--${param.flag}`, param.spec, value));
-  }
-}
-
 function choose(args: RunArgs, bundle: PolicyBundle | undefined, axis: BundleAxis, flagValue: string, flag: string): string {
   const fromBundle = bundle?.policies[axis];
   return fromBundle !== undefined && !args.explicit.has(flag) ? fromBundle : flagValue;
@@ -77,7 +68,6 @@ function scorerSpecs(args: RunArgs, bundle: PolicyBundle | undefined): ScorerSpe
 export function resolvePolicies(args: RunArgs, bundle: PolicyBundle | undefined): PolicyResolution {
   const { flags: f, catalog } = args;
   const warnings: string[] = [];
-  checkGivenParams(args);
   const source = new ParamSource(args, bundle);
   const preemptionFlag = f.sloPreemption && !args.explicit.has('preemption-policy') ? 'lowest-priority' : f.preemptionPolicy;
   const names = {

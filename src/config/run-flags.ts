@@ -2,7 +2,7 @@
 // selection flag and parameters derived from the policy catalog — plus a typed view of a parse.
 
 import { BUILTIN_CATALOG, type PolicyCatalog } from '../policies/catalog.js';
-import type { ParamValue } from '../policies/params.js';
+import { domainMessage, inDomain, type ParamValue } from '../policies/params.js';
 import { AXIS_INFO, type Axis } from '../policies/policy.js';
 import { FlagError, parseFlags, type FlagSpec, type FlagValue, type ParsedFlags } from './flags.js';
 
@@ -20,76 +20,84 @@ const INT64_MAX = (1n << 63n) - 1n;
 
 type Group = keyof typeof RUN_FLAG_GROUPS;
 
-function flag(group: Group, name: string, type: FlagSpec['type'], defaultValue: FlagValue, description: string, valueHint?: string): FlagSpec {
-  return { name, type, default: defaultValue, group: RUN_FLAG_GROUPS[group], description, valueHint };
+function flag(
+  group: Group,
+  name: string,
+  type: FlagSpec['type'],
+  defaultValue: FlagValue,
+  description: string,
+  domain?: FlagSpec['domain'],
+  valueHint?: string,
+): FlagSpec {
+  return { name, type, default: defaultValue, group: RUN_FLAG_GROUPS[group], description, valueHint, domain };
 }
 
 /** Flags that are not policy parameters; policy selection flags get their help text from the catalog. */
 const BASE_RUN_FLAGS: readonly FlagSpec[] = [
   flag('model', 'model', 'string', '', 'LLM name (required), e.g. meta-llama/llama-3.1-8b-instruct; lower-cased before use'),
   flag('model', 'hardware', 'string', '', 'GPU type (H100, A100-80, ...); default from the defaults file'),
-  flag('model', 'tp', 'int', 0n, 'tensor parallelism; 0 = default from the defaults file'),
+  flag('model', 'tp', 'int', 0n, 'tensor parallelism; 0 = default from the defaults file', { min: 0 }),
   flag('model', 'vllm-version', 'string', '', 'vLLM version of the coefficient row; default from the defaults file'),
-  flag('model', 'alpha-coeffs', 'floatList', [0, 0, 0], 'alpha0,alpha1,alpha2: queueing delay and output-token processing time (µs)', '<a0,a1,a2>'),
-  flag('model', 'beta-coeffs', 'floatList', [0, 0, 0], 'beta0,beta1,beta2: step time = beta0 + beta1*prefill + beta2*decode tokens (µs)', '<b0,b1,b2>'),
+  flag('model', 'alpha-coeffs', 'floatList', [0, 0, 0], 'alpha0,alpha1,alpha2: queueing delay and output-token processing time (µs)', undefined, '<a0,a1,a2>'),
+  flag('model', 'beta-coeffs', 'floatList', [0, 0, 0], 'beta0,beta1,beta2: step time = beta0 + beta1*prefill + beta2*decode tokens (µs)', undefined, '<b0,b1,b2>'),
   flag('model', 'defaults-filepath', 'string', '', 'coefficient/preset YAML, relative to the working directory (default: the shipped defaults.yaml)'),
   flag('model', 'roofline', 'bool', false, 'analytical roofline step time (needs --hardware and --tp)'),
   flag('model', 'model-config-folder', 'string', '', 'folder containing the HuggingFace config.json (roofline)'),
   flag('model', 'hardware-config', 'string', '', 'hardware JSON for roofline (default: hardware_config.json next to the defaults file)'),
 
-  flag('engine', 'total-kv-blocks', 'int64', 1_000_000n, 'GPU KV blocks per instance (> 0); replaced by the defaults-file value unless given'),
-  flag('engine', 'block-size-in-tokens', 'int64', 16n, 'tokens per KV block (> 0)'),
-  flag('engine', 'max-num-running-reqs', 'int64', 256n, 'maximum running batch size (> 0)'),
-  flag('engine', 'max-num-scheduled-tokens', 'int64', 2048n, 'token budget per step (> 0)'),
-  flag('engine', 'long-prefill-token-threshold', 'int64', 0n, 'prefill chunk size; 0 = no chunking (>= 0)'),
-  flag('engine', 'max-model-len', 'int', 2048n, 'accepted for compatibility; unused'),
-  flag('engine', 'kv-cpu-blocks', 'int64', 0n, 'CPU-tier KV blocks; 0 = single tier (>= 0)'),
-  flag('engine', 'kv-offload-threshold', 'float', 0.9, 'GPU utilisation above which blocks are offloaded to CPU, in [0, 1]'),
-  flag('engine', 'kv-transfer-bandwidth', 'float', 100.0, 'CPU->GPU transfer bandwidth in blocks per tick (> 0 with a CPU tier)'),
-  flag('engine', 'kv-transfer-base-latency', 'int64', 0n, 'fixed CPU->GPU transfer latency in ticks (>= 0)'),
+  flag('engine', 'total-kv-blocks', 'int64', 1_000_000n, 'GPU KV blocks per instance (> 0); replaced by the defaults-file value unless given', { min: 0, exclusiveMin: true }),
+  flag('engine', 'block-size-in-tokens', 'int64', 16n, 'tokens per KV block (> 0)', { min: 0, exclusiveMin: true }),
+  flag('engine', 'max-num-running-reqs', 'int64', 256n, 'maximum running batch size (> 0)', { min: 0, exclusiveMin: true }),
+  flag('engine', 'max-num-scheduled-tokens', 'int64', 2048n, 'token budget per step (> 0)', { min: 0, exclusiveMin: true }),
+  flag('engine', 'long-prefill-token-threshold', 'int64', 0n, 'prefill chunk size; 0 = no chunking (>= 0)', { min: 0 }),
+  flag('engine', 'max-model-len', 'int', 2048n, 'accepted for compatibility; unused', { min: 0, exclusiveMin: true }),
+  flag('engine', 'kv-cpu-blocks', 'int64', 0n, 'CPU-tier KV blocks; 0 = single tier (>= 0)', { min: 0 }),
+  flag('engine', 'kv-offload-threshold', 'float', 0.9, 'GPU utilisation above which blocks are offloaded to CPU, in [0, 1]', { min: 0, max: 1 }),
+  flag('engine', 'kv-transfer-bandwidth', 'float', 100.0, 'CPU->GPU transfer bandwidth in blocks per tick (> 0 with a CPU tier)', { min: 0, exclusiveMin: true }),
+  flag('engine', 'kv-transfer-base-latency', 'int64', 0n, 'fixed CPU->GPU transfer latency in ticks (>= 0)', { min: 0 }),
 
   flag('workload', 'workload-spec', 'string', '', 'workload spec v2 YAML; overrides --workload'),
   flag('workload', 'workload', 'string', 'distribution', 'distribution, chatbot, summarization, contentgen, multidoc or traces'),
   flag('workload', 'workload-traces-filepath', 'string', '', 'CSV trace for --workload traces'),
   flag('workload', 'seed', 'int64', 42n, 'workload seed; overrides the spec seed only when given'),
-  flag('workload', 'horizon', 'int64', INT64_MAX, 'simulation horizon in ticks (µs); events after it are not executed'),
-  flag('workload', 'rate', 'float', 1.0, 'requests per second (legacy generator and presets)'),
-  flag('workload', 'num-requests', 'int', 100n, 'number of requests (legacy/presets; caps a spec only when given)'),
-  flag('workload', 'prefix-tokens', 'int', 0n, 'shared prefix length (distribution)'),
-  flag('workload', 'prompt-tokens', 'int', 512n, 'prompt length mean (distribution)'),
-  flag('workload', 'prompt-tokens-stdev', 'int', 256n, 'prompt length standard deviation'),
-  flag('workload', 'prompt-tokens-min', 'int', 2n, 'prompt length minimum'),
-  flag('workload', 'prompt-tokens-max', 'int', 7000n, 'prompt length maximum'),
-  flag('workload', 'output-tokens', 'int', 512n, 'output length mean (distribution)'),
-  flag('workload', 'output-tokens-stdev', 'int', 256n, 'output length standard deviation'),
-  flag('workload', 'output-tokens-min', 'int', 2n, 'output length minimum'),
-  flag('workload', 'output-tokens-max', 'int', 7000n, 'output length maximum'),
+  flag('workload', 'horizon', 'int64', INT64_MAX, 'simulation horizon in ticks (µs); events after it are not executed', { min: 0, exclusiveMin: true }),
+  flag('workload', 'rate', 'float', 1.0, 'requests per second (legacy generator and presets)', { min: 0, exclusiveMin: true }),
+  flag('workload', 'num-requests', 'int', 100n, 'number of requests (legacy/presets; caps a spec only when given)', { min: 0 }),
+  flag('workload', 'prefix-tokens', 'int', 0n, 'shared prefix length (distribution)', { min: 0 }),
+  flag('workload', 'prompt-tokens', 'int', 512n, 'prompt length mean (distribution)', { min: 0 }),
+  flag('workload', 'prompt-tokens-stdev', 'int', 256n, 'prompt length standard deviation', { min: 0 }),
+  flag('workload', 'prompt-tokens-min', 'int', 2n, 'prompt length minimum', { min: 0 }),
+  flag('workload', 'prompt-tokens-max', 'int', 7000n, 'prompt length maximum', { min: 0 }),
+  flag('workload', 'output-tokens', 'int', 512n, 'output length mean (distribution)', { min: 0 }),
+  flag('workload', 'output-tokens-stdev', 'int', 256n, 'output length standard deviation', { min: 0 }),
+  flag('workload', 'output-tokens-min', 'int', 2n, 'output length minimum', { min: 0 }),
+  flag('workload', 'output-tokens-max', 'int', 7000n, 'output length maximum', { min: 0 }),
 
-  flag('cluster', 'num-instances', 'int', 1n, 'number of instances (>= 1)'),
+  flag('cluster', 'num-instances', 'int', 1n, 'number of instances (>= 1)', { min: 1 }),
   flag('cluster', 'admission-policy', 'string', 'always-admit', ''),
-  flag('cluster', 'admission-latency', 'int64', 0n, 'admission decision latency in ticks'),
-  flag('cluster', 'routing-latency', 'int64', 0n, 'routing decision latency in ticks'),
+  flag('cluster', 'admission-latency', 'int64', 0n, 'admission decision latency in ticks', { min: 0 }),
+  flag('cluster', 'routing-latency', 'int64', 0n, 'routing decision latency in ticks', { min: 0 }),
   flag('cluster', 'routing-policy', 'string', 'round-robin', ''),
-  flag('cluster', 'routing-scorers', 'string', '', 'weighted routing scorers (default prefix-affinity:3,queue-depth:2,kv-utilization:2)', '<name:weight,...>'),
-  flag('cluster', 'snapshot-refresh-interval', 'int64', 0n, 'KV snapshot refresh interval in µs; 0 = always fresh (>= 0)'),
+  flag('cluster', 'routing-scorers', 'string', '', 'weighted routing scorers (default prefix-affinity:3,queue-depth:2,kv-utilization:2)', undefined, '<name:weight,...>'),
+  flag('cluster', 'snapshot-refresh-interval', 'int64', 0n, 'KV snapshot refresh interval in µs; 0 = always fresh (>= 0)', { min: 0 }),
   flag('cluster', 'slo-priority-bridge', 'bool', false, 'pass an SLO priority hint from the router (no observable effect)'),
 
   flag('scheduling', 'scheduler', 'string', 'fcfs', ''),
   flag('scheduling', 'priority-policy', 'string', 'constant', ''),
   flag('scheduling', 'slo-prefill', 'bool', false, 'per-SLO-class prefill chunk thresholds'),
-  flag('scheduling', 'slo-prefill-critical', 'int64', 128n, 'prefill chunk size for critical requests; 0 = no chunking'),
-  flag('scheduling', 'slo-prefill-sheddable', 'int64', 0n, 'prefill chunk size for sheddable requests; 0 = no chunking'),
+  flag('scheduling', 'slo-prefill-critical', 'int64', 128n, 'prefill chunk size for critical requests; 0 = no chunking', { min: 0 }),
+  flag('scheduling', 'slo-prefill-sheddable', 'int64', 0n, 'prefill chunk size for sheddable requests; 0 = no chunking', { min: 0 }),
   flag('scheduling', 'preemption-policy', 'string', 'batch-tail', ''),
   flag('scheduling', 'slo-preemption', 'bool', false, 'same as --preemption-policy lowest-priority'),
 
   flag('output', 'results-path', 'string', '', 'write the cluster metrics and per-request results as JSON to this file'),
-  flag('output', 'fitness-weights', 'string', '', 'fitness score weights, e.g. throughput:0.5,p99_ttft:0.5', '<key:weight,...>'),
+  flag('output', 'fitness-weights', 'string', '', 'fitness score weights, e.g. throughput:0.5,p99_ttft:0.5', undefined, '<key:weight,...>'),
   flag('output', 'trace-level', 'string', 'none', 'none or decisions'),
-  flag('output', 'counterfactual-k', 'int', 0n, 'counterfactual candidates kept per routing decision (>= 0)'),
+  flag('output', 'counterfactual-k', 'int', 0n, 'counterfactual candidates kept per routing decision (>= 0)', { min: 0 }),
   flag('output', 'summarize-trace', 'bool', false, 'print the decision-trace summary (needs --trace-level decisions)'),
   flag('output', 'policy-config', 'string', '', 'policy bundle YAML; applies to policy flags that were not given'),
   flag('output', 'log', 'string', 'warn', 'stderr log level: panic, fatal, error, warn, info, debug or trace'),
-  flag('plugins', 'plugin', 'stringList', [], 'load policies from a .ts/.mts/.js/.mjs file (repeatable); see `servesim plugins`', '<file>'),
+  flag('plugins', 'plugin', 'stringList', [], 'load policies from a .ts/.mts/.js/.mjs file (repeatable); see `servesim plugins`', undefined, '<file>'),
 ];
 
 /** The policy selection flag of each axis that has one (scorers are chosen by --routing-scorers). */
@@ -119,6 +127,7 @@ export function runFlagTable(catalog: PolicyCatalog = BUILTIN_CATALOG): FlagSpec
         default: param.spec.type === 'bool' ? param.spec.default : param.spec.type === 'float' ? param.spec.default : BigInt(param.spec.default as number),
         group: paramGroup(param.axis, param.plugin),
         description: `${param.spec.help} (${param.owners.join(', ')})`,
+        domain: { min: param.spec.min, max: param.spec.max, exclusiveMin: param.spec.exclusiveMin },
       });
     }
   }
@@ -223,6 +232,21 @@ function toRunFlags(parsed: ParsedFlags, catalog: PolicyCatalog): { flags: RunFl
   return { flags: out as unknown as RunFlags, params };
 }
 
+/**
+ * Every numeric flag given on the command line must lie in its domain (integers, finite numbers, bounds), checked
+ * once here with one message format; defaults always do.
+ */
+function checkGivenDomains(parsed: ParsedFlags, table: readonly FlagSpec[]): void {
+  for (const spec of table) {
+    if (!parsed.explicit.has(spec.name) || spec.type === 'string' || spec.type === 'stringList') continue;
+    if (spec.type === 'bool' || spec.type === 'floatList') continue;
+    const raw = parsed.values.get(spec.name)!;
+    const value = typeof raw === 'bigint' ? Number(raw) : (raw as number);
+    const domain = { type: spec.type, ...spec.domain };
+    if (!inDomain(domain, value)) throw new FlagError(domainMessage(`--${spec.name}`, domain, value));
+  }
+}
+
 /** Parses `run` flags (argv without the `run` word). Throws FlagError (exit 1) on bad input. */
 export function parseRunArgs(argv: readonly string[], catalog: PolicyCatalog = BUILTIN_CATALOG): RunArgs {
   const parsed = parseFlags(argv, catalog === BUILTIN_CATALOG ? RUN_FLAGS : runFlagTable(catalog));
@@ -230,6 +254,7 @@ export function parseRunArgs(argv: readonly string[], catalog: PolicyCatalog = B
     // cobra would silently ignore these; a stray word is almost always a mistyped flag, so reject it.
     throw new FlagError(`unexpected argument ${JSON.stringify(parsed.positionals[0])}: run takes only flags`);
   }
+  checkGivenDomains(parsed, catalog === BUILTIN_CATALOG ? RUN_FLAGS : runFlagTable(catalog));
   const { flags, params } = toRunFlags(parsed, catalog);
   return { flags, params, catalog, explicit: parsed.explicit, helpRequested: parsed.helpRequested };
 }

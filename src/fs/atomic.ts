@@ -29,10 +29,14 @@ export function describeFsError(error: unknown): string {
   }
 }
 
-/** Fails unless `path` can be written: its directory exists and is writable, and it is not a directory. */
-export function checkWritableFile(path: string, what: string): void {
+/**
+ * Fails unless `path` can be written: not a directory, and its directory exists (or, with `createParents`, can be
+ * created) and is writable.
+ */
+export function checkWritableFile(path: string, what: string, createParents = false): void {
   const dir = dirname(path);
   if (existsSync(path) && statSync(path).isDirectory()) throw new ServesimError(`${what} ${path}: is a directory, expected a file path`);
+  if (!createParents && !existsSync(dir)) throw new ServesimError(`${what} ${path}: directory ${dir} does not exist`);
   checkWritableDirectory(dir, what, path);
 }
 

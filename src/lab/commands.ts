@@ -197,7 +197,7 @@ interface OptimizeCliOptions {
 
 export async function optimizeCommand(io: LabIO, strategyFile: string, options: CommonOptions & OptimizeCliOptions): Promise<OptimizeResult> {
   const strategy = loadStrategy(resolve(io.cwd, strategyFile));
-  if (options.output) checkWritableFile(resolve(io.cwd, options.output), '--output');
+  if (options.output) checkWritableFile(resolve(io.cwd, options.output), '--output', true);
   const seeds = seedsFor(options.seeds, { what: strategyFile, ...(strategy.seeds ? { seeds: strategy.seeds } : {}) });
   const settings = { seeds, nCalls: options.nCalls, nInitial: options.nInitial, randomState: options.randomState };
   const progress = progressFor(io, `optimize ${strategy.name}`, 'calls', settings.nCalls);

@@ -21,6 +21,9 @@ export interface ParamSpec {
   readonly max?: number;
 }
 
+/** What a domain check reads: the type and the bounds. */
+export type DomainSpec = Pick<ParamSpec, 'type' | 'min' | 'max' | 'exclusiveMin'>;
+
 /** Parameters of one policy, by key (the key the factory reads). */
 export type ParamTable = Readonly<Record<string, ParamSpec>>;
 
@@ -36,7 +39,7 @@ export interface ParamEntry {
 }
 
 /** The domain in words, as error messages and help print it: "a finite value > 0", "in [0, 1]", "an integer >= 0". */
-export function describeDomain(spec: ParamSpec): string {
+export function describeDomain(spec: DomainSpec): string {
   if (spec.type === 'bool') return 'true or false';
   const integer = spec.type !== 'float';
   const { min, max } = spec;
@@ -49,7 +52,7 @@ export function describeDomain(spec: ParamSpec): string {
 }
 
 /** Whether `value` lies in the declared domain (floats must be finite). */
-export function inDomain(spec: ParamSpec, value: ParamValue): boolean {
+export function inDomain(spec: DomainSpec, value: ParamValue): boolean {
   if (spec.type === 'bool') return typeof value === 'boolean';
   if (typeof value !== 'number' || !Number.isFinite(value)) return false;
   if (spec.type !== 'float' && !Number.isInteger(value)) return false;
@@ -71,7 +74,7 @@ export function formatParamValue(value: unknown): string {
 }
 
 /** The one message for a value outside its domain. */
-export function domainMessage(where: string, spec: ParamSpec, value: unknown): string {
+export function domainMessage(where: string, spec: DomainSpec, value: unknown): string {
   return `${where} must be ${describeDomain(spec)}, got ${formatParamValue(value)}`;
 }
 
