@@ -36,6 +36,8 @@ interface Draft {
   roofline: boolean;
   modelConfigPath: string;
   hardwarePath: string;
+  /** Set when the coefficient lookup found no row: why, in words, for the error that follows. */
+  missingRow?: string;
 }
 
 function fail(message: string): never {
@@ -81,6 +83,7 @@ function lookupRow(d: Draft, input: LatencyInputs): void {
     if (d.vllmVersion === '') d.vllmVersion = defaults.vllmVersion;
   }
   const row = lookupCoefficients(file, input.model, d.tp, d.gpu, d.vllmVersion);
+  if (row === undefined) d.missingRow = describeMissingRow(file, input.model, d);
   d.alpha = row?.alphaCoeffs ?? [];
   d.beta = row?.betaCoeffs ?? [];
   // A missing row yields 0 blocks (fatal later) unless the flag was given.
@@ -95,12 +98,32 @@ function implicitRoofline(d: Draft, input: LatencyInputs): void {
     d.modelConfigPath = join(resolve(cwd, f.modelConfigFolder), 'config.json');
     d.hardwarePath = resolve(cwd, f.hardwareConfig);
   } else if (f.modelConfigFolder === '') {
-    fail(`Please provide model config folder containing config.json for model=${model}`);
+    // The reference's message names the roofline folder even when the model or GPU was simply mistyped.
+    fail(
+      d.missingRow !== undefined
+        ? `${d.missingRow}; pass --alpha-coeffs and --beta-coeffs, or roofline inputs (--model-config-folder, --hardware-config, --hardware, --tp)`
+        : `Please provide model config folder containing config.json for model=${model}`,
+    );
   } else if (f.hardwareConfig === '') {
     fail(`Please provide hardware config path (e.g. hardware_config.json) for model=${model}`);
   } else {
     fail(`Roofline mode needs --hardware (GPU type) and --tp > 0 for model=${model}`);
   }
+}
+
+/** Why no coefficient row matched: an unknown model, or which of GPU / TP / vLLM version has no row. */
+function describeMissingRow(file: DefaultsFile, model: string, d: Draft): string {
+  const modelRows = file.rows.filter((r) => r.id === model);
+  if (modelRows.length === 0) {
+    const known = [...new Set(file.rows.map((r) => r.id))].sort();
+    const shown = known.slice(0, 8).join(', ') + (known.length > 8 ? `, … (${known.length} models)` : '');
+    return `unknown model ${JSON.stringify(model)}: ${file.path} has no coefficients for it (known: ${shown})`;
+  }
+  const rows = modelRows.map((r) => `${r.gpu}/TP${r.tensorParallelism}/${r.vllmVersion}`).join(', ');
+  return (
+    `no coefficients for model=${model} on GPU=${d.gpu || '(none)'}, TP=${d.tp}, vLLM ${d.vllmVersion || '(none)'} in ${file.path} ` +
+    `(rows for this model, GPU/TP/vLLM: ${rows})`
+  );
 }
 
 export function resolveLatency(input: LatencyInputs): LatencyResolution {
