@@ -9,6 +9,7 @@ import { ServesimError } from '../errors.js';
 import { formatGoFloatF, formatGoFloatV } from '../go/fmt.js';
 import type { PolicyCatalog } from '../policies/catalog.js';
 import { checkWritableFile } from '../fs/atomic.js';
+import { formatBytes, usableMemoryBytes } from '../fs/memory.js';
 import { validateFitnessWeights } from '../metrics/fitness.js';
 import { catalogWithPlugins } from '../plugins/load.js';
 import type { GeneratedRequest, SimConfig } from '../types.js';
@@ -121,6 +122,9 @@ function legacyFlagLengths(f: RunFlags): LegacyLengthSettings {
 
 const VALID_TRACE_LEVELS = ['none', 'decisions'];
 
+/** Measured memory of one simulated instance (weighted routing: state, KV store, router prefix index), rounded up. */
+const BYTES_PER_INSTANCE = 40 * 1024;
+
 interface ResolutionContext {
   args: RunArgs;
   cwd: string;
@@ -176,6 +180,13 @@ function resolveWorkload(ctx: ResolutionContext): WorkloadResolution {
 function checkEngine(ctx: ResolutionContext, totalKvBlocks: number, workload: WorkloadResolution): void {
   const f = ctx.args.flags;
   if (f.numInstances < 1) fail('num-instances must be >= 1');
+  const instanceBytes = f.numInstances * BYTES_PER_INSTANCE;
+  if (instanceBytes > usableMemoryBytes()) {
+    fail(
+      `--num-instances ${f.numInstances} would need about ${formatBytes(instanceBytes)} for the instances alone ` +
+        `(≈ ${BYTES_PER_INSTANCE / 1024} KiB each); this machine can give ${formatBytes(usableMemoryBytes())}`,
+    );
+  }
   if (totalKvBlocks <= 0) fail(`--total-kv-blocks must be > 0, got ${totalKvBlocks}`);
   if (f.blockSizeInTokens <= 0) fail(`--block-size-in-tokens must be > 0, got ${f.blockSizeInTokens}`);
   if (f.maxNumRunningReqs <= 0) fail(`--max-num-running-reqs must be > 0, got ${f.maxNumRunningReqs}`);

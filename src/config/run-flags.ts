@@ -53,7 +53,8 @@ const BASE_RUN_FLAGS: readonly FlagSpec[] = [
   flag('engine', 'max-model-len', 'int', 2048n, 'accepted for compatibility; unused', { min: 0, exclusiveMin: true }),
   flag('engine', 'kv-cpu-blocks', 'int64', 0n, 'CPU-tier KV blocks; 0 = single tier (>= 0)', { min: 0 }),
   flag('engine', 'kv-offload-threshold', 'float', 0.9, 'GPU utilisation above which blocks are offloaded to CPU, in [0, 1]', { min: 0, max: 1 }),
-  flag('engine', 'kv-transfer-bandwidth', 'float', 100.0, 'CPU->GPU transfer bandwidth in blocks per tick (> 0 with a CPU tier)', { min: 0, exclusiveMin: true }),
+  // No flag-level bound: like the reference, the bandwidth is only checked (in resolve-run) when a CPU tier exists.
+  flag('engine', 'kv-transfer-bandwidth', 'float', 100.0, 'CPU->GPU transfer bandwidth in blocks per tick (> 0 with a CPU tier)'),
   flag('engine', 'kv-transfer-base-latency', 'int64', 0n, 'fixed CPU->GPU transfer latency in ticks (>= 0)', { min: 0 }),
 
   flag('workload', 'workload-spec', 'string', '', 'workload spec v2 YAML; overrides --workload'),
