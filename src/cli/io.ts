@@ -5,6 +5,8 @@ export interface CliIO {
   cwd: string;
   writeStdout(text: string): void;
   writeStderr(text: string): void;
+  /** stderr is a terminal (progress displays redraw one line there). */
+  stderrIsTTY?: boolean;
   /** Environment variables (SERVESIM_DEBUG=1 adds stack traces to internal errors). */
   env: Readonly<Record<string, string | undefined>>;
 }

@@ -15,6 +15,7 @@ const exitCode = await runCli(process.argv.slice(2), {
   cwd: process.cwd(),
   writeStdout: (text) => void process.stdout.write(text),
   writeStderr: (text) => void process.stderr.write(text),
+  stderrIsTTY: process.stderr.isTTY === true,
   env: process.env,
 });
 // Setting exitCode (not calling process.exit) lets piped stdout drain completely.

@@ -1,6 +1,6 @@
 // `servesim run`: resolve flags, simulate, print the reference's stdout, write --results-path.
 
-import { simulate } from '../cluster/simulate.js';
+import { simulate, type SimProgress } from '../cluster/simulate.js';
 import { renderRunOutput } from '../metrics/output.js';
 import { writeResultsFile } from '../metrics/results-file.js';
 import type { CliIO, Subcommand } from './io.js';
@@ -29,7 +29,9 @@ export async function executeRun(argv: readonly string[], io: CliIO, cache?: Run
     if (shouldLog(diagnostic, logLevel)) io.writeStderr(`${diagnostic.level === 'warn' ? 'warning' : 'info'}: ${diagnostic.message}\n`);
   }
 
-  const result = simulate(sim);
+  const progress = args.explicit.has('progress') ? args.flags.progress : io.stderrIsTTY === true;
+  const result = simulate(sim, progress ? { onProgress: progressReporter(io) } : {});
+  if (progress && io.stderrIsTTY) io.writeStderr('\r\x1b[K');
 
   // stdout is written once; a late --fitness-weights error still lets the already rendered blocks through.
   const chunks: string[] = [];
@@ -40,6 +42,22 @@ export async function executeRun(argv: readonly string[], io: CliIO, cache?: Run
     if (output.resultsPath !== '') writeResultsFile(output.resultsPath, result);
   }
   return 0;
+}
+
+/** A progress line at most every 0.5 s: redrawn in place on a terminal, one line each otherwise. Never on stdout. */
+function progressReporter(io: CliIO): (p: SimProgress) => void {
+  const started = Date.now();
+  let last = 0;
+  return (p) => {
+    const now = Date.now();
+    if (now - last < 500) return;
+    last = now;
+    const wall = (now - started) / 1000;
+    const line =
+      `simulated ${(p.clock / 1e6).toFixed(1)} s | ${p.completed.toLocaleString('en-US')} / ${p.requests.toLocaleString('en-US')} ` +
+      `requests done | ${Math.round(p.events / wall).toLocaleString('en-US')} events/s | ${wall.toFixed(0)} s`;
+    io.writeStderr(io.stderrIsTTY ? `\r\x1b[K${line}` : `${line}\n`);
+  };
 }
 
 export const runSubcommand: Subcommand = {

@@ -18,7 +18,20 @@ import { DecisionTrace } from './decision-trace.js';
 export interface SimulateOptions {
   /** Debug hook called after every instance step (tests: invariants). */
   onStep?: (observation: StepObservation, instances: readonly InstanceSimulator[]) => void;
+  /** Called every PROGRESS_EVENTS events with the simulated clock and completions (progress display). */
+  onProgress?: (progress: SimProgress) => void;
 }
+
+export interface SimProgress {
+  /** Simulated time, µs. */
+  clock: number;
+  completed: number;
+  requests: number;
+  events: number;
+}
+
+/** Events between two onProgress calls: rare enough to cost nothing in the loop. */
+const PROGRESS_EVENTS = 1 << 16;
 
 /**
  * Steps without any completion or cluster event after which an unbounded run is declared stuck. Legitimate runs
@@ -120,11 +133,13 @@ class EventLoop {
     for (let i = 0; i < parts.instances.length; i++) this.refreshHead(i);
   }
 
-  run(): void {
+  run(onProgress?: (progress: SimProgress) => void): void {
     const queue = this.queue;
     const headTimes = this.headTimes;
     const horizon = this.horizon;
+    let events = 0;
     for (;;) {
+      if (onProgress !== undefined && (++events & (PROGRESS_EVENTS - 1)) === 0) this.reportProgress(onProgress, events);
       const instanceIndex = earliest(headTimes);
       if (queue.size > 0 && (instanceIndex < 0 || queue.peekTime() <= headTimes[instanceIndex])) {
         if (!this.clusterEvent()) return;
@@ -135,6 +150,16 @@ class EventLoop {
         return;
       }
     }
+  }
+
+  private reportProgress(onProgress: (progress: SimProgress) => void, events: number): void {
+    let completed = 0;
+    let clock = 0;
+    for (const instance of this.instances) {
+      completed += instance.completed;
+      if (instance.clock > clock) clock = instance.clock;
+    }
+    onProgress({ clock, completed, requests: this.requests.length, events });
   }
 
   private refreshHead(i: number): void {
@@ -292,7 +317,7 @@ export function simulate(config: SimConfig, options: SimulateOptions = {}): SimR
     bridgeActive,
     bridgeBases,
   });
-  loop.run();
+  loop.run(options.onProgress);
   const rejected = loop.rejected;
 
   return buildResult({

@@ -97,6 +97,7 @@ const BASE_RUN_FLAGS: readonly FlagSpec[] = [
   flag('output', 'counterfactual-k', 'int', 0n, 'counterfactual candidates kept per routing decision (>= 0)', { min: 0 }),
   flag('output', 'summarize-trace', 'bool', false, 'print the decision-trace summary (needs --trace-level decisions)'),
   flag('output', 'policy-config', 'string', '', 'policy bundle YAML; applies to policy flags that were not given'),
+  flag('output', 'progress', 'bool', false, 'show progress on stderr (simulated time, requests done, rate); default when stderr is a terminal'),
   flag('output', 'log', 'string', 'warn', 'stderr log level: panic, fatal, error, warn, info, debug or trace'),
   flag('plugins', 'plugin', 'stringList', [], 'load policies from a .ts/.mts/.js/.mjs file (repeatable); see `servesim plugins`', undefined, '<file>'),
 ];
@@ -198,6 +199,7 @@ export interface RunFlags {
   summarizeTrace: boolean;
   policyConfig: string;
   log: string;
+  progress: boolean;
   plugin: readonly string[];
 }
 
