@@ -1,5 +1,5 @@
-// `run` flag parsing (pflag semantics) and configuration resolution (cli.md §1–2, latency.md, workload.md §2),
-// checked independently of the simulation.
+// `run` flag parsing (pflag semantics) and configuration resolution (docs/architecture.md, Configuration
+// resolution), checked independently of the simulation.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +10,8 @@ import { parseGoBool, parseGoFloat64, parseGoInt64 } from '../src/go/parse.js';
 import { renderRunHelp } from '../src/cli/help.js';
 import { runCli } from '../src/cli/program.js';
 import { RunConfigCache, resolveRunConfig } from '../src/config/resolve-run.js';
+import { simulate } from '../src/cluster/simulate.js';
+import { DEFAULT_SCORERS } from '../src/policies/routing/weighted.js';
 import { RUN_FLAGS, RUN_FLAG_GROUPS, parseRunArgs } from '../src/config/run-flags.js';
 
 const GOLDEN_DIR = fileURLToPath(new URL('./fixtures/golden/', import.meta.url));
@@ -97,7 +99,7 @@ describe('flag parsing (pflag semantics)', () => {
   });
 
   it('takes the next argument as the value even when it starts with "-"', () => {
-    expect(parseRunArgs(['--slo-base-critical', '-5']).flags.sloBaseCritical).toBe(-5);
+    expect(parseRunArgs(['--slo-base-critical', '-5']).params.get('slo-base-critical')).toBe(-5);
     expect(parseRunArgs(['--model', '--tp']).flags.model).toBe('--tp');
   });
 
@@ -108,9 +110,10 @@ describe('flag parsing (pflag semantics)', () => {
   });
 
   it('has every flag of cli.md §1 with its default', () => {
-    const { flags, explicit } = parseRunArgs([]);
+    const { flags, params, explicit } = parseRunArgs([]);
     expect(explicit.size).toBe(0);
-    expect(RUN_FLAGS).toHaveLength(70);
+    // 70 flags of the reference plus --preemption-policy, --plugin and --progress.
+    expect(RUN_FLAGS).toHaveLength(73);
     expect(flags).toMatchObject({
       totalKvBlocks: 1_000_000,
       blockSizeInTokens: 16,
@@ -129,26 +132,32 @@ describe('flag parsing (pflag semantics)', () => {
       promptTokensMin: 2,
       promptTokensMax: 7000,
       admissionPolicy: 'always-admit',
-      tokenBucketCapacity: 10000,
-      tokenBucketRefillRate: 1000,
-      sloGatedThreshold: 8,
       routingPolicy: 'round-robin',
-      sloScorerBiasCritical: 0.9,
-      sloScorerBiasSheddable: 0.2,
       scheduler: 'fcfs',
       priorityPolicy: 'constant',
-      sloBaseCritical: 10,
-      sloBaseStandard: 5,
-      sloBaseSheddable: 1,
-      sloAgeWeight: 1e-5,
-      sloThresholdStandard: 100000,
-      sloThresholdSheddable: 200000,
-      loadAdaptiveLow: 2,
-      loadAdaptiveHigh: 15,
+      preemptionPolicy: 'batch-tail',
       sloPrefillCritical: 128,
       sloPrefillSheddable: 0,
       traceLevel: 'none',
       log: 'warn',
+      progress: false,
+      plugin: [],
+    });
+    // Policy parameters are derived from the policies' declarations, keyed by flag.
+    expect(Object.fromEntries(params)).toEqual({
+      'token-bucket-capacity': 10000,
+      'token-bucket-refill-rate': 1000,
+      'slo-gated-threshold': 8,
+      'slo-scorer-bias-critical': 0.9,
+      'slo-scorer-bias-sheddable': 0.2,
+      'slo-base-critical': 10,
+      'slo-base-standard': 5,
+      'slo-base-sheddable': 1,
+      'slo-age-weight': 1e-5,
+      'slo-threshold-standard': 100000,
+      'slo-threshold-sheddable': 200000,
+      'load-adaptive-low': 2,
+      'load-adaptive-high': 15,
     });
   });
 
@@ -318,7 +327,7 @@ describe('workload resolution (workload.md §2, §9, §10)', () => {
     const explicit43 = resolveGolden([...MODEL, ...spec, '--seed', '43']).sim.requests;
     expect(explicit42.map((r) => r.arrivalTime)).toEqual(implicit.map((r) => r.arrivalTime));
     expect(explicit43.map((r) => r.arrivalTime)).not.toEqual(implicit.map((r) => r.arrivalTime));
-    // The first request of the seed-42 spec (workload.md §7).
+    // The first request of the seed-42 spec.
     expect(implicit[0]!.arrivalTime).toBe(325);
     expect(implicit[0]!.inputTokens.length).toBe(663);
   });
@@ -367,31 +376,39 @@ describe('policies (policies.md §3–§11)', () => {
   it('G03: weighted routing with the given scorers and tiered KV flags', () => {
     const { sim } = resolveGolden(goldenArgs('G03'));
     expect(sim.numInstances).toBe(8);
-    expect(sim.policies.routing.policy).toBe('weighted');
-    expect(sim.policies.routing.scorers).toEqual([
-      { name: 'prefix-affinity', weight: 3 },
-      { name: 'queue-depth', weight: 2 },
-      { name: 'kv-utilization', weight: 2 },
+    expect(sim.policies.routing).toEqual({ name: 'weighted', params: {} });
+    expect(sim.policies.scorers).toEqual([
+      { name: 'prefix-affinity', weight: 3, params: {} },
+      { name: 'queue-depth', weight: 2, params: {} },
+      { name: 'kv-utilization', weight: 2, params: {} },
     ]);
     expect(sim.engine).toMatchObject({ kvCpuBlocks: 44000, kvOffloadThreshold: 0.9, longPrefillTokenThreshold: 256, totalKvBlocks: 132139 });
   });
 
   it('weighted routing without scorers gets the default set; other policies get none', () => {
-    expect(resolveGolden([...MODEL, '--routing-policy', 'weighted']).sim.policies.routing.scorers.map((s) => s.name)).toEqual([
-      'prefix-affinity',
-      'queue-depth',
-      'kv-utilization',
+    const small = [...MODEL, '--num-instances', '3', '--rate', '50', '--num-requests', '40', '--trace-level', 'decisions'];
+    const implicit = resolveGolden([...small, '--routing-policy', 'weighted']).sim;
+    // No scorers in the configuration means the routing policy's default pipeline, which the engine fills in …
+    expect(implicit.policies.scorers).toEqual([]);
+    expect(DEFAULT_SCORERS).toEqual([
+      { name: 'prefix-affinity', weight: 3 },
+      { name: 'queue-depth', weight: 2 },
+      { name: 'kv-utilization', weight: 2 },
     ]);
+    // … and runs exactly like the default set given explicitly.
+    const explicit = resolveGolden([...small, '--routing-policy', 'weighted', '--routing-scorers', 'prefix-affinity:3,queue-depth:2,kv-utilization:2']).sim;
+    expect(explicit.policies.scorers.map((s) => s.name)).toEqual(['prefix-affinity', 'queue-depth', 'kv-utilization']);
+    expect(simulate(implicit)).toEqual(simulate(explicit));
     const leastLoaded = resolveGolden([...MODEL, '--routing-policy', 'least-loaded', '--routing-scorers', 'queue-depth:1']);
-    expect(leastLoaded.sim.policies.routing.scorers).toEqual([]);
+    expect(leastLoaded.sim.policies.scorers).toEqual([]);
     expect(leastLoaded.diagnostics.map((d) => d.level)).toEqual(['warn']);
   });
 
   it('trims scorer entries and names', () => {
     const { sim } = resolveGolden([...MODEL, '--routing-policy', 'weighted', '--routing-scorers', ' queue-depth :2 , load-balance:0.5']);
-    expect(sim.policies.routing.scorers).toEqual([
-      { name: 'queue-depth', weight: 2 },
-      { name: 'load-balance', weight: 0.5 },
+    expect(sim.policies.scorers).toEqual([
+      { name: 'queue-depth', weight: 2, params: {} },
+      { name: 'load-balance', weight: 0.5, params: {} },
     ]);
   });
 
@@ -414,10 +431,11 @@ describe('policies (policies.md §3–§11)', () => {
       ].join('\n'),
     );
     const fromBundle = resolveGolden([...MODEL, '--policy-config', bundle]).sim.policies;
-    expect(fromBundle.admission).toMatchObject({ policy: 'token-bucket', tokenBucketCapacity: 500, tokenBucketRefillRate: 50 });
-    expect(fromBundle.routing).toMatchObject({ policy: 'weighted', scorers: [{ name: 'load-balance', weight: 1 }] });
-    expect(fromBundle.priority.policy).toBe('slo-tiered');
-    expect(fromBundle.scheduler).toBe('sjf');
+    expect(fromBundle.admission).toEqual({ name: 'token-bucket', params: { capacity: 500, refillRate: 50 } });
+    expect(fromBundle.routing.name).toBe('weighted');
+    expect(fromBundle.scorers).toEqual([{ name: 'load-balance', weight: 1, params: {} }]);
+    expect(fromBundle.priority.name).toBe('slo-tiered');
+    expect(fromBundle.scheduler.name).toBe('sjf');
 
     const explicit = resolveGolden([
       ...MODEL,
@@ -430,14 +448,15 @@ describe('policies (policies.md §3–§11)', () => {
       '--routing-scorers',
       'queue-depth:1',
     ]).sim.policies;
-    expect(explicit.scheduler).toBe('fcfs');
-    expect(explicit.admission).toMatchObject({ policy: 'token-bucket', tokenBucketCapacity: 10000, tokenBucketRefillRate: 50 });
-    expect(explicit.routing.scorers).toEqual([{ name: 'queue-depth', weight: 1 }]);
+    expect(explicit.scheduler.name).toBe('fcfs');
+    expect(explicit.admission).toEqual({ name: 'token-bucket', params: { capacity: 10000, refillRate: 50 } });
+    expect(explicit.scorers).toEqual([{ name: 'queue-depth', weight: 1, params: {} }]);
   });
 
   it('passes the remaining policy flags through', () => {
     const { sim, output } = resolveGolden(goldenArgs('G02'));
-    expect(sim.policies.admission).toEqual({ policy: 'token-bucket', tokenBucketCapacity: 3000, tokenBucketRefillRate: 4000, sloGatedThreshold: 8 });
+    // Only the selected policy's parameters are resolved.
+    expect(sim.policies.admission).toEqual({ name: 'token-bucket', params: { capacity: 3000, refillRate: 4000 } });
     expect(sim.trace).toEqual({ level: 'decisions', counterfactualK: 2 });
     expect(output).toEqual({
       resultsPath: '',
@@ -447,9 +466,21 @@ describe('policies (policies.md §3–§11)', () => {
     });
     const g20 = resolveGolden(goldenArgs('G20')).sim;
     expect(g20.policies).toMatchObject({ admissionLatency: 1000, routingLatency: 500 });
-    expect(g20.policies.routing.snapshotRefreshInterval).toBe(50000);
+    expect(g20.policies.snapshotRefreshInterval).toBe(50000);
     const g23 = resolveGolden(goldenArgs('G23')).sim;
-    expect(g23.policies.priority).toMatchObject({ sloBaseCritical: 12.938, sloBaseSheddable: 2.78, sloAgeWeight: 0.0000983659, sloThresholdSheddable: 500000 });
+    expect(g23.policies.priority).toEqual({
+      name: 'slo-tiered',
+      params: {
+        baseCritical: 12.938,
+        baseStandard: 5,
+        baseSheddable: 2.78,
+        ageWeight: 0.0000983659,
+        thresholdStandard: 100000,
+        thresholdSheddable: 500000,
+      },
+    });
+    // The router's SLO priority bridge reads the same tier bases.
+    expect(g23.policies.priorityBridge).toEqual({ enabled: false, bases: [12.938, 5, 2.78] });
     expect(g23.policies.sloPrefill).toEqual({ enabled: true, critical: 508, sheddable: 256 });
     expect(g23.engine.maxScheduledTokens).toBe(962);
   });

@@ -8,7 +8,7 @@ import { createLatencyModel } from '../src/latency/index.js';
 import { countInversions } from '../src/metrics/aggregate.js';
 import { percentileMs, percentileTicks } from '../src/metrics/stats.js';
 import type { GeneratedRequest, SimConfig, SimRequest, SimResult } from '../src/types.js';
-import { DEFAULT_PRIORITY, GOLDEN_DIR, LLAMA_H100_TP2, makeConfig, makeRequest, readTraceCsv, type ConfigOverrides } from './support/sim-config.js';
+import { GOLDEN_DIR, defaultConfig, makeConfig, makeRequest, readTraceCsv, type ConfigOverrides } from './support/sim-config.js';
 
 function popAll(heap: EventHeap): number[] {
   const order: number[] = [];
@@ -62,7 +62,8 @@ describe('Go container/heap port', () => {
 });
 
 describe('latency model (latency.md)', () => {
-  const model = createLatencyModel({ kind: 'blackbox', alpha: LLAMA_H100_TP2.alpha, beta: LLAMA_H100_TP2.beta });
+  // The default model's coefficients (llama-3.1-8b on H100/TP2 from the shipped defaults file).
+  const model = createLatencyModel(defaultConfig().latency);
   const req = (input: number, progress: number, newTokens: number, output = 3): SimRequest =>
     ({
       inputTokens: new Int32Array(input),
@@ -180,6 +181,13 @@ interface Scenario {
   overrides: ConfigOverrides;
 }
 
+/** Tight admission settings so that token-bucket and slo-gated actually reject some requests. */
+const ADMISSION_PARAMS: Record<string, Record<string, number>> = {
+  'always-admit': {},
+  'token-bucket': { capacity: 2000, refillRate: 20000 },
+  'slo-gated': { threshold: 3 },
+};
+
 const scenarioArb: fc.Arbitrary<Scenario> = fc
   .record({
     count: fc.integer({ min: 1, max: 40 }),
@@ -231,20 +239,14 @@ const scenarioArb: fc.Arbitrary<Scenario> = fc
         longPrefillTokenThreshold: p.threshold,
       },
       policies: {
-        routing: {
-          policy: p.routing,
-          scorers: [],
-          snapshotRefreshInterval: 0,
-          sloScorerBiasCritical: 0.9,
-          sloScorerBiasSheddable: 0.2,
-          sloPriorityBridge: true,
-        },
+        routing: p.routing,
+        priorityBridge: { enabled: true },
         scheduler: p.scheduler,
-        sloPreemption: p.sloPreemption,
-        admission: { policy: p.admission, tokenBucketCapacity: 2000, tokenBucketRefillRate: 20000, sloGatedThreshold: 3 },
+        priority: p.priority,
+        preemption: p.sloPreemption ? 'lowest-priority' : 'batch-tail',
+        admission: { name: p.admission, params: ADMISSION_PARAMS[p.admission] },
       },
     };
-    overrides.policies!.priority = { ...DEFAULT_PRIORITY, policy: p.priority };
     return { requests, overrides };
   });
 
@@ -267,12 +269,12 @@ function runChecked(config: SimConfig, checkKv = true): SimResult {
       // The full KV audit is O(blocks + held lists); sample it to keep the property test fast.
       if (checkKv && (steps & 15) === 0) (instances[obs.instance].kv as CheckedKVStore).checkInvariants();
       for (const req of instances[obs.instance].runningRequests()) {
-        // With --slo-preemption the reference's swap-remove can visit one request twice in a step (instance.md §4),
-        // counting its prefill chunk twice: progress then overshoots its length (and it never completes). Only
-        // the lower bound holds there.
+        // With --slo-preemption the reference's swap-remove can visit one request twice in a step
+        // (docs/reference-quirks.md, quirk 6), counting its prefill chunk twice: progress then overshoots its
+        // length (and it never completes). Only the lower bound holds there.
         check(
           req.progressIndex >= 0 &&
-            (config.policies.sloPreemption || req.progressIndex <= req.inputTokens.length + req.outputTokens.length),
+            (config.policies.preemption.name === 'lowest-priority' || req.progressIndex <= req.inputTokens.length + req.outputTokens.length),
           () => `${req.id} progress ${req.progressIndex}`,
         );
       }
@@ -280,7 +282,10 @@ function runChecked(config: SimConfig, checkKv = true): SimResult {
   });
 }
 
-/** The two places where the reference panics (kv-cache.md §9 reload overflow, Go slice/index out of range). */
+/**
+ * The two places where the reference panics (tiered-KV reload overflow, Go slice/index out of range;
+ * docs/reference-quirks.md, Where servesim deliberately differs).
+ */
 function isReferenceCrash(error: unknown): boolean {
   return error instanceof Error && (error.name === 'KVReloadOverflowError' || error.name === 'KVRangeError');
 }

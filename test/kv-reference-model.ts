@@ -1,4 +1,5 @@
-// A deliberately naive, literal transcription of kv-cache.md §1–§9 used as a differential oracle for src/kv.
+// A deliberately naive, literal transcription of the KV cache rules (docs/spec-notes.md, KV cache rules; quirks
+// 10 and 20–24 of docs/reference-quirks.md) used as a differential oracle for src/kv.
 // Hashes are the token prefixes themselves (decimal ids joined by '|'), i.e. exactly the equality structure of
 // the reference's HashTokens; the free list is a plain array (index 0 = head). Slow and obviously-correct-ish.
 

@@ -60,7 +60,7 @@ describe('renderRunOutput', () => {
 
   it('prints per-instance blocks only with several instances, and only those that completed something', () => {
     const requests = [makeRequest(0, 0, 100, 3), makeRequest(1, 10, 100, 3)];
-    const config = makeConfig(requests, { numInstances: 3, policies: { routing: { ...makeConfig([]).policies.routing, policy: 'always-busiest' } } });
+    const config = makeConfig(requests, { numInstances: 3, policies: { routing: 'always-busiest' } });
     let out = '';
     renderRunOutput(simulate(config), { summarizeTrace: false, traceLevel: 'none' }, (c) => (out += c));
     expect(out.match(/"instance_id": "[a-z_0-9]+"/g)).toEqual(['"instance_id": "instance_0"', '"instance_id": "cluster"']);
@@ -71,7 +71,7 @@ describe('renderRunOutput', () => {
     const config = makeConfig(requests, {
       numInstances: 2,
       trace: { level: 'decisions', counterfactualK: 2 },
-      policies: { routing: { ...makeConfig([]).policies.routing, policy: 'always-busiest' } },
+      policies: { routing: 'always-busiest' },
     });
     const result = simulate(config);
     let out = '';

@@ -1,5 +1,6 @@
 // Where the reference loops forever, servesim stops with one clear line: a request that fits the KV cache
-// but whose prompt plus output does not evicts itself on every step (instance.md §4), so nothing ever completes.
+// but whose prompt plus output does not evicts itself on every step (docs/reference-quirks.md, quirk 19, and
+// the stall detector in "Where servesim deliberately differs"), so nothing ever completes.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

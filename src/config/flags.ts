@@ -105,7 +105,11 @@ function convertValue(spec: FlagSpec, text: string, previous: readonly number[] 
   }
 }
 
-export function parseFlags(argv: readonly string[], specs: readonly FlagSpec[]): ParsedFlags {
+/**
+ * `unknownHint` may explain an unknown flag when no close spelling exists (e.g. which plugin parameters there are);
+ * it returns the text appended to the message, or ''.
+ */
+export function parseFlags(argv: readonly string[], specs: readonly FlagSpec[], unknownHint?: (name: string) => string): ParsedFlags {
   const byName = new Map(specs.map((spec) => [spec.name, spec]));
   const values = new Map<string, FlagValue>(specs.map((spec) => [spec.name, spec.default]));
   const explicit = new Set<string>();
@@ -135,7 +139,7 @@ export function parseFlags(argv: readonly string[], specs: readonly FlagSpec[]):
         continue;
       }
       const spec = byName.get(name);
-      if (!spec) throw new FlagError(`unknown flag: --${name}${suggestionFor(name, specs)}`);
+      if (!spec) throw new FlagError(`unknown flag: --${name}${suggestionFor(name, specs) || (unknownHint?.(name) ?? '')}`);
       if (eq >= 0) {
         assign(spec, body.slice(eq + 1));
       } else if (spec.type === 'bool') {

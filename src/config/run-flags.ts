@@ -250,9 +250,30 @@ function checkGivenDomains(parsed: ParsedFlags, table: readonly FlagSpec[]): voi
   }
 }
 
+/**
+ * For an unknown `--<policy>.<key>` (the form of plugin parameters): the parameters of the plugin policy of that
+ * name and its file, or a reminder that no loaded plugin defines it.
+ */
+function pluginFlagHint(name: string, catalog: PolicyCatalog): string {
+  const dot = name.indexOf('.');
+  if (dot <= 0) return '';
+  const policy = name.slice(0, dot);
+  const owners = (Object.keys(AXIS_INFO) as Axis[]).flatMap((axis) =>
+    catalog.entries(axis).filter((entry) => entry.plugin !== '' && entry.module.name === policy),
+  );
+  if (owners.length === 0) return ` (no loaded plugin defines a policy ${JSON.stringify(policy)}; load it with --plugin FILE)`;
+  return owners
+    .map(({ module, plugin }) => {
+      const flags = Object.keys(module.params).map((key) => `--${policy}.${key}`);
+      const has = flags.length === 0 ? 'has no parameters' : `has ${flags.join(', ')}`;
+      return ` (${module.axis} policy ${JSON.stringify(policy)} from ${plugin} ${has})`;
+    })
+    .join('');
+}
+
 /** Parses `run` flags (argv without the `run` word). Throws FlagError (exit 1) on bad input. */
 export function parseRunArgs(argv: readonly string[], catalog: PolicyCatalog = BUILTIN_CATALOG): RunArgs {
-  const parsed = parseFlags(argv, catalog === BUILTIN_CATALOG ? RUN_FLAGS : runFlagTable(catalog));
+  const parsed = parseFlags(argv, catalog === BUILTIN_CATALOG ? RUN_FLAGS : runFlagTable(catalog), (name) => pluginFlagHint(name, catalog));
   if (parsed.positionals.length > 0) {
     // cobra would silently ignore these; a stray word is almost always a mistyped flag, so reject it.
     throw new FlagError(`unexpected argument ${JSON.stringify(parsed.positionals[0])}: run takes only flags`);

@@ -31,6 +31,8 @@ export interface LabIO {
   progressBar: boolean;
   /** Builds the evaluation pool for --jobs (tests inject a cheap evaluator). */
   createPool?: (jobs: number) => EvaluationPool;
+  /** How long to wait for a trial store locked by another process (SERVESIM_STORE_LOCK_TIMEOUT_MS). */
+  storeLockTimeoutMs?: number;
 }
 
 export function labIOFrom(io: CliIO, overrides: Partial<LabIO> = {}): LabIO {
@@ -40,8 +42,14 @@ export function labIOFrom(io: CliIO, overrides: Partial<LabIO> = {}): LabIO {
     stderr: (text) => io.writeStderr(text),
     // A bar needs a terminal; logs, pipes and CI get one plain line per step.
     progressBar: process.stderr.isTTY === true && io.env.SERVESIM_PROGRESS !== 'plain',
+    ...lockTimeoutFrom(io.env.SERVESIM_STORE_LOCK_TIMEOUT_MS),
     ...overrides,
   };
+}
+
+function lockTimeoutFrom(text: string | undefined): Pick<LabIO, 'storeLockTimeoutMs'> {
+  const ms = Number(text);
+  return text !== undefined && Number.isFinite(ms) && ms > 0 ? { storeLockTimeoutMs: ms } : {};
 }
 
 /** Pool for --jobs: in this thread for 1 (no worker start-up, simplest to debug), worker threads otherwise. */
@@ -87,7 +95,10 @@ async function withEvaluator<T>(
   onEvaluation: ConstructorParameters<typeof StrategyEvaluator>[0]['onEvaluation'],
   body: (evaluator: StrategyEvaluator, store: TrialStore) => Promise<T>,
 ): Promise<T> {
-  const store = TrialStore.open(resolve(io.cwd, options.store), (message) => io.stderr(`${message}\n`));
+  const store = TrialStore.open(resolve(io.cwd, options.store), {
+    onWait: (message) => io.stderr(`${message}\n`),
+    ...(io.storeLockTimeoutMs !== undefined ? { lockTimeoutMs: io.storeLockTimeoutMs } : {}),
+  });
   const pool = (io.createPool ?? createEvaluationPool)(options.jobs);
   try {
     return await body(new StrategyEvaluator({ pool, store, ...(onEvaluation ? { onEvaluation } : {}) }), store);

@@ -49,17 +49,23 @@ const SCHEMA_VERSION = 1;
 /** SQLite application_id marking a servesim trial store ('SVST'): servesim writes only to files carrying it. */
 export const STORE_APPLICATION_ID = 0x53565354;
 const SERVESIM_TABLES = ['evaluations', 'observations', 'optimization_runs'];
-/** How long a write waits for another process's lock before giving up (ms). */
+/** How long a write waits for another process's lock before giving up (ms); SERVESIM_STORE_LOCK_TIMEOUT_MS overrides. */
 export const STORE_LOCK_TIMEOUT_MS = 10_000;
 
+export interface StoreOpenOptions {
+  /** Told once when the store is locked by another process and opening waits. */
+  onWait?: (message: string) => void;
+  lockTimeoutMs?: number;
+}
+
 /** A SQLite failure in words that say what to do. */
-export function describeStoreError(file: string, error: unknown): ServesimError {
+export function describeStoreError(file: string, error: unknown, lockTimeoutMs = STORE_LOCK_TIMEOUT_MS): ServesimError {
   if (error instanceof ServesimError) return error;
   const code = String((error as { code?: string }).code ?? '');
   const message = (error as Error).message ?? String(error);
   const where = `trial store ${file}`;
   if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') {
-    return new ServesimError(`${where} is locked by another process (waited ${STORE_LOCK_TIMEOUT_MS / 1000} s); wait for it to finish, or use another --store`);
+    return new ServesimError(`${where} is locked by another process (waited ${lockTimeoutMs / 1000} s); wait for it to finish, or use another --store`);
   }
   if (code === 'SQLITE_FULL' || /ENOSPC|disk is full/i.test(message)) {
     return new ServesimError(`${where}: no space left on device; free some space and rerun with --resume (finished evaluations are kept)`);
@@ -107,6 +113,7 @@ export class TrialStore {
   private constructor(
     db: Database.Database,
     private readonly file: string,
+    private readonly lockTimeoutMs: number,
   ) {
     this.db = db;
     this.statements = {
@@ -137,7 +144,9 @@ export class TrialStore {
   }
 
   /** Opens (creating if needed) the store at `file`; `:memory:` gives a throw-away store. */
-  static open(file: string, onWait: (message: string) => void = () => {}): TrialStore {
+  static open(file: string, options: StoreOpenOptions = {}): TrialStore {
+    const lockTimeoutMs = options.lockTimeoutMs ?? STORE_LOCK_TIMEOUT_MS;
+    const onWait = options.onWait ?? (() => {});
     try {
       if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
     } catch (error) {
@@ -153,11 +162,11 @@ export class TrialStore {
         takeWriteLock();
       } catch (error) {
         if ((error as { code?: string }).code !== 'SQLITE_BUSY') throw error;
-        onWait(`trial store ${file} is locked by another process; waiting up to ${STORE_LOCK_TIMEOUT_MS / 1000} s`);
-        db.pragma(`busy_timeout = ${STORE_LOCK_TIMEOUT_MS}`);
+        onWait(`trial store ${file} is locked by another process; waiting up to ${lockTimeoutMs / 1000} s`);
+        db.pragma(`busy_timeout = ${lockTimeoutMs}`);
         takeWriteLock();
       }
-      db.pragma(`busy_timeout = ${STORE_LOCK_TIMEOUT_MS}`);
+      db.pragma(`busy_timeout = ${lockTimeoutMs}`);
       db.pragma('journal_mode = WAL');
       migrate(db);
       // Runs every page through SQLite's checks once: a damaged store fails here, not in the middle of a run.
@@ -165,9 +174,9 @@ export class TrialStore {
       if (check !== 'ok') throw Object.assign(new Error(`integrity check: ${check}`), { code: 'SQLITE_CORRUPT' });
     } catch (error) {
       db?.close();
-      throw describeStoreError(file, error);
+      throw describeStoreError(file, error, lockTimeoutMs);
     }
-    return TrialStore.guarded(new TrialStore(db, file));
+    return TrialStore.guarded(new TrialStore(db, file, lockTimeoutMs));
   }
 
   /** Every store method's SQLite failure becomes a one-line error saying what to do. */
@@ -180,7 +189,7 @@ export class TrialStore {
           try {
             return (value as (...a: unknown[]) => unknown).apply(target, args);
           } catch (error) {
-            throw describeStoreError(target.file, error);
+            throw describeStoreError(target.file, error, target.lockTimeoutMs);
           }
         };
       },

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync, existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { extname, join, resolve } from 'node:path';
+import { dirname, extname, join, resolve } from 'node:path';
 import { ServesimError } from '../errors.js';
 import { BUILTIN_CATALOG, type CatalogEntry, type PolicyCatalog } from '../policies/catalog.js';
 import type { ParamSpec } from '../policies/params.js';
@@ -24,13 +24,14 @@ export interface LoadedPlugin {
 }
 
 const requireCompiled = createRequire(import.meta.url);
-const loaded = new Map<string, { stamp: string; plugin: LoadedPlugin }>();
+/** Loaded plugins by path, with the files their bundle was built from and a fingerprint of those files' contents. */
+const loaded = new Map<string, { inputs: readonly string[]; fingerprint: string | undefined; plugin: LoadedPlugin }>();
 
 function fail(path: string, message: string): never {
   throw new ServesimError(`plugin ${path}: ${message}`);
 }
 
-function stampOf(path: string): string {
+function checkIsFile(path: string): void {
   let stats;
   try {
     stats = statSync(path);
@@ -38,7 +39,20 @@ function stampOf(path: string): string {
     fail(path, 'no such file');
   }
   if (stats.isDirectory()) fail(path, 'is a directory, expected a .ts, .mts, .js or .mjs file');
-  return `${stats.mtimeMs}:${stats.size}`;
+}
+
+/**
+ * sha256 over the paths and contents of `files` (undefined when one cannot be read). Contents, not mtimes: file
+ * timestamps are too coarse to see two quick same-size edits, and reading is far cheaper than compiling.
+ */
+function fingerprintOf(files: readonly string[]): string | undefined {
+  const hash = createHash('sha256');
+  try {
+    for (const file of files) hash.update(file).update('\0').update(readFileSync(file)).update('\0');
+  } catch {
+    return undefined;
+  }
+  return hash.digest('hex');
 }
 
 interface EsbuildMessage {
@@ -46,21 +60,30 @@ interface EsbuildMessage {
   location?: { line: number; column: number } | null;
 }
 
-function compile(path: string): string {
+/** The compiled bundle and the absolute paths of the source files it was built from (the plugin and its imports). */
+function compile(path: string): { code: string; inputs: string[] } {
   // Loaded lazily: plain runs without plugins never pay for esbuild.
   const esbuild = requireCompiled('esbuild') as typeof import('esbuild');
+  // Paths in the bundle (source map, file comments) are relative to the plugin's directory, so that the digest
+  // depends on the plugin's sources only, not on the working directory of the process that loads it.
+  const base = dirname(path);
   try {
     const result = esbuild.buildSync({
       entryPoints: [path],
+      absWorkingDir: base,
       bundle: true,
       write: false,
+      metafile: true,
       format: 'cjs',
       platform: 'node',
       target: 'node20',
       logLevel: 'silent',
       sourcemap: 'inline',
     });
-    return result.outputFiles[0]!.text;
+    const inputs = Object.keys(result.metafile.inputs)
+      .map((input) => resolve(base, input))
+      .sort();
+    return { code: result.outputFiles[0]!.text, inputs };
   } catch (error) {
     const first = (error as { errors?: EsbuildMessage[] }).errors?.[0];
     if (first === undefined) fail(path, `cannot compile: ${(error as Error).message.split('\n')[0]}`);
@@ -126,7 +149,8 @@ function checkModule(path: string, raw: unknown, index: number): PolicyModule {
   const m = raw as Partial<PolicyModule> | null;
   if (m === null || typeof m !== 'object') fail(path, `export #${index + 1} is not a policy module (expected {axis, name, params, create})`);
   if (!AXES.includes(m.axis as Axis)) {
-    fail(path, `export #${index + 1}: axis must be one of ${AXES.join(', ')}, got ${JSON.stringify(m.axis)}`);
+    const which = typeof m.name === 'string' ? `policy ${JSON.stringify(m.name)} (export #${index + 1})` : `export #${index + 1}`;
+    fail(path, `${which}: axis must be one of ${AXES.join(', ')}, got ${JSON.stringify(m.axis)}`);
   }
   if (typeof m.name !== 'string' || !NAME.test(m.name)) {
     fail(path, `${m.axis} export #${index + 1}: name must be lower-case words joined by '-', got ${JSON.stringify(m.name)}`);
@@ -143,18 +167,21 @@ function checkModule(path: string, raw: unknown, index: number): PolicyModule {
 /** Loads (compiles, caches) one plugin file. Errors name the file. */
 export function loadPlugin(path: string): LoadedPlugin {
   const absolute = resolve(path);
+  // Existence first, so that a missing file or a directory is reported as such whatever its name.
+  checkIsFile(absolute);
   if (!(PLUGIN_EXTENSIONS as readonly string[]).includes(extname(absolute))) {
     fail(absolute, `unsupported extension "${extname(absolute)}"; expected ${PLUGIN_EXTENSIONS.join(', ')}`);
   }
-  const stamp = stampOf(absolute);
+  // Reused only while neither the plugin nor any file it imports has changed.
   const cached = loaded.get(absolute);
-  if (cached && cached.stamp === stamp) return cached.plugin;
-  const code = compile(absolute);
+  if (cached && cached.fingerprint !== undefined && fingerprintOf(cached.inputs) === cached.fingerprint) return cached.plugin;
+  const { code, inputs } = compile(absolute);
+  const fingerprint = fingerprintOf(inputs);
   const digest = createHash('sha256').update(code).digest('hex');
   const exports = instantiate(absolute, code, digest);
   const modules = exportedModules(absolute, exports).map((m, i) => checkModule(absolute, m, i));
   const plugin: LoadedPlugin = { path: absolute, digest, modules };
-  loaded.set(absolute, { stamp, plugin });
+  loaded.set(absolute, { inputs, fingerprint, plugin });
   return plugin;
 }
 

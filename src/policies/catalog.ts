@@ -59,7 +59,7 @@ export class PolicyCatalog {
     const existing = axisEntries.get(module.name);
     if (existing) {
       const where = existing.plugin === '' ? 'a built-in' : `one from ${existing.plugin}`;
-      throw new ServesimError(`${plugin || 'built-in'}: ${module.axis} policy "${module.name}" clashes with ${where} of the same name`);
+      throw new ServesimError(`${plugin === '' ? 'built-in' : `plugin ${plugin}`}: ${module.axis} policy "${module.name}" clashes with ${where} of the same name`);
     }
     axisEntries.set(module.name, entry);
     for (const key of Object.keys(module.params)) {
@@ -73,7 +73,7 @@ export class PolicyCatalog {
       } else if (row.spec === spec) {
         (row.owners as string[]).push(module.name);
       } else {
-        throw new ServesimError(`${plugin || 'built-in'}: policy "${module.name}" declares --${flag}, already declared by "${row.owners[0]}"`);
+        throw new ServesimError(`${plugin === '' ? 'built-in' : `plugin ${plugin}`}: policy "${module.name}" declares --${flag}, already declared by "${row.owners[0]}"`);
       }
     }
   }

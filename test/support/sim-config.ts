@@ -1,29 +1,33 @@
-// Builds SimConfig objects directly (no CLI) with the reference defaults for llama-3.1-8b on H100/TP2.
+// Builds SimConfig objects directly (no CLI) from the `run` defaults (`defaultSimConfig`: llama-3.1-8b on its default
+// GPU/TP from the shipped defaults file, every policy at its declared defaults), with per-test overrides.
 import { readFileSync } from 'node:fs';
-import type { GeneratedRequest, PolicyConfig, SimConfig } from '../../src/types.js';
+import { defaultSimConfig } from '../../src/config/defaults.js';
+import type { GeneratedRequest, PolicyChoice, PolicyConfig, SimConfig } from '../../src/types.js';
 
-export const LLAMA_H100_TP2 = {
-  alpha: [1601.350510688092, 3.512476196805965, 1805.5430360826988],
-  beta: [6910.420479880494, 17.67057489844186, 2.8377471109943855],
-  totalKvBlocks: 132139,
-};
+/** The policy axes selected by a `PolicyChoice`. */
+type ChoiceAxis = 'admission' | 'routing' | 'priority' | 'scheduler' | 'preemption';
 
-/** The `run` flag defaults of the priority policies (cli.md §1). */
-export const DEFAULT_PRIORITY: PolicyConfig['priority'] = {
-  policy: 'constant',
-  sloBaseCritical: 10,
-  sloBaseStandard: 5,
-  sloBaseSheddable: 1,
-  sloAgeWeight: 1e-5,
-  sloThresholdStandard: 100000,
-  sloThresholdSheddable: 200000,
-  loadAdaptiveLow: 2,
-  loadAdaptiveHigh: 15,
+/**
+ * Overrides of `SimConfig.policies`: a policy is a `PolicyChoice` or just its name (declared parameter defaults);
+ * `priorityBridge` and `sloPrefill` merge field by field.
+ */
+export type PolicyOverrides = Partial<Omit<PolicyConfig, ChoiceAxis | 'priorityBridge' | 'sloPrefill'>> & {
+  [A in ChoiceAxis]?: PolicyChoice | string;
+} & {
+  priorityBridge?: Partial<PolicyConfig['priorityBridge']>;
+  sloPrefill?: Partial<PolicyConfig['sloPrefill']>;
 };
 
 export type ConfigOverrides = {
-  [K in keyof SimConfig]?: SimConfig[K] extends object ? Partial<SimConfig[K]> : SimConfig[K];
-} & { policies?: Partial<SimConfig['policies']> };
+  [K in Exclude<keyof SimConfig, 'policies'>]?: SimConfig[K] extends object ? Partial<SimConfig[K]> : SimConfig[K];
+} & { policies?: PolicyOverrides };
+
+let defaults: SimConfig | undefined;
+
+/** The resolved `run` defaults (computed once; never mutated: makeConfig copies every object it changes). */
+export function defaultConfig(): SimConfig {
+  return (defaults ??= Object.freeze(defaultSimConfig([])));
+}
 
 export function makeRequest(
   k: number,
@@ -49,55 +53,40 @@ export function makeRequest(
   };
 }
 
-export function makeConfig(requests: GeneratedRequest[], overrides: ConfigOverrides = {}): SimConfig {
-  const base: SimConfig = {
-    numInstances: 1,
-    horizon: Infinity,
-    latency: { kind: 'blackbox', alpha: LLAMA_H100_TP2.alpha, beta: LLAMA_H100_TP2.beta },
-    engine: {
-      totalKvBlocks: LLAMA_H100_TP2.totalKvBlocks,
-      blockSize: 16,
-      maxRunningReqs: 256,
-      maxScheduledTokens: 2048,
-      longPrefillTokenThreshold: 0,
-      kvCpuBlocks: 0,
-      kvOffloadThreshold: 0.9,
-      kvTransferBandwidth: 100,
-      kvTransferBaseLatency: 0,
-    },
-    policies: {
-      admission: { policy: 'always-admit', tokenBucketCapacity: 10000, tokenBucketRefillRate: 1000, sloGatedThreshold: 8 },
-      admissionLatency: 0,
-      routingLatency: 0,
-      routing: {
-        policy: 'round-robin',
-        scorers: [],
-        snapshotRefreshInterval: 0,
-        sloScorerBiasCritical: 0.9,
-        sloScorerBiasSheddable: 0.2,
-        sloPriorityBridge: false,
-      },
-      scheduler: 'fcfs',
-      priority: DEFAULT_PRIORITY,
-      sloPrefill: { enabled: false, critical: 128, sheddable: 0 },
-      sloPreemption: false,
-    },
-    trace: { level: 'none', counterfactualK: 0 },
-    requests,
+function choice(value: PolicyChoice | string | undefined, base: PolicyChoice): PolicyChoice {
+  if (value === undefined) return base;
+  return typeof value === 'string' ? { name: value } : value;
+}
+
+function mergePolicies(base: PolicyConfig, overrides: PolicyOverrides = {}): PolicyConfig {
+  return {
+    ...base,
+    ...overrides,
+    admission: choice(overrides.admission, base.admission),
+    routing: choice(overrides.routing, base.routing),
+    priority: choice(overrides.priority, base.priority),
+    scheduler: choice(overrides.scheduler, base.scheduler),
+    preemption: choice(overrides.preemption, base.preemption),
+    scorers: overrides.scorers ?? base.scorers,
+    priorityBridge: { ...base.priorityBridge, ...(overrides.priorityBridge ?? {}) },
+    sloPrefill: { ...base.sloPrefill, ...(overrides.sloPrefill ?? {}) },
   };
-  const policies = { ...base.policies, ...(overrides.policies ?? {}) } as SimConfig['policies'];
+}
+
+export function makeConfig(requests: GeneratedRequest[], overrides: ConfigOverrides = {}): SimConfig {
+  const base = defaultConfig();
   return {
     ...base,
     ...overrides,
     latency: (overrides.latency as SimConfig['latency'] | undefined) ?? base.latency,
     engine: { ...base.engine, ...(overrides.engine ?? {}) },
-    policies,
+    policies: mergePolicies(base.policies, overrides.policies),
     trace: { ...base.trace, ...(overrides.trace ?? {}) },
     requests,
   } as SimConfig;
 }
 
-/** Minimal CSV trace reader (workload.md §10) for the tiny golden traces. */
+/** Minimal CSV trace reader (docs/spec-notes.md, CSV traces) for the tiny golden traces. */
 export function readTraceCsv(path: string): GeneratedRequest[] {
   const lines = readFileSync(path, 'utf8').split('\n').slice(1).filter((l) => l.trim() !== '');
   return lines.map((line, k) => {
