@@ -203,7 +203,7 @@ const CASES: ErrorCase[] = [
     name: 'policy bundle: unknown key',
     argv: [...MODEL, '--policy-config', FILES.bundleUnknownKey],
     message:
-      'Failed to load policy config: parsing policy config: line 3: field "burst" not found in admission (valid fields: policy, token_bucket_capacity, token_bucket_refill_rate, slo_gated_threshold)',
+      'Failed to load policy config: parsing policy config: line 3: field "burst" not found in admission (valid fields: policy, token_bucket_capacity, token_bucket_refill_rate, slo_gated_threshold, tiered_shed_sheddable, tiered_shed_standard)',
   },
   {
     name: 'policy bundle: unknown policy',
@@ -235,7 +235,7 @@ const CASES: ErrorCase[] = [
   {
     name: 'unknown admission policy',
     argv: [...MODEL, '--admission-policy', 'bouncer'],
-    message: 'Unknown admission policy "bouncer". Valid: always-admit, reject-all, slo-gated, token-bucket',
+    message: 'Unknown admission policy "bouncer". Valid: always-admit, reject-all, slo-gated, tiered-load-shed, token-bucket',
   },
   {
     name: 'unknown routing policy',

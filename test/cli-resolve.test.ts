@@ -113,7 +113,7 @@ describe('flag parsing (pflag semantics)', () => {
     const { flags, params, explicit } = parseRunArgs([]);
     expect(explicit.size).toBe(0);
     // 70 flags of the reference plus --preemption-policy, --plugin and --progress.
-    expect(RUN_FLAGS).toHaveLength(73);
+    expect(RUN_FLAGS).toHaveLength(75);
     expect(flags).toMatchObject({
       totalKvBlocks: 1_000_000,
       blockSizeInTokens: 16,
@@ -148,6 +148,8 @@ describe('flag parsing (pflag semantics)', () => {
       'token-bucket-capacity': 10000,
       'token-bucket-refill-rate': 1000,
       'slo-gated-threshold': 8,
+      'tiered-shed-sheddable': 8,
+      'tiered-shed-standard': 32,
       'slo-scorer-bias-critical': 0.9,
       'slo-scorer-bias-sheddable': 0.2,
       'slo-base-critical': 10,

@@ -72,7 +72,7 @@ function schedulerContext(): SchedulerContext {
 
 describe('catalog', () => {
   it('lists sorted valid names per axis', () => {
-    expect(BUILTIN_CATALOG.names('admission')).toEqual(['always-admit', 'reject-all', 'slo-gated', 'token-bucket']);
+    expect(BUILTIN_CATALOG.names('admission')).toEqual(['always-admit', 'reject-all', 'slo-gated', 'tiered-load-shed', 'token-bucket']);
     expect(BUILTIN_CATALOG.names('routing')).toEqual(['always-busiest', 'least-loaded', 'prefix-affinity', 'round-robin', 'weighted']);
     expect(BUILTIN_CATALOG.names('priority')).toEqual(['constant', 'inverted-slo', 'load-adaptive', 'slo-based', 'slo-tiered']);
     expect(BUILTIN_CATALOG.names('scheduler')).toEqual(['fcfs', 'priority-fcfs', 'reverse-priority', 'sjf']);
@@ -82,7 +82,7 @@ describe('catalog', () => {
 
   it('rejects unknown names with the sorted list and accepts "" as the default', () => {
     expect(() => BUILTIN_CATALOG.get('admission', 'nope')).toThrow(
-      'Unknown admission policy "nope". Valid: always-admit, reject-all, slo-gated, token-bucket',
+      'Unknown admission policy "nope". Valid: always-admit, reject-all, slo-gated, tiered-load-shed, token-bucket',
     );
     expect(() => BUILTIN_CATALOG.get('scheduler', 'x')).toThrow('Unknown scheduler "x". Valid: fcfs, priority-fcfs, reverse-priority, sjf');
     expect(create('scheduler', '', schedulerContext()).compare).toBeNull();
@@ -145,6 +145,20 @@ describe('admission', () => {
     state.queueDepth.set([4, 1]);
     expect(gate.admit(request({ sloClass: 'sheddable' }), state)).toBe(false);
     expect(gate.admit(request({ sloClass: '' }), state)).toBe(true);
+  });
+
+  it('tiered-load-shed sheds sheddable, then standard requests; never critical', () => {
+    const shed = create('admission', 'tiered-load-shed', baseContext(2), { sheddable: 2, standard: 4 });
+    state.batchSize.set([0, 0]);
+    state.pendingRequests.set([0, 0]);
+    const verdicts = (loads: [number, number]) => {
+      state.queueDepth.set(loads);
+      return ['critical', 'standard', '', 'sheddable', 'batch', 'mystery'].map((sloClass) => shed.admit(request({ sloClass }), state));
+    };
+    expect(verdicts([2, 2])).toEqual([true, true, true, true, true, true]); // avg 2: not > 2
+    expect(verdicts([3, 2])).toEqual([true, true, true, false, false, false]); // avg 2.5
+    expect(verdicts([5, 4])).toEqual([true, false, false, false, false, false]); // avg 4.5
+    expect(verdicts([100, 100])[0]).toBe(true);
   });
 });
 

@@ -13,7 +13,7 @@ export const sloGated = definePolicy({
       type: 'float',
       default: 8.0,
       min: 0,
-      help: 'slo-gated: reject sheddable work above this average EffectiveLoad',
+      help: 'reject sheddable work above this average EffectiveLoad',
     },
   },
   create({ threshold }) {

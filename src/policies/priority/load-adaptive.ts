@@ -14,14 +14,14 @@ export const loadAdaptivePriority = definePolicy({
       type: 'int',
       default: 2,
       min: 0,
-      help: 'load-adaptive: queue depth with minimal differentiation',
+      help: 'queue depth with minimal differentiation',
     },
     high: {
       flag: 'load-adaptive-high',
       type: 'int',
       default: 15,
       min: 0,
-      help: 'load-adaptive: queue depth with full differentiation',
+      help: 'queue depth with full differentiation',
     },
   },
   check: ({ low, high }) =>
