@@ -31,6 +31,14 @@ export function expandInferencePerf(spec: WorkloadSpec): WorkloadSpec {
       `${PREFIX}.shared_prefix.num_users_per_system_prompt must be >= 1, got ${sp.numUsersPerSystemPrompt}`,
     );
   }
+  // Token counts cannot be negative (the reference would silently turn them into 1-token lengths or a bad prefix).
+  for (const [field, value] of [
+    ['system_prompt_len', sp.systemPromptLen],
+    ['question_len', sp.questionLen],
+    ['output_len', sp.outputLen],
+  ] as const) {
+    if (value < 0) throw new ServesimError(`${PREFIX}.shared_prefix.${field} must be >= 0, got ${value}`);
+  }
 
   // Several stages become activity windows at cumulative second offsets; one stage needs none.
   let windows: LifecycleWindow[] | undefined;

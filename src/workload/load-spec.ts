@@ -10,7 +10,10 @@ import {
   type WorkloadSpec,
 } from './spec.js';
 import { checkSchema, formatPath, type ObjectSchema, type PathSegment, type SchemaIssue } from './strict-schema.js';
+import { findJsonSyntaxError, looksLikeJsonObject } from './json-syntax.js';
 import { fullYaml } from './lazy-yaml.js';
+import { findSpecLoadProblem, rateFractionSumWarning, type ExplicitTopLevel } from './load-checks.js';
+import { findWorkloadSpecProblem } from './validate.js';
 import { parseSimpleYaml, type ParsedYaml } from './yaml-lite.js';
 
 const LOAD_PREFIX = 'Failed to load workload spec: ';
@@ -303,9 +306,37 @@ function parseWithFullYaml(text: string): ParsedYaml {
   return { data, line };
 }
 
-/** Parses spec text (YAML or JSON). The v1 upgrade is NOT applied here. */
-export function parseWorkloadSpecText(text: string): WorkloadSpec {
-  const parsed = parseSimpleYaml(text, keepsSourceText) ?? parseWithFullYaml(text);
+interface ParsedSpecDocument {
+  spec: WorkloadSpec;
+  /** Top-level values as written (absent keys undefined), for the load-time checks. */
+  explicit: ExplicitTopLevel;
+  /** 1-based line of the value at a YAML path (or of its closest present ancestor). */
+  line(path: readonly PathSegment[]): number | undefined;
+}
+
+/** Throws the first JSON syntax error of `text` in JSON terms (line, column, what was expected), if any. */
+function checkJsonSyntax(text: string, file: string | undefined): void {
+  const error = findJsonSyntaxError(text);
+  if (error === undefined) return;
+  const where = `line ${error.line}, column ${error.column}${file === undefined ? '' : ` of ${file}`}`;
+  throw new ServesimError(`${PARSE_PREFIX}invalid JSON at ${where}: ${error.message}`);
+}
+
+/**
+ * JSON specs are parsed as YAML, as in the reference (JSON is a YAML subset), but their syntax errors are reported
+ * in JSON terms rather than in the YAML parser's: a file named *.json must be valid JSON; text that merely starts
+ * with `{` gets the JSON wording when the YAML parser rejects it (a YAML flow mapping that is not JSON still loads).
+ */
+function parseSpecDocument(text: string, file?: string): ParsedSpecDocument {
+  const isJsonFile = file !== undefined && file.toLowerCase().endsWith('.json');
+  if (isJsonFile) checkJsonSyntax(text, file);
+  let parsed: ParsedYaml;
+  try {
+    parsed = parseSimpleYaml(text, keepsSourceText) ?? parseWithFullYaml(text);
+  } catch (err) {
+    if (err instanceof ServesimError && !isJsonFile && looksLikeJsonObject(text)) checkJsonSyntax(text, file);
+    throw err;
+  }
   const { data } = parsed;
   if (data === undefined || data === null) {
     throw new ServesimError(`${PARSE_PREFIX}the document is empty (expected a mapping with version, clients, …)`);
@@ -325,15 +356,32 @@ export function parseWorkloadSpecText(text: string): WorkloadSpec {
     located.sort((a, b) => a.line - b.line);
     throw new ServesimError(PARSE_PREFIX + located[0]!.message);
   }
-  return toWorkloadSpec(raw);
+  return {
+    spec: toWorkloadSpec(raw),
+    explicit: { version: raw.version, horizon: raw.horizon, numRequests: raw.num_requests },
+    line: (path) => parsed.line(path),
+  };
+}
+
+/** Parses spec text (YAML or JSON). The v1 upgrade is NOT applied here. */
+export function parseWorkloadSpecText(text: string): WorkloadSpec {
+  return parseSpecDocument(text).spec;
 }
 
 export interface LoadWorkloadSpecOptions {
-  /** Receives the deprecation notice when a v1 spec is upgraded (the reference logs it at warn level). */
+  /**
+   * Receives warnings: the deprecation notice when a v1 spec is upgraded (the reference logs it at warn level),
+   * and rate fractions that do not sum to 1.
+   */
   onWarning?: (message: string) => void;
 }
 
-/** Reads, strictly parses and v1-upgrades a spec file (not validated: call validateWorkloadSpec next). */
+/**
+ * Reads, strictly parses and v1-upgrades a spec file. The reference's validation is NOT applied (call
+ * validateWorkloadSpec next), but a spec that passes it is checked for values that cannot be meant
+ * (load-checks.ts; ServesimError naming file, line and YAML path), and clients' rate fractions that do not sum to
+ * 1 produce a warning.
+ */
 export function loadWorkloadSpec(path: string, options: LoadWorkloadSpecOptions = {}): WorkloadSpec {
   let text: string;
   try {
@@ -350,8 +398,17 @@ export function loadWorkloadSpec(path: string, options: LoadWorkloadSpecOptions 
             : (err as Error).message;
     throw new ServesimError(`${LOAD_PREFIX}reading workload spec: open ${path}: ${reason}`);
   }
-  const { spec, warning } = upgradeV1Spec(parseWorkloadSpecText(text));
+  const parsed = parseSpecDocument(text, path);
+  const { spec, warning } = upgradeV1Spec(parsed.spec);
+  // Inputs the reference rejects keep its message (validateWorkloadSpec reports it); only valid ones are checked.
+  const valid = findWorkloadSpecProblem(spec) === undefined;
+  if (valid) {
+    const problem = findSpecLoadProblem(spec, parsed.explicit, { file: path, line: parsed.line });
+    if (problem !== undefined) throw new ServesimError(problem);
+  }
   if (warning !== undefined) options.onWarning?.(warning);
+  const rateWarning = valid ? rateFractionSumWarning(spec, path) : undefined;
+  if (rateWarning !== undefined) options.onWarning?.(rateWarning);
   return spec;
 }
 

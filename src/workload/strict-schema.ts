@@ -2,6 +2,8 @@
 // and converted the way yaml.v3 decodes into the reference's Go structs. (Hand-written instead of zod because
 // importing zod costs ~70 ms of CPU, a large share of a whole simulation's budget.)
 
+import { quoteText, shownText } from './show-value.js';
+
 export type ScalarKind = 'string' | 'int64' | 'int' | 'float' | 'bool';
 export interface ObjectSchema {
   readonly object: Readonly<Record<string, Schema>>;
@@ -62,7 +64,7 @@ function convertScalar(kind: ScalarKind, value: unknown): unknown {
 export function describeValue(value: unknown): string {
   if (value === undefined) return 'nothing';
   if (value === null) return 'null';
-  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'string') return quoteText(value);
   if (typeof value === 'bigint' || typeof value === 'number' || typeof value === 'boolean') return String(value);
   if (Array.isArray(value)) return 'a list';
   return 'a mapping';
@@ -109,7 +111,7 @@ export function checkSchema(value: unknown, schema: Schema, path: PathSegment[],
       issues.push({
         path,
         unknownKey: key,
-        message: `field "${key}" not found in ${container} (valid fields: ${Object.keys(schema.object).join(', ')})`,
+        message: `field ${quoteText(key)} not found in ${container} (valid fields: ${Object.keys(schema.object).join(', ')})`,
       });
       continue;
     }
@@ -119,11 +121,12 @@ export function checkSchema(value: unknown, schema: Schema, path: PathSegment[],
   return out;
 }
 
+/** `a.b[0].c`; keys (user text for `params`) are shown with non-printable characters escaped, shortened. */
 export function formatPath(path: readonly PathSegment[]): string {
   let out = '';
   for (const seg of path) {
     if (typeof seg === 'number') out += `[${seg}]`;
-    else out += out === '' ? seg : `.${seg}`;
+    else out += out === '' ? shownText(seg) : `.${shownText(seg)}`;
   }
   return out;
 }

@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { ServesimError } from '../errors.js';
 import type { GeneratedRequest } from '../types.js';
+import { quoteText } from './show-value.js';
 import { unlabelledRequest } from './unlabelled-request.js';
 
 const PREFIX = 'Simulation failed: generating requests: ';
@@ -81,9 +82,8 @@ function parseTokenColumn(text: string, row: number, column: number, what: strin
   }
   if (value === null) return new Int32Array(0);
   if (!Array.isArray(value) || !value.every((v) => typeof v === 'number' && Number.isInteger(v) && v >= -(2 ** 31) && v < 2 ** 31)) {
-    const shown = text.length > 60 ? `${text.slice(0, 57)}...` : text;
     throw new ServesimError(
-      `${PREFIX}row ${row}: column ${column} (${what}) must be a JSON array of integer token IDs (int32), got ${JSON.stringify(shown)}`,
+      `${PREFIX}row ${row}: column ${column} (${what}) must be a JSON array of integer token IDs (int32), got ${quoteText(text)}`,
     );
   }
   return Int32Array.from(value as number[]);
@@ -92,6 +92,7 @@ function parseTokenColumn(text: string, row: number, column: number, what: strin
 /**
  * Reads a trace CSV (header skipped). Arrivals are in seconds; reading stops at the first row whose arrival
  * (in ticks) exceeds `horizon` (`Infinity` = unbounded). Rows need not be sorted.
+ * Unlike the reference, an empty file, a header without request rows and a negative arrival time are errors.
  */
 export function readTraceWorkload(path: string, horizon: number): GeneratedRequest[] {
   let text: string;
@@ -103,10 +104,10 @@ export function readTraceWorkload(path: string, horizon: number): GeneratedReque
     throw new ServesimError(`${PREFIX}open ${path}: ${reason}`);
   }
   const requests: GeneratedRequest[] = [];
-  let header = true;
+  let headerLine: number | undefined;
   for (const { line, fields } of csvRecords(text)) {
-    if (header) {
-      header = false;
+    if (headerLine === undefined) {
+      headerLine = line;
       continue;
     }
     const row = requests.length;
@@ -120,10 +121,15 @@ export function readTraceWorkload(path: string, horizon: number): GeneratedReque
     const arrivalTime = Math.trunc(seconds * 1e6);
     if (!Number.isFinite(seconds) || !Number.isSafeInteger(arrivalTime)) {
       throw new ServesimError(
-        `${PREFIX}row ${row} (line ${line}): column 0 (arrival time) must be a finite number of seconds, got ${JSON.stringify(arrivalText)}`,
+        `${PREFIX}row ${row} (line ${line}): column 0 (arrival time) must be a finite number of seconds, got ${quoteText(arrivalText)}`,
       );
     }
-    if (arrivalTime > horizon) break;
+    if (seconds < 0) {
+      throw new ServesimError(
+        `${PREFIX}${path}:${line}: row ${row}: column 0 (arrival time): expected a number of seconds >= 0, got ${quoteText(arrivalText)}`,
+      );
+    }
+    if (arrivalTime > horizon) return requests;
     requests.push(
       unlabelledRequest(
         `request_${row}`,
@@ -131,6 +137,16 @@ export function readTraceWorkload(path: string, horizon: number): GeneratedReque
         parseTokenColumn(fields[3]!, row, 3, 'input token IDs'),
         parseTokenColumn(fields[4]!, row, 4, 'output token IDs'),
       ),
+    );
+  }
+  if (headerLine === undefined) {
+    throw new ServesimError(
+      `${PREFIX}${path}: expected a header row and request rows (arrival_s, -, -, input tokens, output tokens), got an empty file`,
+    );
+  }
+  if (requests.length === 0) {
+    throw new ServesimError(
+      `${PREFIX}${path}:${headerLine}: expected request rows after the header row, got none (the file has only a header)`,
     );
   }
   return requests;

@@ -1,6 +1,7 @@
 // Spec validation, in the reference's order and with its messages (docs/spec-notes.md, Validation).
 import { ServesimError } from '../errors.js';
-import { formatGoFloatF, goQuote } from '../go/fmt.js';
+import { formatGoFloatF } from '../go/fmt.js';
+import { quoteText } from './show-value.js';
 import {
   VALID_ARRIVAL_PROCESSES,
   VALID_CATEGORIES,
@@ -18,7 +19,7 @@ const WEIBULL_CV_MAX = 10.4;
 
 function distProblem(field: string, dist: DistSpec): string | undefined {
   if (!VALID_DISTRIBUTION_TYPES.includes(dist.type)) {
-    return `${field}: unknown distribution type ${goQuote(dist.type)}; valid: ${VALID_DISTRIBUTION_TYPES.join(', ')}`;
+    return `${field}: unknown distribution type ${quoteText(dist.type)}; valid: ${VALID_DISTRIBUTION_TYPES.join(', ')}`;
   }
   for (const [name, value] of Object.entries(dist.params)) {
     if (!Number.isFinite(value)) return `${field}.params.${name} must be a finite number, got ${formatGoFloatF(value)}`;
@@ -29,13 +30,13 @@ function distProblem(field: string, dist: DistSpec): string | undefined {
 function clientProblem(client: ClientSpec, index: number): string | undefined {
   const label = `client[${index}]`;
   if (!VALID_SLO_CLASSES.includes(client.sloClass)) {
-    return `unknown slo_class ${goQuote(client.sloClass)}; valid: critical, standard, sheddable, batch, background, or empty`;
+    return `unknown slo_class ${quoteText(client.sloClass)}; valid: critical, standard, sheddable, batch, background, or empty`;
   }
   // `!(x > 0)` also rejects NaN, which the reference would let through into the rate arithmetic.
   if (!(client.rateFraction > 0)) return `rate_fraction must be positive, got ${formatGoFloatF(client.rateFraction)}`;
   const { process, cv } = client.arrival;
   if (!VALID_ARRIVAL_PROCESSES.includes(process)) {
-    return `unknown arrival process ${goQuote(process)}; valid: ${VALID_ARRIVAL_PROCESSES.join(', ')}`;
+    return `unknown arrival process ${quoteText(process)}; valid: ${VALID_ARRIVAL_PROCESSES.join(', ')}`;
   }
   if (process === 'weibull' && cv !== undefined && (cv < WEIBULL_CV_MIN || cv > WEIBULL_CV_MAX)) {
     return `weibull CV must be in [${WEIBULL_CV_MIN}, ${WEIBULL_CV_MAX}], got ${formatGoFloatF(cv)}`;
@@ -54,7 +55,7 @@ function clientProblem(client: ClientSpec, index: number): string | undefined {
 /** The first problem the reference would report, without the `Invalid workload spec: ` prefix; undefined if valid. */
 export function findWorkloadSpecProblem(spec: WorkloadSpec): string | undefined {
   if (!VALID_CATEGORIES.includes(spec.category)) {
-    return `unknown category ${goQuote(spec.category)}; valid: language, multimodal, reasoning`;
+    return `unknown category ${quoteText(spec.category)}; valid: language, multimodal, reasoning`;
   }
   if (!(spec.aggregateRate > 0)) return `aggregate_rate must be positive, got ${formatGoFloatF(spec.aggregateRate)}`;
   if (spec.clients.length === 0 && spec.servegenData === undefined) {
