@@ -4,6 +4,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ServesimError } from '../errors.js';
+import { describeFsError } from '../fs/atomic.js';
 import type { LegacyLengthSettings, LengthParams } from '../workload/legacy.js';
 import { loadYamlModule } from './lazy-modules.js';
 
@@ -115,7 +116,7 @@ export function parseDefaultsYaml(text: string, path: string): unknown {
   try {
     return loadYamlModule().parse(text);
   } catch (error) {
-    throw new ServesimError(`Failed to parse YAML: ${path}: ${(error as Error).message.split('\n')[0]}`);
+    throw new ServesimError(`Failed to parse defaults file ${path}: not valid YAML (${(error as Error).message.split('\n')[0]})`);
   }
 }
 
@@ -133,16 +134,17 @@ export class DefaultsFileCache {
     let stat;
     try {
       stat = statSync(absolutePath);
-    } catch {
-      throw new ServesimError(`Failed to read defaults file: open ${absolutePath}: no such file or directory`);
+    } catch (error) {
+      throw new ServesimError(`Failed to read defaults file: open ${absolutePath}: ${describeFsError(error)}`);
     }
+    if (stat.isDirectory()) throw new ServesimError(`Failed to read defaults file: ${absolutePath} is a directory, expected a YAML file`);
     const cached = this.entries.get(absolutePath);
     if (cached && cached.mtimeMs === stat.mtimeMs && cached.size === stat.size) return cached.value;
     let text: string;
     try {
       text = readFileSync(absolutePath, 'utf8');
     } catch (error) {
-      throw new ServesimError(`Failed to read defaults file: ${absolutePath}: ${(error as Error).message}`);
+      throw new ServesimError(`Failed to read defaults file: ${absolutePath}: ${describeFsError(error)}`);
     }
     const document =
       (absolutePath === SHIPPED_DEFAULTS_PATH ? readPrecompiled(text) : undefined) ?? parseDefaultsYaml(text, absolutePath);

@@ -114,6 +114,7 @@ function implicitRoofline(d: Draft, input: LatencyInputs): void {
 /** Why no coefficient row matched: an unknown model, or which of GPU / TP / vLLM version has no row. */
 function describeMissingRow(file: DefaultsFile, model: string, d: Draft): string {
   const modelRows = file.rows.filter((r) => r.id === model);
+  if (file.rows.length === 0) return `${file.path} holds no coefficient rows (no "models:" list): is it a defaults file?`;
   if (modelRows.length === 0) {
     const known = [...new Set(file.rows.map((r) => r.id))].sort();
     const shown = known.slice(0, 8).join(', ') + (known.length > 8 ? `, … (${known.length} models)` : '');

@@ -2,6 +2,7 @@
 
 import { readFileSync } from 'node:fs';
 import { ServesimError } from '../errors.js';
+import { describeFsError } from '../fs/atomic.js';
 import type { RooflineHardwareParams, RooflineModelParams } from '../types.js';
 
 type Raw = Record<string, unknown>;
@@ -10,14 +11,14 @@ function readJsonObject(path: string, what: string): Raw {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
-  } catch {
-    throw new ServesimError(`Failed to load ${what}: open ${path}: no such file or directory`);
+  } catch (error) {
+    throw new ServesimError(`Failed to load ${what}: open ${path}: ${describeFsError(error)}`);
   }
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (error) {
-    throw new ServesimError(`Failed to load ${what}: ${path}: ${(error as Error).message}`);
+    throw new ServesimError(`Failed to load ${what}: ${path}: not valid JSON (${(error as Error).message})`);
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw new ServesimError(`Failed to load ${what}: ${path}: expected a JSON object`);
