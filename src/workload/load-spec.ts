@@ -1,5 +1,7 @@
 // Strict loading of workload spec v2 files (YAML, or JSON as a YAML subset) — docs/spec-notes.md, Spec v2 schema.
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import type { ParseErrorCode } from 'jsonc-parser';
 import { ServesimError } from '../errors.js';
 import {
   emptyDist,
@@ -10,9 +12,9 @@ import {
   type WorkloadSpec,
 } from './spec.js';
 import { checkSchema, formatPath, type ObjectSchema, type PathSegment, type SchemaIssue } from './strict-schema.js';
-import { findJsonSyntaxError, looksLikeJsonObject } from './json-syntax.js';
 import { fullYaml } from './lazy-yaml.js';
 import { findSpecLoadProblem, rateFractionSumWarning, type ExplicitTopLevel } from './load-checks.js';
+import { quoteText } from './show-value.js';
 import { findWorkloadSpecProblem } from './validate.js';
 import { parseSimpleYaml, type ParsedYaml } from './yaml-lite.js';
 
@@ -314,12 +316,112 @@ interface ParsedSpecDocument {
   line(path: readonly PathSegment[]): number | undefined;
 }
 
-/** Throws the first JSON syntax error of `text` in JSON terms (line, column, what was expected), if any. */
+// ---------------------------------------------------------------------------------------------------------------
+// JSON syntax errors in JSON terms, found by jsonc-parser in strict-JSON mode. Loaded on first use, like `yaml`:
+// importing it costs ~15 ms, which YAML specs never need to pay.
+
+let jsoncModule: typeof import('jsonc-parser') | undefined;
+const STRICT_JSON = { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false };
+/** Deeper nesting is refused: jsonc-parser recurses and would overflow the stack (specs nest 6 levels). */
+const MAX_JSON_DEPTH = 512;
+/** NaN and infinities as other languages and YAML spell them (jsonc-parser reports `-Infinity` at its "-"). */
+const NON_FINITE_RE = /[+-]?\.?(?:nan|inf(?:inity)?)(?![\w.])/iy;
+const STOP = Symbol('stop');
+
+/** What a jsonc-parser error means, in plain words; `token` is the text it was reported at. */
+function describeJsonError(code: ParseErrorCode, text: string, offset: number, token: string, within: 'object' | 'array' | 'top'): string {
+  const name = jsoncModule!.printParseErrorCode(code);
+  if ((name === 'PropertyNameExpected' || name === 'ValueExpected') && (token === '}' || token === ']')) {
+    if (text.slice(0, offset).trimEnd().endsWith(',')) return 'a trailing comma is not allowed in JSON';
+  }
+  switch (name) {
+    case 'InvalidSymbol':
+      NON_FINITE_RE.lastIndex = offset;
+      if (NON_FINITE_RE.test(text)) return 'NaN and Infinity are not JSON: use a finite number';
+      if (token.startsWith("'")) return 'JSON strings and keys use double quotes, not single quotes';
+      return `unexpected ${quoteText(token)}, which is not a JSON value (strings and keys need double quotes)`;
+    case 'InvalidNumberFormat':
+      return `invalid number ${quoteText(token)}`;
+    case 'PropertyNameExpected':
+      return 'expected a double-quoted key';
+    case 'ValueExpected':
+      return within === 'top' && token === '' ? 'the document is empty: expected one JSON object' : 'expected a value';
+    case 'ColonExpected':
+      return 'expected a colon after the key';
+    case 'CommaExpected':
+      return within === 'array' ? 'expected a comma or closing bracket' : 'expected a comma or closing brace';
+    case 'CloseBraceExpected':
+      return 'the file ends inside an object: expected a comma or closing brace';
+    case 'CloseBracketExpected':
+      return 'the file ends inside an array: expected a comma or closing bracket';
+    case 'EndOfFileExpected':
+      return 'expected the end of the file after the top-level value (a spec is one JSON object)';
+    case 'InvalidCommentToken':
+    case 'UnexpectedEndOfComment':
+      return 'comments are not allowed in JSON';
+    case 'UnexpectedEndOfString':
+      return 'the string is not closed: its closing double quote is missing (JSON strings cannot span lines)';
+    case 'UnexpectedEndOfNumber':
+      return `incomplete number ${quoteText(token)} (digits must follow "." and "e")`;
+    case 'InvalidUnicode':
+      return 'invalid \\u escape in the string (expected four hex digits)';
+    case 'InvalidEscapeCharacter':
+      return 'invalid escape in the string (JSON has \\" \\\\ \\/ \\b \\f \\n \\r \\t and \\uXXXX)';
+    case 'InvalidCharacter':
+      return 'the string holds a control character (escape it, e.g. \\t or \\n)';
+    default:
+      return name;
+  }
+}
+
+/** Throws the first JSON syntax error of `text` (or its first duplicate key) with its line and column, if any. */
 function checkJsonSyntax(text: string, file: string | undefined): void {
-  const error = findJsonSyntaxError(text);
-  if (error === undefined) return;
-  const where = `line ${error.line}, column ${error.column}${file === undefined ? '' : ` of ${file}`}`;
-  throw new ServesimError(`${PARSE_PREFIX}invalid JSON at ${where}: ${error.message}`);
+  jsoncModule ??= createRequire(import.meta.url)('jsonc-parser') as typeof import('jsonc-parser');
+  // A byte-order mark is allowed, and is not a column.
+  const body = text.startsWith('\uFEFF') ? text.slice(1) : text;
+  // Open objects (their keys, with 1-based line and column) and arrays (null), innermost last.
+  const open: Array<Map<string, string> | null> = [];
+  let problem: { line: number; column: number; message: string } | undefined;
+  const stop = (line: number, character: number, message: string): never => {
+    problem = { line: line + 1, column: character + 1, message };
+    throw STOP;
+  };
+  const enter = (keys: Map<string, string> | null, line: number, character: number): void => {
+    if (open.length >= MAX_JSON_DEPTH) stop(line, character, `more than ${MAX_JSON_DEPTH} nested objects and arrays`);
+    open.push(keys);
+  };
+  try {
+    jsoncModule.visit(
+      body,
+      {
+        onObjectBegin: (_offset, _length, line, character) => enter(new Map(), line, character),
+        onArrayBegin: (_offset, _length, line, character) => enter(null, line, character),
+        onObjectEnd: () => void open.pop(),
+        onArrayEnd: () => void open.pop(),
+        onObjectProperty(key, _offset, _length, line, character) {
+          const keys = open[open.length - 1]!;
+          const first = keys.get(key);
+          if (first !== undefined) stop(line, character, `duplicate key ${quoteText(key)} (first at ${first})`);
+          keys.set(key, `line ${line + 1}, column ${character + 1}`);
+        },
+        onError(code, offset, length, line, character) {
+          const innermost = open.length === 0 ? 'top' : open[open.length - 1] === null ? 'array' : 'object';
+          stop(line, character, describeJsonError(code, body, offset, body.slice(offset, offset + length), innermost));
+        },
+      },
+      STRICT_JSON,
+    );
+  } catch (err) {
+    if (err !== STOP) throw err;
+  }
+  if (problem === undefined) return;
+  const where = `line ${problem.line}, column ${problem.column}${file === undefined ? '' : ` of ${file}`}`;
+  throw new ServesimError(`${PARSE_PREFIX}invalid JSON at ${where}: ${problem.message}`);
+}
+
+/** True for text whose first non-blank character is `{` (a JSON object, whatever the file name). */
+function looksLikeJsonObject(text: string): boolean {
+  return /^\uFEFF?[ \t\r\n]*\{/.test(text);
 }
 
 /**

@@ -257,17 +257,17 @@ const CASES: ErrorCase[] = [
   {
     name: 'JSON: missing comma',
     argv: spec(edited('missing-comma.json', '"num_requests": 5,', '"num_requests": 5', BASE_JSON)),
-    message: `${JSON_PREFIX}line 5, column 3 of ${at('missing-comma.json')}: expected "," or "}" after an object member, got "\\"clients\\""`,
+    message: `${JSON_PREFIX}line 5, column 3 of ${at('missing-comma.json')}: expected a comma or closing brace`,
   },
   {
     name: 'JSON: trailing comma',
     argv: spec(edited('trailing-comma.json', '"params": {"value": 10}}', '"params": {"value": 10,}}', BASE_JSON)),
-    message: `${JSON_PREFIX}line 8, column 72 of ${at('trailing-comma.json')}: expected another member after ",", got "}" (JSON does not allow a trailing comma)`,
+    message: `${JSON_PREFIX}line 8, column 72 of ${at('trailing-comma.json')}: a trailing comma is not allowed in JSON`,
   },
   {
     name: 'JSON: NaN',
     argv: spec(edited('nan.json', '"aggregate_rate": 50', '"aggregate_rate": NaN', BASE_JSON)),
-    message: `${JSON_PREFIX}line 3, column 21 of ${at('nan.json')}: expected a value for the key "aggregate_rate", got "NaN" (JSON has no NaN or Infinity; use a finite number)`,
+    message: `${JSON_PREFIX}line 3, column 21 of ${at('nan.json')}: NaN and Infinity are not JSON: use a finite number`,
   },
   {
     name: 'JSON: duplicate key',
@@ -277,17 +277,27 @@ const CASES: ErrorCase[] = [
   {
     name: 'JSON: unbalanced quote, in a file without the .json extension',
     argv: spec(edited('unterminated.spec', '"id": "chat"', '"id": "chat', BASE_JSON)),
-    message: `${JSON_PREFIX}line 5, column 30 of ${at('unterminated.spec')}: expected "," or "}" after an object member, got "rate_fraction"`,
+    message: `${JSON_PREFIX}line 5, column 30 of ${at('unterminated.spec')}: unexpected "rate_fraction", which is not a JSON value (strings and keys need double quotes)`,
   },
   {
     name: 'JSON: unclosed object in a .yaml file that starts with "{"',
     argv: spec(write('unclosed.yaml', BASE_JSON.trimEnd().slice(0, -1))),
-    message: `${JSON_PREFIX}line 9, column 1 of ${at('unclosed.yaml')}: expected "," or "}" after an object member, got end of input`,
+    message: `${JSON_PREFIX}line 9, column 1 of ${at('unclosed.yaml')}: the file ends inside an object: expected a comma or closing brace`,
+  },
+  {
+    name: 'JSON: unterminated string',
+    argv: spec(edited('open-string.json', '"version": "2",', '"version": "2,', BASE_JSON)),
+    message: `${JSON_PREFIX}line 2, column 14 of ${at('open-string.json')}: the string is not closed: its closing double quote is missing (JSON strings cannot span lines)`,
+  },
+  {
+    name: 'JSON: comments',
+    argv: spec(edited('comment.json', '"version": "2",', '"version": "2", // spec v2', BASE_JSON)),
+    message: `${JSON_PREFIX}line 2, column 19 of ${at('comment.json')}: comments are not allowed in JSON`,
   },
   {
     name: 'JSON: a .json file holding YAML',
     argv: spec(write('yaml-inside.json', BASE_SPEC)),
-    message: `${JSON_PREFIX}line 1, column 1 of ${at('yaml-inside.json')}: expected a JSON value (the spec must be one object), got "version"`,
+    message: `${JSON_PREFIX}line 1, column 1 of ${at('yaml-inside.json')}: unexpected "version", which is not a JSON value (strings and keys need double quotes)`,
   },
 
   // CSV traces.
@@ -388,7 +398,7 @@ describe('valid specs are untouched', () => {
     const outcome = await runInProcess(spec(write('flow.yaml', flow)));
     expect([outcome.exitCode, outcome.stderr]).toEqual([0, '']);
     expect((await runInProcess(spec(write('flow.json', flow)))).stderr).toBe(
-      `${JSON_PREFIX}line 1, column 2 of ${at('flow.json')}: expected a double-quoted key, got "version"\n`,
+      `${JSON_PREFIX}line 1, column 2 of ${at('flow.json')}: unexpected "version", which is not a JSON value (strings and keys need double quotes)\n`,
     );
   });
 
