@@ -1,6 +1,7 @@
 // The `servesim` command: subcommand dispatch, top-level help, and the mapping of failures to stderr + exit status.
 
 import { ServesimError } from '../errors.js';
+import { printableLine } from '../show-value.js';
 import { labSubcommands } from '../lab/subcommands.js';
 import type { CliIO, Subcommand } from './io.js';
 import { pluginsSubcommand } from './plugins-command.js';
@@ -25,12 +26,12 @@ export interface FailureReport {
 export function describeFailure(error: unknown, env: CliIO['env'] = {}): FailureReport {
   const debug = env.SERVESIM_DEBUG === '1';
   if (error instanceof ServesimError) {
-    const line = error.message.replace(/\s*\n\s*/g, ' ');
+    const line = printableLine(error.message);
     return { exitCode: error.exitCode, stderr: `${line}\n${debug && error.stack ? error.stack + '\n' : ''}` };
   }
   const message = error instanceof Error ? error.message : String(error);
   const stack = debug && error instanceof Error && error.stack ? error.stack + '\n' : '';
-  return { exitCode: INTERNAL_ERROR_EXIT_CODE, stderr: `servesim: internal error: ${message.replace(/\s*\n\s*/g, ' ')}\n${stack}` };
+  return { exitCode: INTERNAL_ERROR_EXIT_CODE, stderr: `servesim: internal error: ${printableLine(message)}\n${stack}` };
 }
 
 async function runTopLevel(argv: readonly string[], io: CliIO, subcommands: readonly Subcommand[]): Promise<number> {

@@ -5,6 +5,7 @@
 
 import { ServesimError } from '../errors.js';
 import { parseGoBool, parseGoFloat64, parseGoInt64 } from '../go/parse.js';
+import { quoteText } from '../show-value.js';
 
 export type FlagType = 'string' | 'bool' | 'int' | 'int64' | 'float' | 'floatList' | 'stringList';
 
@@ -77,7 +78,7 @@ function suggestionFor(name: string, specs: readonly FlagSpec[]): string {
 /** Converts one textual value; `previous` is the current value for list flags that were already set. */
 function convertValue(spec: FlagSpec, text: string, previous: readonly number[] | readonly string[] | undefined): FlagValue {
   const invalid = (): never => {
-    throw new FlagError(`invalid argument ${JSON.stringify(text)} for "--${spec.name}" flag: expected ${EXPECTED[spec.type]}`);
+    throw new FlagError(`invalid argument ${quoteText(text)} for "--${spec.name}" flag: expected ${EXPECTED[spec.type]}`);
   };
   switch (spec.type) {
     case 'string':
@@ -89,7 +90,7 @@ function convertValue(spec: FlagSpec, text: string, previous: readonly number[] 
       const value = parseGoInt64(text);
       if (value !== undefined) return value;
       if (/^[+-]?\d+$/.test(text)) {
-        throw new FlagError(`invalid argument ${JSON.stringify(text)} for "--${spec.name}" flag: value out of range for int64`);
+        throw new FlagError(`invalid argument ${quoteText(text)} for "--${spec.name}" flag: value out of range for int64`);
       }
       return invalid();
     }

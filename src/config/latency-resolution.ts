@@ -9,6 +9,7 @@ import type { LatencyConfig } from '../types.js';
 import { lookupCoefficients, type DefaultsFile } from './defaults-file.js';
 import { loadRooflineHardwareParams, loadRooflineModelParams } from './roofline-files.js';
 import type { RunFlags } from './run-flags.js';
+import { quoteText } from '../show-value.js';
 
 export interface LatencyResolution {
   latency: LatencyConfig;
@@ -118,7 +119,7 @@ function describeMissingRow(file: DefaultsFile, model: string, d: Draft): string
   if (modelRows.length === 0) {
     const known = [...new Set(file.rows.map((r) => r.id))].sort();
     const shown = known.slice(0, 8).join(', ') + (known.length > 8 ? `, … (${known.length} models)` : '');
-    return `unknown model ${JSON.stringify(model)}: ${file.path} has no coefficients for it (known: ${shown})`;
+    return `unknown model ${quoteText(model)}: ${file.path} has no coefficients for it (known: ${shown})`;
   }
   const rows = modelRows.map((r) => `${r.gpu}/TP${r.tensorParallelism}/${r.vllmVersion}`).join(', ');
   return (

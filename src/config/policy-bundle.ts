@@ -13,6 +13,7 @@ import type { Axis } from '../policies/policy.js';
 import type { ScorerSpec } from '../types.js';
 import { loadYamlModule, loadZodModule } from './lazy-modules.js';
 import { ScorerConfigError, validateScorerSpecs } from './routing-scorers.js';
+import { quoteText } from '../show-value.js';
 
 /** Axes a bundle can set, with the catalog axes whose parameters their section holds. */
 const SECTIONS: ReadonlyArray<[BundleAxis, readonly Axis[]]> = [
@@ -121,7 +122,7 @@ function describeIssue(issue: Issue, keys: Map<BundleAxis, Map<string, string>>)
       : where.startsWith('routing.scorers') ? ['name', 'weight']
       : ['policy', ...(axis === 'routing' ? ['scorers'] : []), ...(keys.get(axis)?.keys() ?? [])];
     const container = where === '' ? 'the top level' : where;
-    return `field ${JSON.stringify(issue.keys[0])} not found in ${container} (valid fields: ${known.join(', ')})`;
+    return `field ${quoteText(issue.keys[0])} not found in ${container} (valid fields: ${known.join(', ')})`;
   }
   return `${where || 'document'}: ${issue.message.replace(/^Invalid input: /, '')}`;
 }
@@ -159,7 +160,7 @@ export function loadPolicyBundle(path: string, catalog: PolicyCatalog): PolicyBu
       const catalogAxis = axis as Axis;
       if (!catalog.has(catalogAxis, name)) {
         const label = axis === 'scheduler' ? 'scheduler' : `${axis} policy`;
-        throw invalid(`unknown ${label} ${JSON.stringify(name)}; valid: ${catalog.names(catalogAxis).join(', ')}`);
+        throw invalid(`unknown ${label} ${quoteText(name)}; valid: ${catalog.names(catalogAxis).join(', ')}`);
       }
       bundle.policies[axis] = name;
     }

@@ -12,6 +12,7 @@ import type { PolicyChoice, PolicyConfig, ScorerChoice, ScorerSpec } from '../ty
 import type { BundleAxis, PolicyBundle } from './policy-bundle.js';
 import { ScorerConfigError, parseScorerList } from './routing-scorers.js';
 import type { RunArgs } from './run-flags.js';
+import { quoteText } from '../show-value.js';
 
 export interface PolicyResolution {
   policies: PolicyConfig;
@@ -88,7 +89,7 @@ export function resolvePolicies(args: RunArgs, bundle: PolicyBundle | undefined)
   if (composesScorers) {
     scorers = scorerSpecs(args, bundle).map((spec) => ({ ...choice(catalog, source, 'scorer', spec.name), weight: spec.weight }));
   } else if (f.routingScorers !== '') {
-    warnings.push(`--routing-scorers has no effect unless --routing-policy composes scorers, e.g. weighted (got ${JSON.stringify(routing.name)})`);
+    warnings.push(`--routing-scorers has no effect unless --routing-policy composes scorers, e.g. weighted (got ${quoteText(routing.name)})`);
   }
   const bridgeBase = (key: keyof typeof SLO_TIER_PARAMS): number => source.value(SLO_TIER_PARAMS[key].flag) as number;
   const policies: PolicyConfig = {

@@ -20,6 +20,7 @@ import { resolveLatency } from './latency-resolution.js';
 import { loadPolicyBundle, readBundlePlugins, type PolicyBundle } from './policy-bundle.js';
 import { flagValuesIn, pluginPathsIn, resolvePolicies } from './policy-resolution.js';
 import { parseRunArgs, type RunArgs, type RunFlags } from './run-flags.js';
+import { quoteText } from '../show-value.js';
 import {
   generateLegacyRequests,
   generateSpecRequests,
@@ -216,7 +217,7 @@ function loadBundle(ctx: ResolutionContext): PolicyBundle | undefined {
 /** Step 7 (after the policies): trace and KV-tier flags. */
 function checkTraceAndKv(ctx: ResolutionContext): void {
   const f = ctx.args.flags;
-  if (!VALID_TRACE_LEVELS.includes(f.traceLevel)) fail(`Unknown trace level ${JSON.stringify(f.traceLevel)}. Valid: ${VALID_TRACE_LEVELS.join(', ')}`);
+  if (!VALID_TRACE_LEVELS.includes(f.traceLevel)) fail(`Unknown trace level ${quoteText(f.traceLevel)}. Valid: ${VALID_TRACE_LEVELS.join(', ')}`);
   if (f.counterfactualK < 0) fail(`--counterfactual-k must be >= 0, got ${f.counterfactualK}`);
   if (f.traceLevel === 'none' && f.counterfactualK > 0) ctx.warn('--counterfactual-k has no effect without --trace-level decisions');
   if (f.traceLevel === 'none' && f.summarizeTrace) ctx.warn('--summarize-trace has no effect without --trace-level decisions');

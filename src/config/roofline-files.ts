@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { ServesimError } from '../errors.js';
 import { describeFsError } from '../fs/atomic.js';
 import type { RooflineHardwareParams, RooflineModelParams } from '../types.js';
+import { quoteText } from '../show-value.js';
 
 type Raw = Record<string, unknown>;
 
@@ -63,7 +64,7 @@ export function loadRooflineModelParams(configPath: string): RooflineModelParams
   }
   if (bytesPerParam <= 0) {
     throw new ServesimError(
-      `Invalid model config ${configPath}: unsupported torch_dtype ${JSON.stringify(dtype)}; ` +
+      `Invalid model config ${configPath}: unsupported torch_dtype ${quoteText(dtype)}; ` +
         `valid: ${Object.keys(BYTES_PER_PARAM).join(', ')}`,
     );
   }
@@ -89,7 +90,7 @@ export function loadRooflineHardwareParams(hardwarePath: string, gpu: string): R
   const entry = Object.prototype.hasOwnProperty.call(all, gpu) ? all[gpu] : undefined;
   if (entry === null || typeof entry !== 'object') {
     throw new ServesimError(
-      `Failed to load hardware config: GPU ${JSON.stringify(gpu)} not found in ${hardwarePath}; available: ${Object.keys(all).join(', ')}`,
+      `Failed to load hardware config: GPU ${quoteText(gpu)} not found in ${hardwarePath}; available: ${Object.keys(all).join(', ')}`,
     );
   }
   const raw = entry as Raw;

@@ -4,21 +4,22 @@
 import type { ScorerSpec } from '../types.js';
 import { formatGoFloatV } from '../go/fmt.js';
 import { parseGoFloat64 } from '../go/parse.js';
+import { quoteText } from '../show-value.js';
 
 /** Validation failure; callers add their context prefix (`Invalid --routing-scorers: …`). */
 export class ScorerConfigError extends Error {}
 
 function checkName(name: string, seen: Set<string>, scorerNames: readonly string[]): void {
   if (!scorerNames.includes(name)) {
-    throw new ScorerConfigError(`unknown scorer ${JSON.stringify(name)}; valid: ${scorerNames.join(', ')}`);
+    throw new ScorerConfigError(`unknown scorer ${quoteText(name)}; valid: ${scorerNames.join(', ')}`);
   }
-  if (seen.has(name)) throw new ScorerConfigError(`duplicate scorer ${JSON.stringify(name)}`);
+  if (seen.has(name)) throw new ScorerConfigError(`duplicate scorer ${quoteText(name)}`);
   seen.add(name);
 }
 
 function checkWeight(name: string, weight: number): void {
   if (!Number.isFinite(weight) || weight <= 0) {
-    throw new ScorerConfigError(`scorer ${JSON.stringify(name)} weight must be a finite positive number, got ${formatGoFloatV(weight)}`);
+    throw new ScorerConfigError(`scorer ${quoteText(name)} weight must be a finite positive number, got ${formatGoFloatV(weight)}`);
   }
 }
 
@@ -39,13 +40,13 @@ export function parseScorerList(text: string, scorerNames: readonly string[]): S
   return text.split(',').map((rawPart): ScorerSpec => {
     const part = rawPart.trim();
     const colon = part.indexOf(':');
-    if (colon < 0) throw new ScorerConfigError(`invalid scorer entry ${JSON.stringify(part)}: expected name:weight`);
+    if (colon < 0) throw new ScorerConfigError(`invalid scorer entry ${quoteText(part)}: expected name:weight`);
     const name = part.slice(0, colon).trim();
     checkName(name, seen, scorerNames);
     const weightText = part.slice(colon + 1);
     const weight = parseGoFloat64(weightText);
     if (weight === undefined) {
-      throw new ScorerConfigError(`invalid weight ${JSON.stringify(weightText)} for scorer ${JSON.stringify(name)}: expected a number`);
+      throw new ScorerConfigError(`invalid weight ${quoteText(weightText)} for scorer ${quoteText(name)}: expected a number`);
     }
     checkWeight(name, weight);
     return { name, weight };

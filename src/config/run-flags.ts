@@ -5,6 +5,7 @@ import { BUILTIN_CATALOG, type PolicyCatalog } from '../policies/catalog.js';
 import { domainMessage, inDomain, type ParamValue } from '../policies/params.js';
 import { AXIS_INFO, type Axis } from '../policies/policy.js';
 import { FlagError, parseFlags, type FlagSpec, type FlagValue, type ParsedFlags } from './flags.js';
+import { quoteText } from '../show-value.js';
 
 export const RUN_FLAG_GROUPS = {
   model: 'Model, coefficients and hardware:',
@@ -261,12 +262,12 @@ function pluginFlagHint(name: string, catalog: PolicyCatalog): string {
   const owners = (Object.keys(AXIS_INFO) as Axis[]).flatMap((axis) =>
     catalog.entries(axis).filter((entry) => entry.plugin !== '' && entry.module.name === policy),
   );
-  if (owners.length === 0) return ` (no loaded plugin defines a policy ${JSON.stringify(policy)}; load it with --plugin FILE)`;
+  if (owners.length === 0) return ` (no loaded plugin defines a policy ${quoteText(policy)}; load it with --plugin FILE)`;
   return owners
     .map(({ module, plugin }) => {
       const flags = Object.keys(module.params).map((key) => `--${policy}.${key}`);
       const has = flags.length === 0 ? 'has no parameters' : `has ${flags.join(', ')}`;
-      return ` (${module.axis} policy ${JSON.stringify(policy)} from ${plugin} ${has})`;
+      return ` (${module.axis} policy ${quoteText(policy)} from ${plugin} ${has})`;
     })
     .join('');
 }
@@ -276,7 +277,7 @@ export function parseRunArgs(argv: readonly string[], catalog: PolicyCatalog = B
   const parsed = parseFlags(argv, catalog === BUILTIN_CATALOG ? RUN_FLAGS : runFlagTable(catalog), (name) => pluginFlagHint(name, catalog));
   if (parsed.positionals.length > 0) {
     // cobra would silently ignore these; a stray word is almost always a mistyped flag, so reject it.
-    throw new FlagError(`unexpected argument ${JSON.stringify(parsed.positionals[0])}: run takes only flags`);
+    throw new FlagError(`unexpected argument ${quoteText(parsed.positionals[0])}: run takes only flags`);
   }
   checkGivenDomains(parsed, catalog === BUILTIN_CATALOG ? RUN_FLAGS : runFlagTable(catalog));
   const { flags, params } = toRunFlags(parsed, catalog);

@@ -10,6 +10,7 @@ import { priorityModules } from './priority/index.js';
 import { routingModules } from './routing/index.js';
 import { schedulerModules } from './scheduler/index.js';
 import { scorerModules } from './scorers/index.js';
+import { quoteText } from '../show-value.js';
 
 /** One row of the derived parameter table: a flag, its declaration, and the axis and policies that read it. */
 export interface CatalogParam {
@@ -107,7 +108,7 @@ export class PolicyCatalog {
     const key = name === '' ? AXIS_INFO[axis].defaultName : name;
     const found = this.byAxis.get(axis)!.get(key);
     if (found === undefined) {
-      throw new ServesimError(`Unknown ${AXIS_INFO[axis].label} ${JSON.stringify(name)}. Valid: ${this.names(axis).join(', ')}`);
+      throw new ServesimError(`Unknown ${AXIS_INFO[axis].label} ${quoteText(name)}. Valid: ${this.names(axis).join(', ')}`);
     }
     return found as CatalogEntry<A>;
   }

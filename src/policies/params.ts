@@ -1,6 +1,8 @@
 // A policy parameter: its type, default, domain and help, declared once by the policy that owns it. The `run` flag
 // table, `--help`, the policy-bundle keys and the validation are all derived from these declarations.
 
+import { quoteText } from '../show-value.js';
+
 export type ParamType = 'int' | 'int64' | 'float' | 'bool';
 export type ParamValue = number | boolean;
 
@@ -69,8 +71,7 @@ export function formatParamValue(value: unknown): string {
     if (value === -Infinity) return '-Inf';
     return String(value);
   }
-  const text = typeof value === 'string' ? JSON.stringify(value) : String(value);
-  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+  return typeof value === 'string' ? quoteText(value) : quoteText(String(value));
 }
 
 /** The one message for a value outside its domain. */

@@ -7,7 +7,7 @@
 // input, max_rounds 0, an empty lifecycle window list, …) stay accepted.
 
 import { formatPath, type PathSegment } from './strict-schema.js';
-import { numberText, quoteValue } from './show-value.js';
+import { numberText, quoteValue } from '../show-value.js';
 import type { DistSpec, WorkloadSpec } from './spec.js';
 
 /** The spec versions a file may declare: "2", or a v1 spec ("1" or none) that is upgraded on load. */

@@ -14,7 +14,7 @@ import {
 import { checkSchema, formatPath, type ObjectSchema, type PathSegment, type SchemaIssue } from './strict-schema.js';
 import { fullYaml } from './lazy-yaml.js';
 import { findSpecLoadProblem, rateFractionSumWarning, type ExplicitTopLevel } from './load-checks.js';
-import { quoteText } from './show-value.js';
+import { quoteText } from '../show-value.js';
 import { findWorkloadSpecProblem } from './validate.js';
 import { parseSimpleYaml, type ParsedYaml } from './yaml-lite.js';
 

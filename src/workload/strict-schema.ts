@@ -2,7 +2,7 @@
 // and converted the way yaml.v3 decodes into the reference's Go structs. (Hand-written instead of zod because
 // importing zod costs ~70 ms of CPU, a large share of a whole simulation's budget.)
 
-import { quoteText, shownText } from './show-value.js';
+import { quoteText, shownText } from '../show-value.js';
 
 export type ScalarKind = 'string' | 'int64' | 'int' | 'float' | 'bool';
 export interface ObjectSchema {

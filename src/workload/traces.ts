@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { ServesimError } from '../errors.js';
 import type { GeneratedRequest } from '../types.js';
-import { quoteText } from './show-value.js';
+import { quoteText } from '../show-value.js';
 import { unlabelledRequest } from './unlabelled-request.js';
 
 const PREFIX = 'Simulation failed: generating requests: ';

@@ -1,7 +1,7 @@
 // Spec validation, in the reference's order and with its messages (docs/spec-notes.md, Validation).
 import { ServesimError } from '../errors.js';
 import { formatGoFloatF } from '../go/fmt.js';
-import { quoteText } from './show-value.js';
+import { quoteText } from '../show-value.js';
 import {
   VALID_ARRIVAL_PROCESSES,
   VALID_CATEGORIES,

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/program.js';
 import { loadWorkloadSpec } from '../../src/workload/load-spec.js';
-import { quoteText } from '../../src/workload/show-value.js';
+import { quoteText } from '../../src/show-value.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const MODEL = ['--model', 'meta-llama/llama-3.1-8b-instruct'];

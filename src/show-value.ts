@@ -1,4 +1,4 @@
-// How user-given values appear in workload error messages: quoted, non-printable characters escaped (Go %q
+// How user-given values appear in error messages: quoted, non-printable characters escaped (Go %q
 // spellings, as in the reference's messages), and shortened so that a stray megabyte never floods a one-line error.
 
 /** Longest shown value (between the quotes), including the trailing `...` of a shortened one. */
@@ -47,6 +47,20 @@ export function shownText(text: string): string {
     out += piece;
   }
   return out + ELLIPSIS;
+}
+
+/**
+ * A whole error message as one printable line: newlines folded, non-printable characters escaped, and at most
+ * `maxChars` long — the last guard against a message that quotes a huge or binary value.
+ */
+export function printableLine(text: string, maxChars = 1000): string {
+  let out = '';
+  for (const ch of text.replace(/\s*\n\s*/g, ' ')) {
+    const piece = ch === '"' || ch === '\\' ? ch : escapeCodePoint(ch);
+    if (out.length + piece.length > maxChars - ELLIPSIS.length) return out + ELLIPSIS;
+    out += piece;
+  }
+  return out;
 }
 
 /** `"text"` with non-printable characters escaped and at most MAX_SHOWN_CHARS characters between the quotes. */
