@@ -109,7 +109,7 @@ describe('flag parsing (pflag semantics)', () => {
     expect(parseRunArgs([]).flags.alphaCoeffs).toEqual([0, 0, 0]);
   });
 
-  it('has every flag of cli.md §1 with its default', () => {
+  it('has every run flag with its default', () => {
     const { flags, params, explicit } = parseRunArgs([]);
     expect(explicit.size).toBe(0);
     // 70 flags of the reference plus --preemption-policy, --plugin and --progress.
@@ -168,7 +168,7 @@ describe('flag parsing (pflag semantics)', () => {
     expect(parseRunArgs(['--seed', '-9223372036854775808']).flags.seed).toBe(-9223372036854775808n);
   });
 
-  it('groups the help output by the sections of cli.md and lists every flag', () => {
+  it('groups the help output by flag group and lists every flag', () => {
     const help = renderRunHelp();
     for (const heading of Object.values(RUN_FLAG_GROUPS)) expect(help).toContain(`\n${heading}\n`);
     for (const spec of RUN_FLAGS) expect(help).toContain(`--${spec.name}`);
@@ -205,7 +205,7 @@ describe('help', () => {
   });
 });
 
-describe('coefficient and KV resolution (latency.md)', () => {
+describe('coefficient and KV resolution (docs/spec-notes.md, Coefficient resolution)', () => {
   it('G01: H100/TP2 defaults row and its 132139 KV blocks', () => {
     const { sim } = resolveGolden(goldenArgs('G01'));
     expect(sim.latency).toEqual({ kind: 'blackbox', alpha: H100_TP2.alpha, beta: H100_TP2.beta });
@@ -314,7 +314,7 @@ describe('coefficient and KV resolution (latency.md)', () => {
   });
 });
 
-describe('workload resolution (workload.md §2, §9, §10)', () => {
+describe('workload resolution (docs/spec-notes.md: Seed, horizon and request cap; Legacy generator and presets; CSV traces)', () => {
   it('G12: an explicit --num-requests overrides the spec num_requests', () => {
     const { sim } = resolveGolden(goldenArgs('G12'));
     expect(sim.requests).toHaveLength(400);
@@ -374,7 +374,7 @@ describe('workload resolution (workload.md §2, §9, §10)', () => {
   });
 });
 
-describe('policies (policies.md §3–§11)', () => {
+describe('policies (docs/spec-notes.md, Policies)', () => {
   it('G03: weighted routing with the given scorers and tiered KV flags', () => {
     const { sim } = resolveGolden(goldenArgs('G03'));
     expect(sim.numInstances).toBe(8);

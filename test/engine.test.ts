@@ -61,7 +61,7 @@ describe('Go container/heap port', () => {
   });
 });
 
-describe('latency model (latency.md)', () => {
+describe('latency model (docs/spec-notes.md, Latency model)', () => {
   // The default model's coefficients (llama-3.1-8b on H100/TP2 from the shipped defaults file).
   const model = createLatencyModel(defaultConfig().latency);
   const req = (input: number, progress: number, newTokens: number, output = 3): SimRequest =>
@@ -105,7 +105,7 @@ describe('stats operand order', () => {
   });
 });
 
-describe('worked example (latency.md, golden G24)', () => {
+describe('worked example (golden G24; docs/reference-quirks.md, quirk 3)', () => {
   it('one 100/3-token request: TTFT 12434, E2E 38588, TPOT 13077, duration 0.024455 s', () => {
     const result = simulate(makeConfig([makeRequest(0, 0, 100, 3)]));
     const record = result.requests[0];

@@ -44,7 +44,7 @@ describe('GoRand against Go-produced vectors', () => {
   }
 });
 
-describe('GoRand against the go-parity.md §1 vectors (fresh generator per list)', () => {
+describe('GoRand against Go math/rand vectors (docs/spec-notes.md, Random numbers; fresh generator per list)', () => {
   it('seed 42', () => {
     const draw = <T>(n: number, f: (r: GoRand) => T): T[] => {
       const r = new GoRand(42n);
@@ -109,7 +109,7 @@ describe('GoRand against the go-parity.md §1 vectors (fresh generator per list)
 });
 
 describe('stream derivation', () => {
-  it('fnv1a64 values from go-parity.md', () => {
+  it('fnv1a64 values of the stream names (docs/spec-notes.md, Random numbers)', () => {
     expect(fnv1a64('workload-gen')).toBe(7079132663427089759n);
     expect(fnv1a64('router')).toBe(-6855704586828942012n);
     expect(fnv1a64('instance_0')).toBe(4261570529227722053n);

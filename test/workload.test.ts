@@ -101,7 +101,7 @@ describe('golden generated workloads (every row)', () => {
     expectGolden('W-legacy-default-seed42.csv', generateLegacyWorkload(LEGACY_DEFAULT));
   });
 
-  it('the worked check values of workload.md §7', () => {
+  it('worked check values of mixed-production-workload.yaml (seed 42, 1000 requests)', () => {
     const s = spec('mixed-production-workload.yaml');
     const requests = generateSpecWorkload(s, { seed: 42n, horizon: Infinity, maxRequests: 1000 });
     const r0 = requests[0]!;
@@ -188,7 +188,7 @@ function workload(clients: ClientSpec[], overrides: Partial<WorkloadSpec> = {}):
   };
 }
 
-describe('validation messages (workload.md §1, in order)', () => {
+describe('validation messages (docs/spec-notes.md, Validation; in order)', () => {
   const cases: Array<[string, WorkloadSpec, string]> = [
     ['category', workload([client()], { category: 'chat' }), 'unknown category "chat"; valid: language, multimodal, reasoning'],
     ['aggregate_rate', workload([client()], { aggregateRate: 0 }), 'aggregate_rate must be positive, got 0.000000'],
@@ -392,7 +392,7 @@ describe('sampler construction errors (at generation)', () => {
   });
 });
 
-describe('request cap, horizon and seed (workload.md §2)', () => {
+describe('request cap, horizon and seed (docs/spec-notes.md, Seed, horizon and request cap)', () => {
   const s = workload([client()]);
 
   it('unbounded generation is refused', () => {
@@ -695,7 +695,7 @@ describe('samplers', () => {
   });
 });
 
-describe('inference_perf expansion (§8)', () => {
+describe('inference_perf expansion (docs/spec-notes.md, inference_perf expansion)', () => {
   it('P×U clients, windows per stage, duration-weighted rate', () => {
     const s = workload([], {
       aggregateRate: 0,
@@ -743,7 +743,7 @@ describe('inference_perf expansion (§8)', () => {
   });
 });
 
-describe('legacy generator (§9)', () => {
+describe('legacy generator (docs/spec-notes.md, Legacy generator and presets)', () => {
   it('evenly spaced arrivals from t = 0', () => {
     const r = generateLegacyWorkload({ ...LEGACY_DEFAULT, rate: 3, numRequests: 4 });
     expect(r.map((x) => x.arrivalTime)).toEqual([0, 333333, 666666, 999999]);
@@ -793,7 +793,7 @@ describe('legacy generator (§9)', () => {
     expect(r.some((x) => x.inputTokens.length === 0)).toBe(true);
   });
 
-  it('presets from defaults.yaml match workload.md §9', () => {
+  it('presets from the shipped defaults.yaml have the reference lengths', () => {
     const presets = new DefaultsFileCache().load(SHIPPED_DEFAULTS_PATH).workloads;
     const table = LEGACY_PRESET_NAMES.map((name) => {
       const p = legacyPreset(name, presets);
@@ -813,7 +813,7 @@ describe('legacy generator (§9)', () => {
   });
 });
 
-describe('CSV traces (§10)', () => {
+describe('CSV traces (docs/spec-notes.md, CSV traces)', () => {
   it('reads the golden trace fixtures', () => {
     const one = readTraceWorkload(join(WORKLOADS, 'one-request.csv'), Infinity);
     expect(one).toHaveLength(1);

@@ -42,7 +42,7 @@ export interface Diagnostic {
 export interface RunOutputOptions {
   /** Absolute path, or '' for none. */
   resultsPath: string;
-  /** Raw `--fitness-weights`; parsed after the simulation like the reference (docs/reference-quirks.md, quirk 32). */
+  /** Raw `--fitness-weights`, already validated (the reference failed only after the run: quirk 32). */
   fitnessWeights: string;
   summarizeTrace: boolean;
   traceLevel: string;

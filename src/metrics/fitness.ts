@@ -1,5 +1,5 @@
-// Fitness evaluation (docs/spec-notes.md, Fitness): parsed only after the simulation, like the reference
-// (docs/reference-quirks.md, quirk 32).
+// Fitness evaluation (docs/spec-notes.md, Fitness). `run` validates the weights before simulating
+// (validateFitnessWeights); the reference failed only after printing (docs/reference-quirks.md, quirk 32).
 import { parseGoFloat64 } from '../go/parse.js';
 import { ServesimError } from '../errors.js';
 import type { SimResult } from '../types.js';

@@ -6,7 +6,7 @@ import { formatFixed, formatJsonFloat, formatJsonString } from '../go/fmt.js';
 import { METRICS_BLOCK_KEYS } from './block-keys.js';
 
 export interface RenderOptions {
-  /** Raw `--fitness-weights` text; parsed only after the JSON blocks were written (like the reference). */
+  /** Raw `--fitness-weights` text (validated by the configuration layer; library callers may pass unchecked text). */
   fitnessWeights?: string;
   summarizeTrace: boolean;
   traceLevel: string;
@@ -34,8 +34,8 @@ export function metricsBlockJson(block: MetricsBlock, extraLines: readonly strin
 }
 
 /**
- * Writes the run's stdout. Throws ServesimError for a bad `--fitness-weights` — after the JSON blocks were written,
- * matching the reference's late fatal error. `writeError` receives stderr diagnostics (unencodable blocks).
+ * Writes the run's stdout. Throws ServesimError for a bad `--fitness-weights` (only reachable by library callers:
+ * `run` checks the weights first) after the JSON blocks. `writeError` receives stderr diagnostics (unencodable blocks).
  */
 export function renderRunOutput(
   result: SimResult,
