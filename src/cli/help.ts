@@ -3,6 +3,7 @@
 
 import { Command, Option } from 'commander';
 import type { FlagSpec } from '../config/flags.js';
+import { EXIT_STATUS_HELP } from './io.js';
 import { runFlagTable } from '../config/run-flags.js';
 import type { PolicyCatalog } from '../policies/catalog.js';
 
@@ -39,11 +40,12 @@ export function renderRunHelp(catalog?: PolicyCatalog): string {
     if (shown !== undefined) option.default(spec.default, shown);
     command.addOption(option);
   }
-  command.addHelpText(
-    'after',
+  // helpInformation() leaves out addHelpText() blocks (commander prints those itself), so the epilogue is appended.
+  return (
+    command.helpInformation() +
     '\nPrecedence: --seed, --horizon and --num-requests override a workload spec only when given explicitly;\n' +
-      '--total-kv-blocks overrides the defaults-file value only when given; a --policy-config bundle applies only\n' +
-      'to policy flags that were not given. Relative paths are resolved against the working directory.',
+    '--total-kv-blocks overrides the defaults-file value only when given; a --policy-config bundle applies only\n' +
+    'to policy flags that were not given. Relative paths are resolved against the working directory.\n\n' +
+    `${EXIT_STATUS_HELP}\n`
   );
-  return command.helpInformation();
 }

@@ -21,3 +21,8 @@ export interface Subcommand {
   /** Runs with the arguments after the subcommand name; returns the exit status. Throws ServesimError on bad input. */
   run(argv: readonly string[], io: CliIO): number | Promise<number>;
 }
+
+/** The exit statuses, as `--help` prints them. */
+export const EXIT_STATUS_HELP =
+  'Exit status: 0 success; 1 bad input or environment (nothing is simulated); 2 the simulated system hit a\n' +
+  'limit the reference simulator would crash on; 70 internal error (a bug: please report it).';

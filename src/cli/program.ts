@@ -3,7 +3,7 @@
 import { ServesimError } from '../errors.js';
 import { printableLine } from '../show-value.js';
 import { labSubcommands } from '../lab/subcommands.js';
-import type { CliIO, Subcommand } from './io.js';
+import { EXIT_STATUS_HELP, type CliIO, type Subcommand } from './io.js';
 import { pluginsSubcommand } from './plugins-command.js';
 import { runSubcommand } from './run-command.js';
 
@@ -44,6 +44,7 @@ async function runTopLevel(argv: readonly string[], io: CliIO, subcommands: read
     .configureOutput({ writeOut: io.writeStdout, writeErr: io.writeStderr });
   // Subcommands are dispatched before commander is loaded; here they only appear in the command list.
   for (const sub of subcommands) program.command(sub.name).description(sub.summary);
+  program.addHelpText('after', `\n${EXIT_STATUS_HELP}`);
   const [first, second] = argv;
   const helpTarget = first === 'help' ? subcommands.find((s) => s.name === second) : undefined;
   if (helpTarget) {

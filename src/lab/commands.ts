@@ -1,6 +1,6 @@
 // The strategy-lab subcommands (optimize, compare, ledger) for the servesim commander program.
 import { Command, CommanderError } from 'commander';
-import type { CliIO } from '../cli/io.js';
+import { EXIT_STATUS_HELP, type CliIO } from '../cli/io.js';
 import type { LabCommandName } from './subcommands.js';
 import { mkdirSync } from 'node:fs';
 import { checkWritableDirectory, checkWritableFile, writeFileAtomic } from '../fs/atomic.js';
@@ -117,7 +117,8 @@ type CommandFactory = (io: LabIO) => Command;
 function withCommonOptions(command: Command): Command {
   return command
     .option('--jobs <n>', 'simulations run in parallel (worker threads; 1 = in this thread)', parseJobs, defaultJobs())
-    .option('--store <file>', 'trial store (SQLite): finished evaluations are reused, never re-simulated', DEFAULT_STORE);
+    .option('--store <file>', 'trial store (SQLite): finished evaluations are reused, never re-simulated', DEFAULT_STORE)
+    .addHelpText('after', `\n${EXIT_STATUS_HELP}`);
 }
 
 const optimizeCommandFactory: CommandFactory = (io) =>
@@ -194,7 +195,8 @@ export function runLabCommand(name: LabCommandName, argv: readonly string[], io:
 
 export function labCommandHelp(name: LabCommandName): string {
   const silent: CliIO = { cwd: process.cwd(), writeStdout: () => {}, writeStderr: () => {}, env: {} };
-  return FACTORIES[name](labIOFrom(silent)).helpInformation();
+  // helpInformation() leaves out addHelpText() blocks (commander prints those itself).
+  return `${FACTORIES[name](labIOFrom(silent)).helpInformation()}\n${EXIT_STATUS_HELP}\n`;
 }
 
 interface OptimizeCliOptions {
