@@ -114,8 +114,9 @@ describe('lab subcommands', () => {
 
   it('usage errors come back as exit status 1 with commander\'s message', async () => {
     const io = capture(tempDir());
-    expect(await runLabCommand('compare', ['only-one.yaml'], io, fakeOverrides())).toBe(1);
-    expect(io.err.join('')).toContain("error: missing required argument 'b'");
+    expect(await runLabCommand('compare', [], io, fakeOverrides())).toBe(1);
+    expect(io.err.join('')).toContain("error: missing required argument 'strategies'");
+    await expect(runLabCommand('compare', ['only-one.yaml'], io, fakeOverrides())).rejects.toThrow('compare: expected at least two strategy files, got 1');
   });
 });
 

@@ -6,7 +6,8 @@ import { mkdirSync } from 'node:fs';
 import { checkWritableDirectory, checkWritableFile, writeFileAtomic } from '../fs/atomic.js';
 import { dirname, join, resolve } from 'node:path';
 import { ServesimError } from '../errors.js';
-import { compareStrategies, formatCompareTable } from './compare.js';
+import { buildComparison, formatCompareTable } from './compare.js';
+import { buildMultiComparison, formatMultiCompareCsv, formatMultiCompareTable } from './compare-many.js';
 import { StrategyEvaluator } from './evaluate.js';
 import { countLedgerEvaluations, formatLedgerMarkdown, loadLedger, runLedger } from './ledger.js';
 import { metricsToJson } from './metrics.js';
@@ -16,7 +17,9 @@ import { createProgress } from './progress.js';
 import { formatArgv } from './runargs.js';
 import { formatSeeds, parseSeeds } from './seeds.js';
 import { TrialStore } from './store.js';
-import { loadStrategy, type Strategy } from './strategy.js';
+import { defaultParameterValues, loadStrategy, type Strategy } from './strategy.js';
+import { applySets } from './strategy-variants.js';
+import { quoteText } from '../show-value.js';
 import { createSimulationRunner } from './backend.js';
 
 export const DEFAULT_STORE = '.servesim/trials.sqlite';
@@ -87,7 +90,16 @@ function seedsFor(option: string | undefined, ...defaults: Array<{ what: string;
 interface CommonOptions {
   jobs: number;
   store: string;
+  /** `--set FLAG=VALUE` overrides applied to every strategy the command loads. */
+  set: string[];
 }
+
+/** A strategy file with the command line's --set overrides applied. */
+function strategyFrom(io: LabIO, file: string, options: Pick<CommonOptions, 'set'>): Strategy {
+  return applySets(loadStrategy(resolve(io.cwd, file)), options.set, io.cwd);
+}
+
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
 async function withEvaluator<T>(
   io: LabIO,
@@ -118,6 +130,7 @@ function withCommonOptions(command: Command): Command {
   return command
     .option('--jobs <n>', 'simulations run in parallel (worker threads; 1 = in this thread)', parseJobs, defaultJobs())
     .option('--store <file>', 'trial store (SQLite): finished evaluations are reused, never re-simulated', DEFAULT_STORE)
+    .option('--set <flag=value>', 'override a run flag in every strategy, e.g. --set max-num-scheduled-tokens=1024 (repeatable)', collect, [])
     .addHelpText('after', `\n${EXIT_STATUS_HELP}`);
 }
 
@@ -143,15 +156,18 @@ const compareCommandFactory: CommandFactory = (io) =>
   withCommonOptions(
     new Command('servesim compare')
       .description(
-        'Runs both strategies on the same seeds and reports, per metric and per SLO class, both means and the paired difference ' +
-          "in % of A with a 95 % confidence interval (Student's t on the per-seed differences); n.s. = not significant.",
+        'Runs the strategies on the same seeds and reports, per metric and per SLO class, each mean and the paired difference ' +
+          "to the reference in % with a 95 % confidence interval (Student's t on the per-seed differences); n.s. = not " +
+          'significant. With two strategies (and no --reference/--holm) the classic A/B table; with more, each mean ± CI too.',
       )
-      .argument('<a>', 'strategy A (reference)')
-      .argument('<b>', 'strategy B')
+      .argument('<strategies...>', 'strategy YAML files; the first is the reference unless --reference names another')
       .option('--seeds <list>', "seeds, e.g. 42-61 (default: the strategies' seeds)")
-      .option('--json', 'machine-readable output', false),
-  ).action(async (a: string, b: string, options: CommonOptions & { seeds?: string; json: boolean }) => {
-    await compareCommand(io, a, b, options);
+      .option('--reference <name|file>', 'the strategy the others are compared with (its name or file)')
+      .option('--holm', 'Holm-adjust the p-values over the comparisons of each metric', false)
+      .option('--json', 'machine-readable output', false)
+      .option('--csv', 'one CSV row per metric and strategy', false),
+  ).action(async (files: string[], options: CommonOptions & CompareCliOptions) => {
+    await compareCommand(io, files, options);
   });
 
 const ledgerCommandFactory: CommandFactory = (io) =>
@@ -209,7 +225,7 @@ interface OptimizeCliOptions {
 }
 
 export async function optimizeCommand(io: LabIO, strategyFile: string, options: CommonOptions & OptimizeCliOptions): Promise<OptimizeResult> {
-  const strategy = loadStrategy(resolve(io.cwd, strategyFile));
+  const strategy = strategyFrom(io, strategyFile, options);
   if (options.output) checkWritableFile(resolve(io.cwd, options.output), '--output', true);
   const seeds = seedsFor(options.seeds, { what: strategyFile, ...(strategy.seeds ? { seeds: strategy.seeds } : {}) });
   const settings = { seeds, nCalls: options.nCalls, nInitial: options.nInitial, randomState: options.randomState };
@@ -278,29 +294,50 @@ function formatNumber(v: number | undefined): string {
   return Number.isInteger(v) ? String(v) : v.toFixed(Math.abs(v) >= 100 ? 1 : 3);
 }
 
-export async function compareCommand(
-  io: LabIO,
-  fileA: string,
-  fileB: string,
-  options: CommonOptions & { seeds?: string; json: boolean },
-): Promise<void> {
-  const a = loadStrategy(resolve(io.cwd, fileA));
-  const b = loadStrategy(resolve(io.cwd, fileB));
-  const seeds = seedsFor(
-    options.seeds,
-    { what: fileA, ...(a.seeds ? { seeds: a.seeds } : {}) },
-    { what: fileB, ...(b.seeds ? { seeds: b.seeds } : {}) },
-  );
-  const total = 2 * seeds.length;
-  const progress = progressFor(io, 'compare', 'evaluations', total, 2000);
+interface CompareCliOptions {
+  seeds?: string;
+  reference?: string;
+  holm: boolean;
+  json: boolean;
+  csv: boolean;
+}
+
+/** Index of the reference: the first strategy, or the one whose name or file --reference gives. */
+function referenceIndex(io: LabIO, files: readonly string[], strategies: readonly Strategy[], reference: string | undefined): number {
+  if (reference === undefined) return 0;
+  const byName = strategies.findIndex((s) => s.name === reference);
+  const byFile = files.findIndex((f) => resolve(io.cwd, f) === resolve(io.cwd, reference));
+  const index = byName >= 0 ? byName : byFile;
+  if (index < 0) {
+    throw new ServesimError(`--reference ${quoteText(reference)}: not one of the compared strategies (${strategies.map((s) => s.name).join(', ')})`);
+  }
+  return index;
+}
+
+export async function compareCommand(io: LabIO, files: readonly string[], options: CommonOptions & CompareCliOptions): Promise<void> {
+  if (files.length < 2) throw new ServesimError(`compare: expected at least two strategy files, got ${files.length}`);
+  if (options.json && options.csv) throw new ServesimError('compare: --json and --csv exclude each other');
+  const strategies = files.map((file) => strategyFrom(io, file, options));
+  const reference = referenceIndex(io, files, strategies, options.reference);
+  const seeds = seedsFor(options.seeds, ...strategies.map((s, i) => ({ what: files[i]!, ...(s.seeds ? { seeds: s.seeds } : {}) })));
+  const progress = progressFor(io, 'compare', 'evaluations', strategies.length * seeds.length, 2000);
   let done = 0;
-  const result = await withEvaluator(
+  const metrics = await withEvaluator(
     io,
     options,
     () => progress.update(++done),
-    (evaluator) => compareStrategies(a, b, seeds, evaluator),
+    (evaluator) =>
+      Promise.all(strategies.map((s) => evaluator.evaluatePoint(s, defaultParameterValues(s), seeds).then((es) => es.map((e) => e.metrics)))),
   ).finally(() => progress.stop());
-  io.stdout(options.json ? `${JSON.stringify(result, null, 2)}\n` : formatCompareTable(result));
+  const classic = strategies.length === 2 && options.reference === undefined && !options.holm && !options.csv;
+  if (classic) {
+    const result = buildComparison(strategies[0]!, strategies[1]!, seeds, metrics[0]!, metrics[1]!);
+    const warning = buildMultiComparison(strategies, seeds, metrics, 0).warnings.map((w) => `WARNING: ${w}\n`).join('');
+    io.stdout(options.json ? `${JSON.stringify(result, null, 2)}\n` : warning + formatCompareTable(result));
+    return;
+  }
+  const result = buildMultiComparison(strategies, seeds, metrics, reference, { holm: options.holm });
+  io.stdout(options.json ? `${JSON.stringify(result, null, 2)}\n` : options.csv ? formatMultiCompareCsv(result) : formatMultiCompareTable(result));
 }
 
 export async function ledgerCommand(io: LabIO, ledgerFile: string, options: CommonOptions & { seeds?: string; out: string }): Promise<void> {
@@ -315,7 +352,7 @@ export async function ledgerCommand(io: LabIO, ledgerFile: string, options: Comm
     io,
     options,
     () => progress.update(++done),
-    (evaluator) => runLedger(ledger, seeds, evaluator),
+    (evaluator) => runLedger(ledger, seeds, evaluator, (strategy) => applySets(strategy, options.set, io.cwd)),
   ).finally(() => progress.stop());
   const markdown = formatLedgerMarkdown(report);
   const summary = markdown.split('\n## Absolute figures')[0]!;

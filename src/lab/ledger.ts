@@ -209,9 +209,15 @@ export function countLedgerEvaluations(ledger: Ledger, seeds: readonly number[])
   return ledger.entries.reduce((n, e) => n + entrySeeds(e, seeds).length, 0);
 }
 
-export async function runLedger(ledger: Ledger, seeds: readonly number[], evaluator: StrategyEvaluator): Promise<LedgerReport> {
+/** `variant` adjusts each loaded strategy (the command line's --set overrides). */
+export async function runLedger(
+  ledger: Ledger,
+  seeds: readonly number[],
+  evaluator: StrategyEvaluator,
+  variant: (strategy: Strategy) => Strategy = (strategy) => strategy,
+): Promise<LedgerReport> {
   const strategies = new Map<string, Strategy>(
-    ledger.entries.map((e) => [e.id, loadStrategy(e.strategyFile, { plugins: ledger.plugins })]),
+    ledger.entries.map((e) => [e.id, variant(loadStrategy(e.strategyFile, { plugins: ledger.plugins }))]),
   );
   // Every entry × seed is handed to the pool at once; the pool bounds the parallelism.
   const evaluations = await Promise.all(

@@ -8,7 +8,7 @@ import { pluginDigest } from '../plugins/load.js';
 import type { ParameterSpec, ParamValue, ParamValues, Strategy } from './strategy.js';
 
 /** Flags whose value names a file whose content is part of the simulation input. */
-const FILE_VALUED_FLAGS = new Set([
+export const FILE_VALUED_FLAGS: ReadonlySet<string> = new Set([
   '--workload-spec',
   '--workload-traces-filepath',
   '--policy-config',

@@ -104,6 +104,30 @@ export interface PairedComparison {
   ciHighPct: number;
   /** The interval excludes 0 (false with fewer than 2 pairs or undefined values). */
   significant: boolean;
+  /** Two-sided p-value of the paired t test (NaN with fewer than 2 pairs; 1 for identical samples). */
+  pValue: number;
+}
+
+/** Mean and t-interval half-width of one sample (NaN half-width with fewer than 2 values; NaNs dropped). */
+export function meanInterval(values: readonly number[], confidence = 0.95): { n: number; mean: number; halfWidth: number } {
+  const xs = values.filter((v) => !Number.isNaN(v));
+  const n = xs.length;
+  const mean = n > 0 ? xs.reduce((s, x) => s + x, 0) / n : NaN;
+  const sd = n > 1 ? Math.sqrt(xs.reduce((s, x) => s + (x - mean) ** 2, 0) / (n - 1)) : NaN;
+  return { n, mean, halfWidth: n > 1 ? studentTQuantile(1 - (1 - confidence) / 2, n - 1) * (sd / Math.sqrt(n)) : NaN };
+}
+
+/** Holm's step-down adjustment of a family of p-values (same order as given; NaN stays NaN). */
+export function holmAdjust(pValues: readonly number[]): number[] {
+  const order = pValues.map((p, i) => [p, i] as const).filter(([p]) => !Number.isNaN(p)).sort((a, b) => a[0] - b[0]);
+  const m = order.length;
+  const adjusted = pValues.map(() => NaN);
+  let running = 0;
+  order.forEach(([p, i], rank) => {
+    running = Math.max(running, Math.min(1, (m - rank) * p));
+    adjusted[i] = running;
+  });
+  return adjusted;
 }
 
 /**
@@ -139,5 +163,6 @@ export function pairedComparison(a: readonly number[], b: readonly number[], con
     ciLowPct: pct(ciLow),
     ciHighPct: pct(ciHigh),
     significant: n > 1 && (ciLow > 0 || ciHigh < 0),
+    pValue: n < 2 ? NaN : sdDiff === 0 ? (meanDiff === 0 ? 1 : 0) : 2 * (1 - studentTCdf(Math.abs(meanDiff) / (sdDiff / Math.sqrt(n)), n - 1)),
   };
 }

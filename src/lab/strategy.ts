@@ -2,6 +2,7 @@
 //
 // Format (all paths relative to the strategy file):
 //
+//   extends: base.yaml                    # optional: inherit another strategy (see strategy-variants.ts)
 //   name: iter8-opt                       # required, used as the store's strategy key
 //   description: free text
 //   workload_spec: ../workloads/mixed-production.yaml   # required; the lab adds --workload-spec and --seed
@@ -31,6 +32,7 @@ import { z } from 'zod';
 import { ServesimError } from '../errors.js';
 import { isMetricName, METRIC_NAMES } from './metrics.js';
 import { parseSeeds } from './seeds.js';
+import { resolveExtends, type RawStrategyData } from './strategy-variants.js';
 import { checkStrategyFlags } from './strategy-flags.js';
 
 export type ParamValue = number | string | boolean;
@@ -134,13 +136,16 @@ const constraintSchema = z.strictObject({
 });
 
 const strategySchema = z.strictObject({
+  extends: z.string().min(1).optional(),
   name: z.string().min(1),
   description: z.string().optional(),
   plugins: z.array(z.string().min(1)).optional(),
   fixed_args: z.array(z.string()).optional(),
   parameters: z.array(parameterSchema).optional(),
   derived: z.array(derivedSchema).optional(),
-  workload_spec: z.string().min(1),
+  workload_spec: z.string().min(1).optional(),
+  remove_args: z.array(z.string().min(1)).optional(),
+  remove_parameters: z.array(z.string().min(1)).optional(),
   seeds: z.union([z.array(z.number().int()).min(1), z.string(), z.number().int()]).optional(),
   objective: objectiveSchema.optional(),
   constraints: z.array(constraintSchema).optional(),
@@ -176,16 +181,37 @@ export function loadStrategy(file: string, options: StrategyLoadOptions = {}): S
   return parseStrategy(text, abs, options);
 }
 
+type StrategyData = z.infer<typeof strategySchema>;
+
+function checkedData(raw: unknown, where: string): StrategyData {
+  const parsed = strategySchema.safeParse(raw, { reportInput: true });
+  if (!parsed.success) throw new ServesimError(`${where}: ${formatIssues(parsed.error.issues, allowedKeysAt)}`);
+  return parsed.data;
+}
+
+/** A strategy file's own data, schema-checked (the reader `extends` uses for base files). */
+function readStrategyData(file: string): RawStrategyData {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ServesimError(`strategy file ${file}: cannot read (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+  }
+  return checkedData(parseYamlDocument(text, `strategy ${file}`), `strategy ${file}`) as RawStrategyData;
+}
+
 /** Parses and validates strategy YAML; `file` anchors relative paths and names the source in errors. */
 export function parseStrategy(text: string, file: string, options: StrategyLoadOptions = {}): Strategy {
   const where = `strategy ${file}`;
-  const raw = parseYamlDocument(text, where);
-  const parsed = strategySchema.safeParse(raw, { reportInput: true });
-  if (!parsed.success) throw new ServesimError(`${where}: ${formatIssues(parsed.error.issues, allowedKeysAt)}`);
-  const data = parsed.data;
+  let data = checkedData(parseYamlDocument(text, where), where);
+  for (const key of ['remove_args', 'remove_parameters'] as const) {
+    if (data[key] !== undefined && data.extends === undefined) throw new ServesimError(`${where}: ${key}: only meaningful with extends`);
+  }
+  if (data.extends !== undefined) data = checkedData(resolveExtends(data as RawStrategyData, file, readStrategyData), where);
   const fail = (path: string, message: string): never => {
     throw new ServesimError(`${where}: ${path}: ${message}`);
   };
+  if (data.workload_spec === undefined) fail('workload_spec', 'required (here or in the strategy it extends)');
 
   const baseDir = file === '' ? process.cwd() : dirname(file);
   // Plugins become --plugin flags (absolute), so workers load them and the trial store hashes their code.
@@ -247,7 +273,7 @@ export function parseStrategy(text: string, file: string, options: StrategyLoadO
     if (new Set(seeds).size !== seeds.length) fail('seeds', 'a seed is listed twice');
   }
 
-  const workloadSpec = resolve(baseDir, data.workload_spec);
+  const workloadSpec = resolve(baseDir, data.workload_spec!);
   if (options.checkFiles ?? true) {
     if (!existsSync(workloadSpec)) fail('workload_spec', `file not found: ${workloadSpec}`);
     checkStrategyFlags(fixedArgs, parameters, derived, baseDir, fail);
