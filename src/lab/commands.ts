@@ -19,6 +19,17 @@ import { formatSeeds, parseSeeds } from './seeds.js';
 import { TrialStore } from './store.js';
 import { defaultParameterValues, loadStrategy, type Strategy } from './strategy.js';
 import { applySets } from './strategy-variants.js';
+import {
+  DEFAULT_SWEEP_METRICS,
+  atGridPoint,
+  checkSweepMetrics,
+  expandGrid,
+  formatSweepCsv,
+  formatSweepTable,
+  parseVary,
+  runSweep,
+  type SweepResult,
+} from './sweep.js';
 import { quoteText } from '../show-value.js';
 import { createSimulationRunner } from './backend.js';
 
@@ -184,6 +195,69 @@ const ledgerCommandFactory: CommandFactory = (io) =>
     await ledgerCommand(io, ledgerFile, options);
   });
 
+const sweepCommandFactory: CommandFactory = (io) =>
+  withCommonOptions(
+    new Command('servesim sweep')
+      .description(
+        'Evaluates a strategy over a grid of run-flag values on every seed: mean ± 95 % CI per grid point and metric, and with ' +
+          '--reference the paired Δ % against the reference run with the same varied flags.',
+      )
+      .argument('<strategy>', 'strategy YAML file')
+      .option(
+        '--vary <name=values>',
+        'a run flag without dashes (or workload=a.yaml,b.yaml) and its values: 768,1024,2048 | FROM:TO:STEP | log:FROM:TO:N (repeatable: a grid)',
+        collect,
+        [],
+      )
+      .option('--reference <strategy>', 'strategy to compare with at every grid point (e.g. the baseline)')
+      .option('--seeds <list>', "seeds, e.g. 42-61 (default: the strategy's seeds)")
+      .option('--metrics <list>', 'metrics to report', DEFAULT_SWEEP_METRICS.join(','))
+      .option('--json', 'machine-readable output', false)
+      .option('--csv', 'one CSV row per grid point and metric', false),
+  ).action(async (file: string, options: CommonOptions & SweepCliOptions) => {
+    await sweepCommand(io, file, options);
+  });
+
+interface SweepCliOptions {
+  vary: string[];
+  reference?: string;
+  seeds?: string;
+  metrics: string;
+  json: boolean;
+  csv: boolean;
+}
+
+export async function sweepCommand(io: LabIO, file: string, options: CommonOptions & SweepCliOptions): Promise<SweepResult> {
+  if (options.vary.length === 0) throw new ServesimError('sweep: give at least one --vary NAME=VALUES');
+  if (options.json && options.csv) throw new ServesimError('sweep: --json and --csv exclude each other');
+  const strategy = strategyFrom(io, file, options);
+  const reference = options.reference === undefined ? undefined : strategyFrom(io, options.reference, options);
+  const grid = expandGrid(options.vary.map(parseVary));
+  const metrics = options.metrics.split(',').map((m) => m.trim());
+  checkSweepMetrics(metrics);
+  // Every grid point's variant is built (and checked) before any simulation.
+  for (const point of grid) {
+    atGridPoint(strategy, point, io.cwd);
+    if (reference) atGridPoint(reference, point, io.cwd);
+  }
+  const seeds = seedsFor(
+    options.seeds,
+    { what: file, ...(strategy.seeds ? { seeds: strategy.seeds } : {}) },
+    ...(reference ? [{ what: options.reference!, ...(reference.seeds ? { seeds: reference.seeds } : {}) }] : []),
+  );
+  const total = grid.length * seeds.length * (reference ? 2 : 1);
+  const progress = progressFor(io, 'sweep', 'evaluations', total, 2000);
+  let done = 0;
+  const result = await withEvaluator(
+    io,
+    options,
+    () => progress.update(++done),
+    (evaluator) => runSweep(strategy, reference, { grid, seeds, metrics, cwd: io.cwd }, evaluator),
+  ).finally(() => progress.stop());
+  io.stdout(options.json ? `${JSON.stringify(result, null, 2)}\n` : options.csv ? formatSweepCsv(result) : formatSweepTable(result));
+  return result;
+}
+
 /** Parses argv with commander and runs the action; help and usage errors come back as exit statuses. */
 async function runCommand(factory: CommandFactory, argv: readonly string[], io: CliIO, overrides?: Partial<LabIO>): Promise<number> {
   const command = factory(labIOFrom(io, overrides))
@@ -202,6 +276,7 @@ const FACTORIES: Record<LabCommandName, CommandFactory> = {
   optimize: optimizeCommandFactory,
   compare: compareCommandFactory,
   ledger: ledgerCommandFactory,
+  sweep: sweepCommandFactory,
 };
 
 /** Runs `servesim <name> <argv>`; returns the exit status. Throws ServesimError on bad input. */

@@ -2,7 +2,7 @@
 // worker pool, optimiser, commander) are imported only when one of these commands runs, so `servesim run` stays fast.
 import type { CliIO, Subcommand } from '../cli/io.js';
 
-export type LabCommandName = 'optimize' | 'compare' | 'ledger';
+export type LabCommandName = 'optimize' | 'compare' | 'ledger' | 'sweep';
 
 function labSubcommand(name: LabCommandName, summary: string): Subcommand {
   return {
@@ -17,5 +17,6 @@ function labSubcommand(name: LabCommandName, summary: string): Subcommand {
 export const labSubcommands: readonly Subcommand[] = [
   labSubcommand('optimize', 'Bayesian optimisation of a strategy over seeds (see `servesim optimize --help`)'),
   labSubcommand('compare', 'compare two strategies on the same seeds: paired differences with 95 % CIs'),
+  labSubcommand('sweep', 'evaluate a strategy over a grid of flag values (and workloads), optionally against a reference'),
   labSubcommand('ledger', 'run a ledger of strategies against a baseline; write ledger.md and ledger.json'),
 ];

@@ -1,0 +1,221 @@
+// `sweep`: a strategy evaluated over a grid of flag values (and workloads), each grid point on every seed, with the
+// mean ± CI of each metric and, given a reference strategy run with the same varied flags, the paired Δ %.
+
+import { resolve } from 'node:path';
+import { ServesimError } from '../errors.js';
+import { quoteText } from '../show-value.js';
+import type { StrategyEvaluator } from './evaluate.js';
+import { isMetricName, type MetricValues } from './metrics.js';
+import { formatSeeds } from './seeds.js';
+import { meanInterval, pairedComparison } from './stats.js';
+import { defaultParameterValues, type Strategy } from './strategy.js';
+import { applySets } from './strategy-variants.js';
+
+/** One `--vary NAME=values`: a run flag without its dashes (or `workload`) and the values it takes. */
+export interface Vary {
+  name: string;
+  values: string[];
+}
+
+export const DEFAULT_SWEEP_METRICS = [
+  'critical_ttft_p99_ms',
+  'standard_ttft_p99_ms',
+  'sheddable_ttft_p99_ms',
+  'ttft_p99_ms',
+  'throughput_tps',
+  'rejected',
+];
+
+function fail(message: string): never {
+  throw new ServesimError(`--vary: ${message}`);
+}
+
+/** Shortest decimal for a grid value; integers stay integers. */
+function show(value: number): string {
+  return Number.isInteger(value) ? String(value) : String(Number(value.toPrecision(12)));
+}
+
+/**
+ * Values of one --vary: a comma list (`768,1024,2048`), a range `FROM:TO:STEP` (both ends included when on the
+ * step), or `log:FROM:TO:N` (N points spaced evenly in log scale; rounded to integers when both ends are integers).
+ */
+export function expandValues(text: string): string[] {
+  const log = /^log:([^:]+):([^:]+):(\d+)$/.exec(text);
+  if (log) {
+    const [from, to, count] = [Number(log[1]), Number(log[2]), Number(log[3])];
+    if (!(from > 0 && to > 0 && Number.isFinite(from) && Number.isFinite(to))) fail(`log range ${quoteText(text)} needs finite ends > 0`);
+    if (count < 2 || count > 1000) fail(`log range ${quoteText(text)}: expected 2 to 1000 points, got ${count}`);
+    const integer = Number.isInteger(from) && Number.isInteger(to);
+    const values = Array.from({ length: count }, (_, i) => from * (to / from) ** (i / (count - 1)));
+    return [...new Set(values.map((v) => show(integer ? Math.round(v) : v)))];
+  }
+  const range = /^([^:,]+):([^:,]+):([^:,]+)$/.exec(text);
+  if (range) {
+    const [from, to, step] = [Number(range[1]), Number(range[2]), Number(range[3])];
+    if (![from, to, step].every(Number.isFinite)) fail(`range ${quoteText(text)}: expected FROM:TO:STEP numbers`);
+    if (!(step > 0) || to < from) fail(`range ${quoteText(text)}: expected FROM <= TO and STEP > 0`);
+    const count = Math.floor((to - from) / step + 1e-9) + 1;
+    if (count > 1000) fail(`range ${quoteText(text)} has ${count} points; at most 1000`);
+    return Array.from({ length: count }, (_, i) => show(from + i * step));
+  }
+  const values = text.split(',').map((v) => v.trim());
+  if (values.some((v) => v === '')) fail(`empty value in ${quoteText(text)}`);
+  return values;
+}
+
+export function parseVary(text: string): Vary {
+  const eq = text.indexOf('=');
+  if (eq <= 0) fail(`expected NAME=VALUES (e.g. --vary max-num-scheduled-tokens=768,1024,2048), got ${quoteText(text)}`);
+  const name = text.slice(0, eq).replace(/^--/, '');
+  const values = expandValues(text.slice(eq + 1));
+  if (new Set(values).size !== values.length) fail(`${name}: a value is listed twice`);
+  return { name, values };
+}
+
+/** Every combination, the first --vary varying slowest. */
+export function expandGrid(varies: readonly Vary[]): Array<Record<string, string>> {
+  const names = new Set<string>();
+  for (const v of varies) {
+    if (names.has(v.name)) fail(`${v.name} is varied twice`);
+    names.add(v.name);
+  }
+  let grid: Array<Record<string, string>> = [{}];
+  for (const vary of varies) grid = grid.flatMap((point) => vary.values.map((value) => ({ ...point, [vary.name]: value })));
+  return grid;
+}
+
+/** The strategy at one grid point: the varied flags as --set overrides, `workload` replacing the workload spec. */
+export function atGridPoint(strategy: Strategy, point: Readonly<Record<string, string>>, cwd: string): Strategy {
+  const sets = Object.entries(point).map(([name, value]) => (name === 'workload' ? `workload-spec=${resolve(cwd, value)}` : `${name}=${value}`));
+  return applySets(strategy, sets, cwd);
+}
+
+export interface SweepCell {
+  metric: string;
+  n: number;
+  mean: number;
+  halfWidth: number;
+  reference?: { mean: number; halfWidth: number; diffPct: number; ciLowPct: number; ciHighPct: number; significant: boolean };
+}
+
+export interface SweepResult {
+  strategy: { name: string; file: string };
+  reference?: { name: string; file: string };
+  varied: string[];
+  seeds: number[];
+  confidence: number;
+  points: Array<{ values: Record<string, string>; cells: SweepCell[]; per_seed: Record<string, MetricValues> }>;
+}
+
+export interface SweepSettings {
+  grid: Array<Record<string, string>>;
+  seeds: readonly number[];
+  metrics: readonly string[];
+  cwd: string;
+}
+
+export function checkSweepMetrics(metrics: readonly string[]): void {
+  for (const metric of metrics) if (!isMetricName(metric)) throw new ServesimError(`--metrics: unknown metric ${quoteText(metric)}`);
+}
+
+/** Builds every grid point's variants first (bad values fail before any simulation), then evaluates them all. */
+export async function runSweep(
+  strategy: Strategy,
+  reference: Strategy | undefined,
+  settings: SweepSettings,
+  evaluator: StrategyEvaluator,
+): Promise<SweepResult> {
+  const variants = settings.grid.map((point) => ({
+    point,
+    strategy: atGridPoint(strategy, point, settings.cwd),
+    reference: reference && atGridPoint(reference, point, settings.cwd),
+  }));
+  const evaluate = (s: Strategy) =>
+    evaluator.evaluatePoint(s, defaultParameterValues(s), settings.seeds).then((es) => es.map((e) => e.metrics));
+  const results = await Promise.all(
+    variants.map(async (v) => ({ point: v.point, own: await evaluate(v.strategy), ref: v.reference ? await evaluate(v.reference) : undefined })),
+  );
+  return {
+    strategy: { name: strategy.name, file: strategy.file },
+    ...(reference ? { reference: { name: reference.name, file: reference.file } } : {}),
+    varied: Object.keys(settings.grid[0] ?? {}),
+    seeds: [...settings.seeds],
+    confidence: 0.95,
+    points: results.map(({ point, own, ref }) => ({
+      values: point,
+      cells: settings.metrics.map((metric) => cell(metric, own, ref)),
+      per_seed: Object.fromEntries(settings.seeds.map((seed, i) => [String(seed), own[i]!])),
+    })),
+  };
+}
+
+function cell(metric: string, own: readonly MetricValues[], ref: readonly MetricValues[] | undefined): SweepCell {
+  const xs = own.map((m) => m[metric] ?? NaN);
+  const { n, mean, halfWidth } = meanInterval(xs);
+  if (ref === undefined) return { metric, n, mean, halfWidth };
+  const ys = ref.map((m) => m[metric] ?? NaN);
+  const r = meanInterval(ys);
+  const paired = pairedComparison(ys, xs);
+  return {
+    metric,
+    n,
+    mean,
+    halfWidth,
+    reference: { mean: r.mean, halfWidth: r.halfWidth, diffPct: paired.diffPct, ciLowPct: paired.ciLowPct, ciHighPct: paired.ciHighPct, significant: paired.significant },
+  };
+}
+
+const num = (v: number, digits: number) => (Number.isNaN(v) ? 'n/a' : v.toFixed(digits));
+const signed = (v: number) => (Number.isNaN(v) ? 'n/a' : `${v > 0 ? '+' : ''}${v.toFixed(1)}`);
+
+export function formatSweepTable(result: SweepResult): string {
+  const header = [
+    `strategy: ${result.strategy.name} (${result.strategy.file})`,
+    ...(result.reference ? [`reference: ${result.reference.name} (${result.reference.file}), run with the same varied flags`] : []),
+    `seeds: ${formatSeeds(result.seeds)} (n = ${result.seeds.length}); mean ± 95 % CI half-width` +
+      (result.reference ? "; Δ = strategy − reference at the same grid point, % of the reference mean, 95 % CI (paired Student's t)" : ''),
+    '',
+  ];
+  const head = [...result.varied, 'metric', 'mean ± CI', ...(result.reference ? ['reference', 'Δ %', '95 % CI (Δ %)', ''] : [])];
+  const rows: string[][] = [head];
+  for (const point of result.points) {
+    point.cells.forEach((c, i) => {
+      const digits = Math.abs(c.mean) >= 1000 ? 0 : 2;
+      const r = c.reference;
+      rows.push([
+        ...result.varied.map((name) => (i === 0 ? point.values[name]! : '')),
+        c.metric,
+        `${num(c.mean, digits)} ± ${num(c.halfWidth, digits)}`,
+        ...(r ? [`${num(r.mean, digits)} ± ${num(r.halfWidth, digits)}`, signed(r.diffPct), `[${signed(r.ciLowPct)}, ${signed(r.ciHighPct)}]`, r.significant ? '' : 'n.s.'] : []),
+      ]);
+    });
+  }
+  const widths = head.map((_, col) => Math.max(...rows.map((r) => r[col]!.length)));
+  const lines = rows.map((r) => r.map((cell, col) => (col < result.varied.length + 1 || col === r.length - 1 ? cell.padEnd(widths[col]!) : cell.padStart(widths[col]!))).join('  ').trimEnd());
+  lines.splice(1, 0, widths.map((w) => '-'.repeat(w)).join('  '));
+  return [...header, ...lines, ''].join('\n');
+}
+
+export function formatSweepCsv(result: SweepResult): string {
+  const quote = (s: string) => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
+  const v = (x: number | undefined) => (x === undefined || Number.isNaN(x) ? '' : String(x));
+  const head = [...result.varied, 'metric', 'n', 'mean', 'ci_half_width', 'reference_mean', 'reference_ci_half_width', 'delta_pct', 'ci_low_pct', 'ci_high_pct', 'significant'];
+  const lines = result.points.flatMap((p) =>
+    p.cells.map((c) =>
+      [
+        ...result.varied.map((name) => quote(p.values[name]!)),
+        c.metric,
+        String(c.n),
+        v(c.mean),
+        v(c.halfWidth),
+        v(c.reference?.mean),
+        v(c.reference?.halfWidth),
+        v(c.reference?.diffPct),
+        v(c.reference?.ciLowPct),
+        v(c.reference?.ciHighPct),
+        c.reference ? String(c.reference.significant) : '',
+      ].join(','),
+    ),
+  );
+  return [head.join(','), ...lines, ''].join('\n');
+}
