@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildComparison, formatCompareTable } from '../src/lab/compare.js';
-import { buildLedgerReport, formatLedgerMarkdown, parseLedger } from '../src/lab/ledger.js';
+import { buildLedgerReport, formatLedgerMarkdown, parseLedger, type EntryOutcome } from '../src/lab/ledger.js';
 import type { MetricValues } from '../src/lab/metrics.js';
 import { tempDir } from './lab/helpers.js';
 
@@ -62,6 +62,11 @@ entries:
   - {id: other, name: Other best, strategy: s/o2.yaml, baseline: other-base, seeds: [7]}
 `;
 
+/** Outcomes where every seed of the row ran: the base rows on [1, 2], the other rows on [7]. */
+function complete(perSeed: Map<string, MetricValues[]>): Map<string, EntryOutcome> {
+  return new Map([...perSeed].map(([id, metricsList]) => [id, { seeds: id.startsWith('other') ? [7] : [1, 2], metrics: metricsList, failures: [] }]));
+}
+
 describe('ledger', () => {
   it('parses entries, per-entry seeds and baselines', () => {
     const ledger = parseLedger(LEDGER, '/lab/ledger.yaml');
@@ -94,7 +99,7 @@ describe('ledger', () => {
       ['other-base', [metrics(40, 10, { rejected: 0, injected: 10 })]],
       ['other', [metrics(30, 10, { rejected: 0, injected: 10 })]],
     ]);
-    const report = buildLedgerReport(ledger, [1, 2], perSeed, 'test');
+    const report = buildLedgerReport(ledger, [1, 2], complete(perSeed), 'test');
     const better = report.rows[1]!;
     expect(better.delta_pct.critical_ttft_p99_ms).toBeCloseTo(-50, 10);
     expect(better.delta_pct.standard_ttft_p99_ms).toBeCloseTo(((70 - 90) / 90) * 100, 10);
@@ -120,8 +125,44 @@ describe('ledger', () => {
       ['other-base', [metrics(40, 10)]],
       ['other', [metrics(30, 10)]],
     ]);
-    const row = buildLedgerReport(ledger, [1, 2], perSeed, 'test').rows[1]!;
+    const row = buildLedgerReport(ledger, [1, 2], complete(perSeed), 'test').rows[1]!;
     expect(row.status).toBe('Differs: Crit TTFT P99 Δ% -40.0 vs seed -50.0; TPS Δ% -10.0 vs seed 0.0');
+  });
+
+  it('records a failed seed in its row, pairs Δ% on the seeds both rows ran, and finishes', () => {
+    const ledger = parseLedger(LEDGER, '/lab/ledger.yaml');
+    const outcomes = complete(
+      new Map([
+        ['base', [metrics(100, 1000), metrics(200, 1000)]],
+        ['better', [metrics(50, 1000)]],
+        ['other-base', [metrics(40, 10)]],
+        ['other', []],
+      ]),
+    );
+    outcomes.set('better', { seeds: [1], metrics: [metrics(50, 1000)], failures: [{ seed: 2, error: 'strategy better, seed 2: KV allocation out of range' }] });
+    outcomes.set('other', { seeds: [], metrics: [], failures: [{ seed: 7, error: 'boom' }] });
+    const report = buildLedgerReport(ledger, [1, 2], outcomes, 'test');
+    const better = report.rows[1]!;
+    expect(better.seeds).toEqual([1]);
+    expect(better.failed_seeds).toEqual([{ seed: 2, error: 'strategy better, seed 2: KV allocation out of range' }]);
+    // Paired on seed 1 only: 100 → 50, not the base's two-seed mean 150.
+    expect(better.delta_pct.critical_ttft_p99_ms).toBeCloseTo(-50, 10);
+    expect(better.status).toMatch(/^Partial: seed 2 failed \(KV allocation out of range\); figures over the other 1; /);
+    expect(report.rows[3]!.status).toBe('Failed on every seed (7): boom');
+    expect(report.failed_evaluations).toBe(2);
+  });
+
+  it('does not check the seed ledger\'s figures on other seeds', () => {
+    const ledger = parseLedger(LEDGER, '/lab/ledger.yaml');
+    const perSeed = new Map<string, MetricValues[]>([
+      ['base', [metrics(100, 1000), metrics(100, 1000), metrics(100, 1000)]],
+      ['better', [metrics(60, 900), metrics(60, 900), metrics(60, 900)]],
+      ['other-base', [metrics(40, 10)]],
+      ['other', [metrics(30, 10)]],
+    ]);
+    const outcomes = new Map([...complete(perSeed)].map(([id, o]) => [id, id.startsWith('other') ? o : { ...o, seeds: [1, 2, 3] }]));
+    const row = buildLedgerReport(ledger, [1, 2, 3], outcomes, 'test').rows[1]!;
+    expect(row.status).toBe("Measured on seeds 1-3; the seed ledger's figures are for seeds 1,2, not compared");
   });
 });
 

@@ -120,3 +120,24 @@ describe('optimize', () => {
     expect(best.best_args.join(' ')).toMatch(/--aged\.weight/);
   }, 60_000);
 });
+
+describe('ledger with a failing row', () => {
+  it('finishes, records the failed seeds in the row and exits with status 3', async () => {
+    const { dir, strategyFile } = setUp();
+    writeFileSync(join(dir, 'aged.ts'), plugin('Number.NaN'));
+    const base = join(dir, 'base.yaml');
+    writeFileSync(base, readFileSync(strategyFile, 'utf8').replace('name: aged', 'name: base').replace('--priority-policy aged', '--priority-policy constant'));
+    const ledger = join(dir, 'ledger.yaml');
+    writeFileSync(ledger, `seeds: 42,43\nbaseline: "0"\nentries:\n  - {id: "0", name: Base, strategy: base.yaml}\n  - {id: "1", name: Broken, strategy: aged.yaml}\n`);
+    let stdout = '';
+    let stderr = '';
+    const io = { cwd: dir, writeStdout: (t: string) => void (stdout += t), writeStderr: (t: string) => void (stderr += t), env: { SERVESIM_PROGRESS: 'plain' } };
+    const code = await runCli(['ledger', ledger, '--jobs', '1', '--store', join(dir, 'l.sqlite'), '--out', join(dir, 'out')], io);
+    expect(code).toBe(3);
+    expect(stderr).toMatch(/ledger: 2 of 4 evaluations failed \(row 1: seeds 42, 43\); their rows say why \(exit status 3\)\n$/);
+    expect(stdout).toMatch(/\| 1 \| Broken \|.*Failed on every seed \(42, 43\): .*aged\.ts: priority policy "aged" compute\(\) returned NaN for request_\d+ at t=\d+ µs/);
+    const report = JSON.parse(readFileSync(join(dir, 'out', 'ledger.json'), 'utf8')) as { failed_evaluations: number; rows: Array<{ failed_seeds: unknown[] }> };
+    expect(report.failed_evaluations).toBe(2);
+    expect(report.rows[0]!.failed_seeds).toEqual([]);
+  }, 60_000);
+});

@@ -47,7 +47,12 @@ export interface LabIO {
   createPool?: (jobs: number) => EvaluationPool;
   /** How long to wait for a trial store locked by another process (SERVESIM_STORE_LOCK_TIMEOUT_MS). */
   storeLockTimeoutMs?: number;
+  /** A command that finished but not fully (a partial ledger) reports its exit status here. */
+  setExitCode?: (code: number) => void;
 }
+
+/** Exit status of a ledger that finished with failed seeds (recorded in their rows). */
+export const PARTIAL_LEDGER_EXIT_CODE = 3;
 
 export function labIOFrom(io: CliIO, overrides: Partial<LabIO> = {}): LabIO {
   return {
@@ -260,12 +265,13 @@ export async function sweepCommand(io: LabIO, file: string, options: CommonOptio
 
 /** Parses argv with commander and runs the action; help and usage errors come back as exit statuses. */
 async function runCommand(factory: CommandFactory, argv: readonly string[], io: CliIO, overrides?: Partial<LabIO>): Promise<number> {
-  const command = factory(labIOFrom(io, overrides))
+  let exitCode = 0;
+  const command = factory(labIOFrom(io, { ...overrides, setExitCode: (code) => void (exitCode = code) }))
     .exitOverride()
     .configureOutput({ writeOut: (t) => io.writeStdout(t), writeErr: (t) => io.writeStderr(t) });
   try {
     await command.parseAsync([...argv], { from: 'user' });
-    return 0;
+    return exitCode;
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode;
     throw error;
@@ -435,6 +441,14 @@ export async function ledgerCommand(io: LabIO, ledgerFile: string, options: Comm
   mkdirSync(outDir, { recursive: true });
   writeFileAtomic(join(outDir, 'ledger.md'), markdown, '--out');
   writeJson(join(outDir, 'ledger.json'), report, '--out');
+  if (report.failed_evaluations > 0) {
+    const rows = report.rows
+      .filter((row) => row.failed_seeds.length > 0)
+      .map((row) => `row ${row.id}: seed${row.failed_seeds.length > 1 ? 's' : ''} ${row.failed_seeds.map((f) => f.seed).join(', ')}`)
+      .join('; ');
+    io.stderr(`ledger: ${report.failed_evaluations} of ${total} evaluations failed (${rows}); their rows say why (exit status ${PARTIAL_LEDGER_EXIT_CODE})\n`);
+    io.setExitCode?.(PARTIAL_LEDGER_EXIT_CODE);
+  }
 }
 
 function writeJson(path: string, value: unknown, what: string): void {

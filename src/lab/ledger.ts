@@ -189,6 +189,20 @@ export interface LedgerRow {
   seed_ledger: FigureCheck[];
   status: string;
   note: string;
+  /** Seeds whose simulation failed (e.g. a reference-crash condition), with the error; the row uses the others. */
+  failed_seeds: SeedFailure[];
+}
+
+export interface SeedFailure {
+  seed: number;
+  error: string;
+}
+
+/** What one entry's evaluations gave: metrics for the seeds that ran, errors for those that failed. */
+export interface EntryOutcome {
+  seeds: number[];
+  metrics: MetricValues[];
+  failures: SeedFailure[];
 }
 
 export interface LedgerReport {
@@ -198,6 +212,8 @@ export interface LedgerReport {
   seeds: number[];
   simulator_version: string;
   rows: LedgerRow[];
+  /** Evaluations that failed across all rows (0 for a complete ledger). */
+  failed_evaluations: number;
 }
 
 /** Seeds an entry runs on: its own, else the run's. */
@@ -219,15 +235,34 @@ export async function runLedger(
   const strategies = new Map<string, Strategy>(
     ledger.entries.map((e) => [e.id, variant(loadStrategy(e.strategyFile, { plugins: ledger.plugins }))]),
   );
-  // Every entry × seed is handed to the pool at once; the pool bounds the parallelism.
-  const evaluations = await Promise.all(
-    ledger.entries.map((e) => {
+  // Every entry × seed is handed to the pool at once; the pool bounds the parallelism. A seed that fails with a
+  // user-facing error (bad input, a reference-crash condition) is recorded in its row; the ledger goes on.
+  const outcomes = await Promise.all(
+    ledger.entries.map(async (e): Promise<[string, EntryOutcome]> => {
       const strategy = strategies.get(e.id)!;
-      return evaluator.evaluatePoint(strategy, defaultParameterValues(strategy), entrySeeds(e, seeds));
+      const params = defaultParameterValues(strategy);
+      const rowSeeds = entrySeeds(e, seeds);
+      const settled = await Promise.allSettled(rowSeeds.map((seed) => evaluator.evaluateSeed(strategy, params, seed)));
+      const outcome: EntryOutcome = { seeds: [], metrics: [], failures: [] };
+      settled.forEach((result, i) => {
+        if (result.status === 'fulfilled') {
+          outcome.seeds.push(rowSeeds[i]!);
+          outcome.metrics.push(result.value.metrics);
+        } else if (result.reason instanceof ServesimError) {
+          outcome.failures.push({ seed: rowSeeds[i]!, error: result.reason.message });
+        } else {
+          throw result.reason;
+        }
+      });
+      return [e.id, outcome];
     }),
   );
-  const perSeedById = new Map<string, MetricValues[]>(ledger.entries.map((e, i) => [e.id, evaluations[i]!.map((x) => x.metrics)]));
-  return buildLedgerReport(ledger, seeds, perSeedById, evaluator.simVersion);
+  return buildLedgerReport(ledger, seeds, new Map(outcomes), evaluator.simVersion);
+}
+
+/** Metrics of `outcome` restricted to `seeds` (in that order). */
+function onSeeds(outcome: EntryOutcome, seeds: readonly number[]): MetricValues[] {
+  return seeds.map((seed) => outcome.metrics[outcome.seeds.indexOf(seed)]!);
 }
 
 /**
@@ -238,17 +273,23 @@ export async function runLedger(
 export function buildLedgerReport(
   ledger: Ledger,
   seeds: readonly number[],
-  perSeedById: ReadonlyMap<string, readonly MetricValues[]>,
+  outcomes: ReadonlyMap<string, EntryOutcome>,
   simulatorVersion: string,
 ): LedgerReport {
-  const means = new Map<string, MetricValues>([...perSeedById].map(([id, list]) => [id, meanMetrics(list)]));
   const rows = ledger.entries.map((entry): LedgerRow => {
-    const mean = means.get(entry.id)!;
-    const perSeed = perSeedById.get(entry.id)!;
-    const rowSeeds = entrySeeds(entry, seeds);
-    const base = entry.baseline !== undefined ? means.get(entry.baseline)! : undefined;
+    const outcome = outcomes.get(entry.id)!;
+    const mean = meanMetrics(outcome.metrics);
+    const perSeed = outcome.metrics;
+    const rowSeeds = outcome.seeds;
+    const baseOutcome = entry.baseline !== undefined ? outcomes.get(entry.baseline)! : undefined;
     const delta: MetricValues = {};
-    if (base) for (const key of Object.keys(mean)) delta[key] = percentChange(base[key]!, mean[key]!);
+    if (baseOutcome && outcome.seeds.length > 0) {
+      // Paired on the seeds both ran (a failed seed drops out of both sides); each over its own seeds otherwise.
+      const common = rowSeeds.filter((s) => baseOutcome.seeds.includes(s));
+      const [ours, theirs] =
+        common.length > 0 ? [meanMetrics(onSeeds(outcome, common)), meanMetrics(onSeeds(baseOutcome, common))] : [mean, meanMetrics(baseOutcome.metrics)];
+      for (const key of Object.keys(ours)) delta[key] = percentChange(theirs[key]!, ours[key]!);
+    }
 
     const checks = Object.entries(entry.seedLedger).map(([key, fig]): FigureCheck => {
       const ours = key.endsWith('_delta_pct') ? (delta[key.slice(0, -'_delta_pct'.length)] ?? NaN) : (mean[key] ?? NaN);
@@ -270,11 +311,34 @@ export function buildLedgerReport(
       per_seed: perSeedByMetric,
       delta_pct: metricsToJson(delta),
       seed_ledger: checks,
-      status: statusOf(entry, checks),
+      status: withFailures(comparable(ledger, entry, seeds) ? statusOf(entry, checks) : notCompared(ledger, entry, seeds), outcome),
       note: entry.note,
+      failed_seeds: outcome.failures,
     };
   });
-  return { title: ledger.title, baseline: ledger.baseline, seeds: [...seeds], simulator_version: simulatorVersion, rows };
+  const failed = rows.reduce((n, row) => n + row.failed_seeds.length, 0);
+  return { title: ledger.title, baseline: ledger.baseline, seeds: [...seeds], simulator_version: simulatorVersion, rows, failed_evaluations: failed };
+}
+
+/** The seed ledger's figures describe the ledger's own seeds (or the entry's): only a run on those compares. */
+function comparable(ledger: Ledger, entry: LedgerEntry, seeds: readonly number[]): boolean {
+  if (Object.keys(entry.seedLedger).length === 0) return true;
+  const theirs = entry.seeds ?? ledger.seeds;
+  return theirs === undefined || formatSeeds(theirs) === formatSeeds(entrySeeds(entry, seeds));
+}
+
+function notCompared(ledger: Ledger, entry: LedgerEntry, seeds: readonly number[]): string {
+  const theirs = formatSeeds(entry.seeds ?? ledger.seeds ?? []);
+  return `Measured on seeds ${formatSeeds(entrySeeds(entry, seeds))}; the seed ledger's figures are for seeds ${theirs}, not compared`;
+}
+
+/** The status with the failed seeds in front: they are not in the row's figures. */
+function withFailures(status: string, outcome: EntryOutcome): string {
+  if (outcome.failures.length === 0) return status;
+  const seeds = outcome.failures.map((f) => f.seed).join(', ');
+  const reason = outcome.failures[0]!.error.replace(/^strategy [^,]+, seed \d+: /, '');
+  if (outcome.seeds.length === 0) return `Failed on every seed (${seeds}): ${reason}`;
+  return `Partial: seed${outcome.failures.length > 1 ? 's' : ''} ${seeds} failed (${reason}); figures over the other ${outcome.seeds.length}; ${status}`;
 }
 
 function numberOrNull(v: number): number | null {
@@ -343,7 +407,7 @@ export function formatLedgerMarkdown(report: LedgerReport): string {
     const offered = rejected + (row.mean.injected ?? 0);
     const rejections = rejected === 0 ? '0' : `${fixed(rejected, 1)} (${((100 * rejected) / offered).toFixed(1)}%)`;
     const status = row.note ? `${row.status} — ${row.note}` : row.status;
-    const ownSeeds = formatSeeds(row.seeds) !== formatSeeds(report.seeds);
+    const ownSeeds = row.seeds.length > 0 && formatSeeds(row.seeds) !== formatSeeds(report.seeds);
     const name = ownSeeds ? `${row.name} (seed${row.seeds.length > 1 ? 's' : ''} ${formatSeeds(row.seeds)})` : row.name;
     lines.push(`| ${[row.id, name, ttft, tput, gap, rejections, row.mechanism, status].map(mdCell).join(' | ')} |`);
   }
