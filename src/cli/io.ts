@@ -25,4 +25,5 @@ export interface Subcommand {
 /** The exit statuses, as `--help` prints them. */
 export const EXIT_STATUS_HELP =
   'Exit status: 0 success; 1 bad input or environment (nothing is simulated); 2 the simulated system hit a\n' +
-  'limit the reference simulator would crash on; 70 internal error (a bug: please report it).';
+  'limit the reference simulator would crash on; 3 a ledger finished with failed seeds (recorded in their rows);\n' +
+  '70 internal error (a bug: please report it).';
