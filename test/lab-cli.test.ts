@@ -20,11 +20,12 @@ function fakeOverrides(fake = countingEvaluator()): Partial<LabIO> {
 
 describe('lab subcommands', () => {
   it('are registered with summaries and help', async () => {
-    expect(labSubcommands.map((s) => s.name)).toEqual(['optimize', 'compare', 'ledger']);
-    const help = await labSubcommands[0]!.help();
+    expect(labSubcommands.map((s) => s.name)).toEqual(['optimize', 'compare', 'sweep', 'ledger', 'trials', 'export']);
+    const byName = (name: string) => labSubcommands.find((s) => s.name === name)!;
+    const help = await byName('optimize').help();
     expect(help).toContain('Usage: servesim optimize [options] <strategy>');
     expect(help).toContain('--resume');
-    expect(await labSubcommands[2]!.help()).toContain('--out <dir>');
+    expect(await byName('ledger').help()).toContain('--out <dir>');
   });
 
   it('optimize prints a summary, writes the JSON result and plain progress lines', async () => {

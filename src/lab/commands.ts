@@ -155,12 +155,15 @@ const optimizeCommandFactory: CommandFactory = (io) =>
     new Command('servesim optimize')
       .description(
         "Searches a strategy's parameters with Gaussian-process Bayesian optimisation; every call is the mean score over the seeds " +
-          '(objective + constraint penalties, per seed). Every evaluation is stored as it finishes; --resume continues a killed run.',
+          '(objective + constraint penalties, per seed). Every evaluation is stored as it finishes; --resume continues a killed run. ' +
+          "The strategy's initial_points (e.g. `initial_points: defaults`) are evaluated first, then the space-filling points. " +
+          'Calls are numbered from 1 everywhere: the summary ("best … at call K"), --output\'s best_call and trace[].call, ' +
+          '`servesim trials STORE --run N` and `servesim export STORE --run N --call K`.',
       )
       .argument('<strategy>', 'strategy YAML file')
       .option('--seeds <list>', "seeds, e.g. 42,43,44 or 42-61 (default: the strategy's seeds)")
-      .option('--n-calls <n>', 'optimiser calls (points evaluated)', integerOption('--n-calls', 1), 40)
-      .option('--n-initial <n>', 'space-filling initial points before the GP takes over', integerOption('--n-initial', 1), 12)
+      .option('--n-calls <n>', 'optimiser calls (points evaluated, initial_points included)', integerOption('--n-calls', 1), 40)
+      .option('--n-initial <n>', "space-filling initial points (after the strategy's initial_points) before the GP takes over", integerOption('--n-initial', 1), 12)
       .option('--random-state <n>', 'seed of every random choice of the optimiser', integerOption('--random-state', 0), 42)
       .option('--output <file>', 'write the result as JSON (best point, its metrics and args, convergence trace)')
       .option('--resume', 'continue the latest unfinished run of this strategy with the same settings', false),
@@ -331,7 +334,7 @@ export async function optimizeCommand(io: LabIO, strategyFile: string, options: 
   ).finally(() => progress.stop());
 
   // The summary goes out first: a failing --output must not lose it.
-  io.stdout(formatOptimizeSummary(strategy, result, options.output));
+  io.stdout(formatOptimizeSummary(strategy, result, options.output, options.store));
   if (options.output) writeJson(resolve(io.cwd, options.output), optimizeResultJson(result), '--output');
   return result;
 }
@@ -340,12 +343,14 @@ function optimizeResultJson(result: OptimizeResult): unknown {
   return { ...result, best_mean_metrics: metricsToJson(result.best_mean_metrics) };
 }
 
-function formatOptimizeSummary(strategy: Strategy, r: OptimizeResult, output: string | undefined): string {
+function formatOptimizeSummary(strategy: Strategy, r: OptimizeResult, output: string | undefined, store?: string): string {
   const objective = r.objective;
   const lines = [
     `strategy ${strategy.name}: ${r.settings.nCalls} calls x ${r.settings.seeds.length} seeds (${formatSeeds(r.settings.seeds)}), ` +
+      `${strategy.initialPoints?.length ? `${strategy.initialPoints.length} from initial_points + ` : ''}` +
       `${r.settings.nInitial} initial, random state ${r.settings.randomState}`,
-    `best score ${r.best_score.toFixed(4)} at call ${r.best_call + 1} (${objective.direction} ${objective.metric}` +
+    // best_call is numbered from 1, like trace[].call, `trials --run` and `export --call`.
+    `best score ${r.best_score.toFixed(4)} at call ${r.best_call} (${objective.direction} ${objective.metric}` +
       `${strategy.constraints.length > 0 ? ` + ${strategy.constraints.length} constraint penalties ${strategy.penalties === 'per_seed' ? 'per seed' : 'on the means'}` : ''})`,
     'best parameters:',
     ...Object.entries(r.best_params).map(([k, v]) => `  ${k} = ${String(v)}`),
@@ -364,6 +369,9 @@ function formatOptimizeSummary(strategy: Strategy, r: OptimizeResult, output: st
     ].map((k) => `  ${k} = ${formatNumber(r.best_mean_metrics[k])}`),
     `best point's args: ${formatArgv(r.best_args)}`,
     `run it: ${r.best_command}`,
+    ...(store !== undefined && r.run_id !== null
+      ? [`stored as run ${r.run_id}: servesim trials ${formatArgv([store])} --run ${r.run_id}; servesim export ${formatArgv([store])} --run ${r.run_id} --call ${r.best_call}`]
+      : []),
     `simulations run ${r.simulations_run}, reused from the store ${r.evaluations_reused}; ${r.wall_time_s.toFixed(1)} s` +
       (output ? `; written to ${output}` : ''),
   ];

@@ -1,10 +1,14 @@
 // `optimize`: Bayesian optimisation of a strategy's parameters, every call averaged over the same seeds.
 //
 // Determinism: the proposals depend only on the random state and the scores told, never on --jobs or on the order in
-// which evaluations finish. The initial space-filling points do not depend on any score, so they are asked as one
-// batch (its size is n-initial minus the calls already done, independent of --jobs) and evaluated concurrently;
-// after that the loop is strictly sequential (ask → evaluate all seeds concurrently → tell). Observations are told
-// and stored in call order.
+// which evaluations finish. A strategy's `initial_points` come first (calls 1…k, evaluated concurrently); the
+// initial space-filling points do not depend on any score either, so they are asked as one batch (its size is
+// n-initial minus the design calls already done, independent of --jobs) and evaluated concurrently; after that the
+// loop is strictly sequential (ask → evaluate all seeds concurrently → tell). Observations are told and stored in
+// call order.
+//
+// Calls are numbered from 1 wherever a user sees them (summary, --output's best_call and trace, `trials --run`,
+// `export --call`); the store keeps the 0-based index (observations.call_index = call − 1).
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { ServesimError } from '../errors.js';
@@ -32,10 +36,11 @@ export interface AskTellOptimizer {
 }
 
 /** The project's GP optimiser (src/optimize) with gp_minimize's defaults. */
-export const gpOptimizerFactory: OptimizerFactory = (space, settings) =>
-  new Optimizer(space, { nInitial: settings.nInitial, randomState: settings.randomState });
+export const gpOptimizerFactory: OptimizerFactory = (space, settings, context) =>
+  new Optimizer(space, { nInitial: settings.nInitial, nGiven: context?.nGiven ?? 0, randomState: settings.randomState });
 
-export type OptimizerFactory = (space: Dimension[], settings: OptimizeSettings) => AskTellOptimizer;
+/** `nGiven`: points told before the first ask (the strategy's initial_points). */
+export type OptimizerFactory = (space: Dimension[], settings: OptimizeSettings, context?: { nGiven: number }) => AskTellOptimizer;
 
 export interface CallProgress {
   /** 1-based number of calls done. */
@@ -59,6 +64,7 @@ export interface OptimizeDependencies {
 }
 
 export interface TracePoint {
+  /** Call number, from 1. */
   call: number;
   params: ParamValues;
   score: number;
@@ -72,7 +78,7 @@ export interface OptimizeResult {
   objective: Objective;
   best_params: ParamValues;
   best_score: number;
-  /** Call index (0-based) of the best point. */
+  /** Call number (from 1, as the summary, `trials --run` and `export --call` number calls) of the best point. */
   best_call: number;
   best_per_seed: SeedScore[];
   best_mean_metrics: MetricValues;
@@ -109,7 +115,34 @@ export function validateSettings(strategy: Strategy, settings: OptimizeSettings)
     throw new ServesimError(`--random-state: expected an integer, got ${settings.randomState}`);
   }
   if (settings.seeds.length === 0) throw new ServesimError('--seeds: at least one seed is needed');
+  const given = strategy.initialPoints?.length ?? 0;
+  if (given + settings.nInitial > settings.nCalls) {
+    throw new ServesimError(
+      `--n-calls: expected at least ${given + settings.nInitial} (${given} initial_points of ${strategy.name} + --n-initial ${settings.nInitial}), got ${settings.nCalls}`,
+    );
+  }
   return strategy.objective;
+}
+
+/** What an optimisation run records as its settings in the store: enough to list it and to export any of its calls. */
+export interface RunSettingsRecord extends OptimizeSettings {
+  /** The strategy as optimised (after extends and --set), paths absolute; absent in stores written before it was kept. */
+  strategy?: Strategy;
+  /** sha256 of the workload file's content when the run started. */
+  workload_sha256?: string;
+}
+
+export function workloadDigest(strategy: Strategy): string {
+  return createHash('sha256').update(readFileSync(strategy.workloadSpec)).digest('hex');
+}
+
+/** The strategy's initial points, restricted to and normalised for its parameters. */
+function initialPointsOf(strategy: Strategy): ParamValues[] {
+  return (strategy.initialPoints ?? []).map((point) => {
+    const params: ParamValues = {};
+    for (const p of strategy.parameters) params[p.name] = normalizeParamValue(p, point[p.name]!);
+    return params;
+  });
 }
 
 /**
@@ -118,7 +151,7 @@ export function validateSettings(strategy: Strategy, settings: OptimizeSettings)
  */
 export function runKeyOf(strategy: Strategy, settings: OptimizeSettings): string {
   const { file: _file, ...content } = strategy;
-  const workload = createHash('sha256').update(readFileSync(strategy.workloadSpec)).digest('hex');
+  const workload = workloadDigest(strategy);
   return createHash('sha256')
     .update(JSON.stringify({ content, workload, seeds: settings.seeds, nInitial: settings.nInitial, randomState: settings.randomState }))
     .digest('hex');
@@ -132,7 +165,8 @@ export async function optimizeStrategy(
   const started = performance.now();
   const objective = validateSettings(strategy, settings);
   const space = searchSpaceOf(strategy);
-  const optimizer = deps.createOptimizer(space, settings);
+  const given = initialPointsOf(strategy);
+  const optimizer = deps.createOptimizer(space, settings, { nGiven: given.length });
   const { store, evaluator } = deps;
   const simulatedBefore = evaluator.simulated;
   const reusedBefore = evaluator.reused;
@@ -144,6 +178,8 @@ export async function optimizeStrategy(
     const previous = deps.resume ? store.findUnfinishedRun(runKey) : undefined;
     if (previous) {
       runId = previous.id;
+      // Same strategy and proposals (same run key); --n-calls may have grown, and older stores lack the strategy.
+      store.setRunSettings(previous.id, { ...settings, strategy, workload_sha256: workloadDigest(strategy) } satisfies RunSettingsRecord);
       replay = store.observations(previous.id).map((o) => ({ params: o.params, score: o.score }));
       deps.log?.(`resuming run ${previous.id} of ${strategy.name}: ${replay.length} call(s) already done`);
     } else {
@@ -151,7 +187,7 @@ export async function optimizeStrategy(
       else if (store.findUnfinishedRun(runKey)) {
         deps.log?.(`an unfinished run of ${strategy.name} with these settings exists; --resume continues it (stored evaluations are reused either way)`);
       }
-      runId = store.createRun(strategy.name, runKey, settings).id;
+      runId = store.createRun(strategy.name, runKey, { ...settings, strategy, workload_sha256: workloadDigest(strategy) } satisfies RunSettingsRecord).id;
     }
   }
 
@@ -164,9 +200,10 @@ export async function optimizeStrategy(
 
   const trace: TracePoint[] = [];
   let best = { score: Infinity, call: -1, params: {} as ParamValues };
+  // `call` is the 0-based index here; users see call + 1.
   const record = (call: number, params: ParamValues, score: number, replayed: boolean) => {
-    if (score < best.score) best = { score, call, params };
-    trace.push({ call, params, score, best_so_far: best.score });
+    if (score < best.score) best = { score, call: call + 1, params };
+    trace.push({ call: call + 1, params, score, best_so_far: best.score });
     deps.onCall?.({ done: call + 1, total: settings.nCalls, score, best: best.score, replayed });
   };
 
@@ -180,9 +217,14 @@ export async function optimizeStrategy(
       record(call, params, score, true);
     }
     let call = replayCount;
+    const designEnd = Math.min(given.length + settings.nInitial, settings.nCalls);
     while (call < settings.nCalls) {
-      const initialLeft = Math.min(settings.nInitial, settings.nCalls) - call;
-      const batch = (await optimizer.ask(initialLeft > 0 ? initialLeft : 1)).map(toParams);
+      const initialLeft = designEnd - call;
+      // The strategy's initial points first (none of them depends on a score), then the optimiser's.
+      const batch =
+        call < given.length
+          ? given.slice(call, Math.min(given.length, settings.nCalls))
+          : (await optimizer.ask(initialLeft > 0 ? initialLeft : 1)).map(toParams);
       // Every seed of every point of the batch goes to the pool at once; results are consumed in call order.
       const pending = batch.map((params) => evaluator.evaluatePoint(strategy, params, settings.seeds));
       // A failure is reported when its call's turn comes; until then it must not count as unhandled.

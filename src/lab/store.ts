@@ -4,7 +4,7 @@
 // never simulated twice. Each evaluation and each optimiser observation is committed the moment it exists (WAL
 // mode, autocommit), so a killed process loses at most the evaluations that were still running.
 import Database from 'better-sqlite3';
-import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { ServesimError } from '../errors.js';
 import { metricsFromJson, metricsToJson, type MetricValues } from './metrics.js';
@@ -39,6 +39,7 @@ export interface OptimizationRunRecord {
 }
 
 export interface ObservationRecord {
+  /** 0-based; users see callIndex + 1 ("call 1" is the first). */
   callIndex: number;
   params: ParamValues;
   score: number;
@@ -81,6 +82,21 @@ export function describeStoreError(file: string, error: unknown, lockTimeoutMs =
 }
 
 /**
+ * What an open database is to servesim: a trial store, an empty database (a store to be), or something else (with a
+ * description). A marked store, or an unmarked one holding exactly servesim's tables (written before the marker), is
+ * a store.
+ */
+function classifyDatabase(db: Database.Database): { kind: 'store' | 'empty' } | { kind: 'foreign'; what: string } {
+  const applicationId = db.pragma('application_id', { simple: true }) as number;
+  if (applicationId === STORE_APPLICATION_ID) return { kind: 'store' };
+  const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as Array<{ name: string }>).map((r) => r.name);
+  const version = db.pragma('user_version', { simple: true }) as number;
+  if (applicationId === 0 && version === SCHEMA_VERSION && tables.join(',') === SERVESIM_TABLES.join(',')) return { kind: 'store' };
+  if (applicationId === 0 && tables.length === 0 && version === 0) return { kind: 'empty' };
+  return { kind: 'foreign', what: applicationId !== 0 ? `application id 0x${applicationId.toString(16)}` : `tables ${tables.join(', ') || '(none)'}` };
+}
+
+/**
  * Refuses any existing database that is not a servesim trial store, before anything writes to it: a marked store,
  * an empty file, or an unmarked store holding exactly servesim's tables (stores written before the marker) pass.
  */
@@ -91,19 +107,31 @@ function checkOwnership(file: string): void {
   let db: Database.Database | undefined;
   try {
     db = new Database(file, { readonly: true, fileMustExist: true });
-    const applicationId = db.pragma('application_id', { simple: true }) as number;
-    if (applicationId === STORE_APPLICATION_ID) return;
-    const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as Array<{ name: string }>).map((r) => r.name);
-    const version = db.pragma('user_version', { simple: true }) as number;
-    const legacyStore = applicationId === 0 && version === SCHEMA_VERSION && tables.join(',') === SERVESIM_TABLES.join(',');
-    if (legacyStore || (applicationId === 0 && tables.length === 0 && version === 0)) return;
-    const what = applicationId !== 0 ? `application id 0x${applicationId.toString(16)}` : `tables ${tables.join(', ') || '(none)'}`;
-    throw new ServesimError(`--store ${file}: not a servesim trial store (${what}); it was left unchanged — use another --store file`);
+    const found = classifyDatabase(db);
+    if (found.kind === 'foreign') {
+      throw new ServesimError(`--store ${file}: not a servesim trial store (${found.what}); it was left unchanged — use another --store file`);
+    }
   } catch (error) {
     throw describeStoreError(file, error);
   } finally {
     db?.close();
   }
+}
+
+/**
+ * Opens `file` for reading without changing anything on disk: a store in use (its -wal file exists) is read through
+ * SQLite's read-only mode, which sees the writer's committed rows; otherwise the file is complete and is read into
+ * memory, so not even the -wal/-shm side files a read-only open of a WAL database creates are left behind.
+ */
+function openReadOnlyDatabase(file: string): Database.Database {
+  if (existsSync(`${file}-wal`)) return new Database(file, { readonly: true, fileMustExist: true, timeout: STORE_LOCK_TIMEOUT_MS });
+  const bytes = readFileSync(file);
+  // A WAL-mode header (file format versions 2) cannot be deserialised; in memory the journal mode is irrelevant.
+  if (bytes.length >= 20 && bytes[18] === 2 && bytes[19] === 2) {
+    bytes[18] = 1;
+    bytes[19] = 1;
+  }
+  return new Database(bytes, { readonly: true });
 }
 
 export class TrialStore {
@@ -134,13 +162,53 @@ export class TrialStore {
         `SELECT * FROM optimization_runs WHERE run_key = ? AND status != 'done' ORDER BY id DESC LIMIT 1`,
       ),
       getRun: db.prepare('SELECT * FROM optimization_runs WHERE id = ?'),
+      setRunSettings: db.prepare('UPDATE optimization_runs SET settings_json = ?, updated_at = ? WHERE id = ?'),
       setRunStatus: db.prepare('UPDATE optimization_runs SET status = ?, result_json = ?, updated_at = ? WHERE id = ?'),
       addObservation: db.prepare(
         `INSERT OR REPLACE INTO observations (run_id, call_index, params_json, score, mean_metrics_json, created_at)
          VALUES (?, ?, ?, ?, ?, ?)`,
       ),
       observations: db.prepare('SELECT * FROM observations WHERE run_id = ? ORDER BY call_index'),
+      allEvaluations: db.prepare('SELECT * FROM evaluations ORDER BY id'),
+      allRuns: db.prepare('SELECT * FROM optimization_runs ORDER BY id'),
     };
+  }
+
+  /**
+   * Opens an existing store for reading only (`servesim trials`, `servesim export`): nothing on disk is created or
+   * changed, a missing file or a database that is not a servesim store is a one-line error, and an empty file reads
+   * as an empty store. `label` names the store in messages (default: `file`).
+   */
+  static openReadOnly(file: string, label = file): TrialStore {
+    const where = `trial store ${label}`;
+    if (!existsSync(file)) throw new ServesimError(`${where}: no such file`);
+    if (statSync(file).isDirectory()) throw new ServesimError(`${where}: is a directory, expected a SQLite file`);
+    let db: Database.Database | undefined;
+    try {
+      db = statSync(file).size === 0 ? new Database(':memory:') : openReadOnlyDatabase(file);
+      const found = classifyDatabase(db);
+      if (found.kind === 'foreign') throw new ServesimError(`${where}: not a servesim trial store (${found.what}); it was left unchanged`);
+      const version = db.pragma('user_version', { simple: true }) as number;
+      if (version > SCHEMA_VERSION) {
+        throw new ServesimError(`${where}: schema version ${version} is newer than this servesim understands (${SCHEMA_VERSION}); use a newer servesim`);
+      }
+      if (found.kind === 'empty') {
+        // Nothing stored yet: an empty in-memory store answers every query.
+        db.close();
+        db = new Database(':memory:');
+        migrate(db);
+      }
+    } catch (error) {
+      db?.close();
+      if (error instanceof ServesimError) throw error;
+      // Only reading: the hints about --store and writability that describeStoreError gives do not apply.
+      const code = String((error as { code?: string }).code ?? '');
+      const message = (error as Error).message ?? String(error);
+      if (code === 'SQLITE_CORRUPT' || code === 'SQLITE_NOTADB') throw new ServesimError(`${where} is damaged or not a SQLite database (${message})`);
+      if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') throw describeStoreError(label, error);
+      throw new ServesimError(`${where}: cannot be read (${code ? `${code}: ` : ''}${message})`);
+    }
+    return TrialStore.guarded(new TrialStore(db, label, STORE_LOCK_TIMEOUT_MS));
   }
 
   /** Opens (creating if needed) the store at `file`; `:memory:` gives a throw-away store. */
@@ -241,6 +309,11 @@ export class TrialStore {
     return row && rowToRun(row);
   }
 
+  /** Replaces a run's recorded settings (a resumed run records what it now runs with). */
+  setRunSettings(id: number, settings: unknown): void {
+    this.statements.setRunSettings.run(JSON.stringify(settings), new Date().toISOString(), id);
+  }
+
   setRunStatus(id: number, status: RunStatus, result?: unknown): void {
     this.statements.setRunStatus.run(status, result === undefined ? null : JSON.stringify(result), new Date().toISOString(), id);
   }
@@ -254,6 +327,16 @@ export class TrialStore {
       JSON.stringify(metricsToJson(observation.meanMetrics)),
       new Date().toISOString(),
     );
+  }
+
+  /** Every stored evaluation, oldest first. */
+  evaluations(): EvaluationRecord[] {
+    return (this.statements.allEvaluations.all() as EvaluationRow[]).map(rowToEvaluation);
+  }
+
+  /** Every optimisation run, by id. */
+  runs(): OptimizationRunRecord[] {
+    return (this.statements.allRuns.all() as RunRow[]).map(rowToRun);
   }
 
   observations(runId: number): ObservationRecord[] {

@@ -11,8 +11,8 @@
 //   remove_parameters: [max_tokens]      # inherited parameters to drop
 //   parameters: [...]                    # a parameter with an inherited name replaces it
 //
-// Everything else (description, workload_spec, seeds, objective, constraints, penalties) is inherited unless given;
-// plugins are the union.
+// Everything else (description, workload_spec, seeds, objective, constraints, penalties, initial_points) is inherited
+// unless given (inherited initial points drop the parameters that are no longer searched); plugins are the union.
 
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { ServesimError } from '../errors.js';
@@ -36,6 +36,7 @@ export interface RawStrategyData {
   objective?: unknown;
   constraints?: unknown[];
   penalties?: unknown;
+  initial_points?: 'defaults' | Array<'defaults' | Record<string, unknown>>;
 }
 
 /** Reads and schema-checks a strategy file's raw data (strategy.ts supplies it, keeping one parser). */
@@ -110,7 +111,15 @@ function merge(base: RawStrategyData, child: RawStrategyData, where: string): Ra
     objective: child.objective ?? base.objective,
     constraints: child.constraints ?? base.constraints,
     penalties: child.penalties ?? base.penalties,
+    initial_points: child.initial_points ?? inheritedInitialPoints(base.initial_points, names),
   } as RawStrategyData;
+}
+
+/** A base's initial points without the parameters the variant no longer searches. */
+function inheritedInitialPoints(points: RawStrategyData['initial_points'], names: ReadonlySet<string>): RawStrategyData['initial_points'] {
+  if (points === undefined || names.size === 0) return undefined; // a variant that searches nothing has no use for them
+  if (points === 'defaults') return points;
+  return points.map((point) => (point === 'defaults' ? point : Object.fromEntries(Object.entries(point).filter(([name]) => names.has(name)))));
 }
 
 /**
@@ -135,6 +144,7 @@ interface VariantTarget {
   parameters: Array<{ name: string; flag: string; type: 'real' | 'integer' | 'categorical'; low?: number; high?: number }>;
   derived: Array<{ flag: string; when: { param: string } }>;
   workloadSpec: string;
+  initialPoints?: Array<Record<string, unknown>>;
 }
 
 /**
@@ -171,6 +181,11 @@ export function applySets<S extends VariantTarget>(strategy: S, sets: readonly s
     fixedArgs.push(...(value === 'true' ? [flag] : [`${flag}=${text}`]));
   }
   const variant: S = { ...strategy, fixedArgs, parameters, derived, workloadSpec };
+  // A parameter fixed by --set leaves the search, and so the initial points.
+  const searched = new Set(parameters.map((p) => p.name));
+  if (strategy.initialPoints) {
+    variant.initialPoints = strategy.initialPoints.map((point) => Object.fromEntries(Object.entries(point).filter(([name]) => searched.has(name))));
+  }
   checkStrategyFlags(fixedArgs, parameters, derived, strategy.file === '' ? cwd : dirname(strategy.file), (path, message) => {
     throw new ServesimError(`--set: ${message} (in ${strategy.name}: ${path})`);
   });

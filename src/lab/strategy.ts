@@ -15,7 +15,10 @@
 //     - {name: max_tokens, flag: --max-num-scheduled-tokens, type: integer, low: 768, high: 4096}
 //     - {name: age_weight, flag: --slo-age-weight, type: real, low: 1.0e-6, high: 1.0e-4, prior: log-uniform}
 //     - {name: scorers, flag: --routing-scorers, type: categorical, categories: ["a:1", "b:2"]}
-//     # optional `default:` — the value compare/ledger use, and the optimiser's first point
+//     # optional `default:` — the value compare/ledger use (and `initial_points: defaults` evaluates first)
+//   initial_points: defaults              # or a list of points, e.g. [defaults, {max_tokens: 1024}] (an omitted
+//                                         # parameter takes its default): `optimize` evaluates them first, as calls
+//                                         # 1, 2, …, then its --n-initial space-filling points, then the GP's
 //   derived:                              # flags computed from parameters
 //     - {flag: --slo-prefill-sheddable, when: {param: prefill_critical, equals: 0}, then: 0, else: 256}
 //   objective: {metric: critical_ttft_p99_ms, direction: minimize}      # or maximize
@@ -101,6 +104,8 @@ export interface Strategy {
   constraints: Constraint[];
   /** Whether penalties apply per seed (default) or to the means over seeds. */
   penalties: 'per_seed' | 'on_means';
+  /** Points `optimize` evaluates first, in order (`initial_points`, resolved); absent when the file gives none. */
+  initialPoints?: ParamValues[];
 }
 
 const scalar = z.union([z.number(), z.string(), z.boolean()]);
@@ -135,6 +140,8 @@ const constraintSchema = z.strictObject({
   weight: z.number().positive(),
 });
 
+const initialPointSchema = z.union([z.literal('defaults'), z.record(z.string(), scalar)]);
+
 const strategySchema = z.strictObject({
   extends: z.string().min(1).optional(),
   name: z.string().min(1),
@@ -150,6 +157,7 @@ const strategySchema = z.strictObject({
   objective: objectiveSchema.optional(),
   constraints: z.array(constraintSchema).optional(),
   penalties: z.enum(['per_seed', 'on_means']).optional(),
+  initial_points: z.union([z.literal('defaults'), z.array(initialPointSchema)]).optional(),
 });
 
 const ALLOWED_KEYS = {
@@ -273,6 +281,8 @@ export function parseStrategy(text: string, file: string, options: StrategyLoadO
     if (new Set(seeds).size !== seeds.length) fail('seeds', 'a seed is listed twice');
   }
 
+  const initialPoints = data.initial_points === undefined ? undefined : resolveInitialPoints(data.initial_points, parameters, fail);
+
   const workloadSpec = resolve(baseDir, data.workload_spec!);
   if (options.checkFiles ?? true) {
     if (!existsSync(workloadSpec)) fail('workload_spec', `file not found: ${workloadSpec}`);
@@ -291,7 +301,52 @@ export function parseStrategy(text: string, file: string, options: StrategyLoadO
     ...(data.objective ? { objective: { ...data.objective } } : {}),
     constraints,
     penalties: data.penalties ?? 'per_seed',
+    ...(initialPoints ? { initialPoints } : {}),
   };
+}
+
+/**
+ * `initial_points` as full points: `defaults` is every parameter's default; a mapping names some parameters (the
+ * others take their defaults). Values are checked against each parameter's domain, as the optimiser would.
+ */
+function resolveInitialPoints(
+  raw: 'defaults' | Array<'defaults' | Record<string, ParamValue>>,
+  parameters: readonly ParameterSpec[],
+  fail: (path: string, message: string) => never,
+): ParamValues[] {
+  if (parameters.length === 0) fail('initial_points', 'the strategy has no parameters to search');
+  const items = raw === 'defaults' ? ['defaults' as const] : raw;
+  if (items.length === 0) fail('initial_points', 'expected "defaults" or a non-empty list of points');
+  const names = new Set(parameters.map((p) => p.name));
+  return items.map((item, i) => {
+    const path = raw === 'defaults' ? 'initial_points' : `initial_points[${i}]`;
+    const given = item === 'defaults' ? {} : item;
+    for (const name of Object.keys(given)) {
+      if (!names.has(name)) fail(`${path}.${name}`, `unknown parameter "${name}"; parameters: ${[...names].join(', ')}`);
+    }
+    const point: ParamValues = {};
+    for (const p of parameters) {
+      const value = given[p.name] ?? p.default;
+      if (value === undefined) {
+        fail(path, item === 'defaults' ? `parameter "${p.name}" has no default` : `no value for "${p.name}" (and it has no default)`);
+      }
+      point[p.name] = checkedPointValue(p, value!, `${path}.${p.name}`, fail);
+    }
+    return point;
+  });
+}
+
+function checkedPointValue(p: ParameterSpec, value: ParamValue, path: string, fail: (path: string, message: string) => never): ParamValue {
+  if (p.type === 'categorical') {
+    const match = p.categories.find((c) => c === value);
+    if (match === undefined) fail(path, `expected one of the categories (${p.categories.join(' | ')}), got ${JSON.stringify(value)}`);
+    return match!;
+  }
+  if (typeof value !== 'number' || !Number.isFinite(value)) fail(path, `expected a number, got ${JSON.stringify(value)}`);
+  const n = value as number;
+  if (n < p.low || n > p.high) fail(path, `expected a value in [${p.low}, ${p.high}], got ${n}`);
+  if (p.type === 'integer' && !Number.isInteger(n)) fail(path, `expected an integer, got ${n}`);
+  return n;
 }
 
 type RawParameter = z.infer<typeof parameterSchema>;

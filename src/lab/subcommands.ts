@@ -13,10 +13,22 @@ function labSubcommand(name: LabCommandName, summary: string): Subcommand {
   };
 }
 
+/** Commands that only read a trial store (src/lab/trials-commands.ts). */
+function trialsSubcommand(name: 'trials' | 'export', summary: string): Subcommand {
+  return {
+    name,
+    summary,
+    help: async () => (await import('./trials-commands.js')).trialsCommandHelp(name),
+    run: async (argv: readonly string[], io: CliIO) => (await import('./trials-commands.js')).runTrialsCommand(name, argv, io),
+  };
+}
+
 /** Add to SUBCOMMANDS in src/cli/program.ts. */
 export const labSubcommands: readonly Subcommand[] = [
   labSubcommand('optimize', 'Bayesian optimisation of a strategy over seeds (see `servesim optimize --help`)'),
   labSubcommand('compare', 'compare two strategies on the same seeds: paired differences with 95 % CIs'),
   labSubcommand('sweep', 'evaluate a strategy over a grid of flag values (and workloads), optionally against a reference'),
   labSubcommand('ledger', 'run a ledger of strategies against a baseline; write ledger.md and ledger.json'),
+  trialsSubcommand('trials', 'list a trial store: evaluations, optimisation runs, a run\'s calls (read-only)'),
+  trialsSubcommand('export', 'write call K of optimisation run N as a standalone strategy YAML'),
 ];

@@ -36,6 +36,11 @@ import { type Dimension, type Point, type PointValue, SearchSpace } from './spac
 export interface OptimizerOptions {
   /** Observations needed before the GP takes over; until then points come from a Latin hypercube. Default 10. */
   nInitial?: number;
+  /**
+   * Points the caller tells before its first ask (a strategy's `initial_points`): the Latin-hypercube design of
+   * nInitial points follows them, and the GP takes over after nGiven + nInitial observations (skopt's x0). Default 0.
+   */
+  nGiven?: number;
   /** Seed of every random choice. Default 0. */
   randomState?: number;
   /** Default 'gp_hedge'. */
@@ -91,6 +96,7 @@ const MODEL_CACHE_SIZE = 3;
 
 interface Settings {
   nInitial: number;
+  nGiven: number;
   randomState: number;
   acqFunc: AcquisitionFunction;
   xi: number;
@@ -122,7 +128,7 @@ export class Optimizer {
   constructor(space: SearchSpace | readonly Dimension[], options: OptimizerOptions = {}) {
     this.space = SearchSpace.from(space);
     this.settings = validateOptions(options);
-    this.modelStart = Math.max(this.settings.nInitial, 2);
+    this.modelStart = Math.max(this.settings.nGiven + this.settings.nInitial, 2);
     this.hedgeAccountedThrough = this.modelStart;
     this.hedgeGains = HEDGE_PORTFOLIO.map(() => 0);
     const designRng = Rng.derived(this.settings.randomState, StreamPurpose.initialDesign);
@@ -220,10 +226,14 @@ export class Optimizer {
     };
   }
 
-  /** Design point `index` (random once the design is used up), skipping points already observed or pending. */
+  /**
+   * The point for observation `index` before the model: design point `index - nGiven` (random once the design is
+   * used up, or while given points are still missing), skipping points already observed or pending.
+   */
   private initialPoint(index: number, pending: readonly Float64Array[]): Float64Array {
-    if (index < this.initialDesign.length) {
-      const z = this.initialDesign[index];
+    const designIndex = index - this.settings.nGiven;
+    if (designIndex >= 0 && designIndex < this.initialDesign.length) {
+      const z = this.initialDesign[designIndex];
       if (!this.isKnown(z, pending)) return z;
     }
     const rng = Rng.derived(this.settings.randomState, StreamPurpose.extraInitialPoint, index);
@@ -459,6 +469,7 @@ function smallestIndices(values: Float64Array, k: number): number[] {
 function validateOptions(options: OptimizerOptions): Settings {
   const settings: Settings = {
     nInitial: options.nInitial ?? 10,
+    nGiven: options.nGiven ?? 0,
     randomState: options.randomState ?? 0,
     acqFunc: options.acqFunc ?? 'gp_hedge',
     xi: options.xi ?? 0.01,
@@ -482,6 +493,7 @@ function validateOptions(options: OptimizerOptions): Settings {
     }
   };
   requireInteger('nInitial', 0);
+  requireInteger('nGiven', 0);
   requireInteger('nCandidates', 1);
   requireInteger('nRefine', 0);
   requireInteger('gpRestarts', 0);
