@@ -19,6 +19,7 @@ import { formatSeeds, parseSeeds } from './seeds.js';
 import { TrialStore } from './store.js';
 import { defaultParameterValues, loadStrategy, type Strategy } from './strategy.js';
 import { applySets } from './strategy-variants.js';
+import { checkComponents, formatAblationTable, runAblation, type AblationResult } from './ablate.js';
 import {
   DEFAULT_SWEEP_METRICS,
   atGridPoint,
@@ -226,6 +227,54 @@ const sweepCommandFactory: CommandFactory = (io) =>
     await sweepCommand(io, file, options);
   });
 
+const ablateCommandFactory: CommandFactory = (io) =>
+  withCommonOptions(
+    new Command('servesim ablate')
+      .description(
+        "Which of a strategy's components (its YAML `components:`) carry its effect: each added alone to the baseline and removed " +
+          'alone from the strategy, with paired 95 % CIs, and the interaction (full effect − sum of single effects): super-additive, ' +
+          'additive or sub-additive.',
+      )
+      .argument('<strategy>', 'strategy YAML file with components:')
+      .requiredOption('--baseline <strategy>', 'the strategy the components are added to (e.g. presets/strategies/baseline.yaml)')
+      .option('--seeds <list>', "seeds, e.g. 42-61 (default: the strategy's seeds)")
+      .option('--metrics <list>', "metrics to report (default: the strategy's objective metric)")
+      .option('--json', 'machine-readable output', false),
+  ).action(async (file: string, options: CommonOptions & AblateCliOptions) => {
+    await ablateCommand(io, file, options);
+  });
+
+interface AblateCliOptions {
+  baseline: string;
+  seeds?: string;
+  metrics?: string;
+  json: boolean;
+}
+
+export async function ablateCommand(io: LabIO, file: string, options: CommonOptions & AblateCliOptions): Promise<AblationResult> {
+  const full = strategyFrom(io, file, options);
+  const baseline = strategyFrom(io, options.baseline, options);
+  checkComponents(full, full.components);
+  const metrics = (options.metrics ?? full.objective?.metric ?? 'ttft_p99_ms').split(',').map((m) => m.trim());
+  checkSweepMetrics(metrics);
+  const seeds = seedsFor(
+    options.seeds,
+    { what: file, ...(full.seeds ? { seeds: full.seeds } : {}) },
+    { what: options.baseline, ...(baseline.seeds ? { seeds: baseline.seeds } : {}) },
+  );
+  const total = (2 + 2 * full.components.length) * seeds.length;
+  const progress = progressFor(io, 'ablate', 'evaluations', total, 2000);
+  let done = 0;
+  const result = await withEvaluator(
+    io,
+    options,
+    () => progress.update(++done),
+    (evaluator) => runAblation(full, baseline, full.components, seeds, metrics, evaluator),
+  ).finally(() => progress.stop());
+  io.stdout(options.json ? `${JSON.stringify(result, null, 2)}\n` : formatAblationTable(result));
+  return result;
+}
+
 interface SweepCliOptions {
   vary: string[];
   reference?: string;
@@ -286,6 +335,7 @@ const FACTORIES: Record<LabCommandName, CommandFactory> = {
   compare: compareCommandFactory,
   ledger: ledgerCommandFactory,
   sweep: sweepCommandFactory,
+  ablate: ablateCommandFactory,
 };
 
 /** Runs `servesim <name> <argv>`; returns the exit status. Throws ServesimError on bad input. */

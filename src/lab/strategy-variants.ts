@@ -11,8 +11,9 @@
 //   remove_parameters: [max_tokens]      # inherited parameters to drop
 //   parameters: [...]                    # a parameter with an inherited name replaces it
 //
-// Everything else (description, workload_spec, seeds, objective, constraints, penalties, initial_points) is inherited
-// unless given (inherited initial points drop the parameters that are no longer searched); plugins are the union.
+// Everything else (description, workload_spec, seeds, objective, constraints, penalties, initial_points,
+// components) is inherited unless given (inherited initial points drop the parameters that are no longer searched);
+// plugins are the union.
 
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { ServesimError } from '../errors.js';
@@ -37,6 +38,7 @@ export interface RawStrategyData {
   constraints?: unknown[];
   penalties?: unknown;
   initial_points?: 'defaults' | Array<'defaults' | Record<string, unknown>>;
+  components?: Record<string, string[]>;
 }
 
 /** Reads and schema-checks a strategy file's raw data (strategy.ts supplies it, keeping one parser). */
@@ -112,6 +114,7 @@ function merge(base: RawStrategyData, child: RawStrategyData, where: string): Ra
     constraints: child.constraints ?? base.constraints,
     penalties: child.penalties ?? base.penalties,
     initial_points: child.initial_points ?? inheritedInitialPoints(base.initial_points, names),
+    components: child.components ?? base.components,
   } as RawStrategyData;
 }
 

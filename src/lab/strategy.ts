@@ -16,6 +16,8 @@
 //     - {name: age_weight, flag: --slo-age-weight, type: real, low: 1.0e-6, high: 1.0e-4, prior: log-uniform}
 //     - {name: scorers, flag: --routing-scorers, type: categorical, categories: ["a:1", "b:2"]}
 //     # optional `default:` — the value compare/ledger use (and `initial_points: defaults` evaluates first)
+//   components: {priority: [--scheduler priority-fcfs, --priority-policy slo-tiered], bridge: [--slo-priority-bridge]}
+//                                         # named groups of fixed flags, for `ablate`
 //   initial_points: defaults              # or a list of points, e.g. [defaults, {max_tokens: 1024}] (an omitted
 //                                         # parameter takes its default): `optimize` evaluates them first, as calls
 //                                         # 1, 2, …, then its --n-initial space-filling points, then the GP's
@@ -106,6 +108,8 @@ export interface Strategy {
   penalties: 'per_seed' | 'on_means';
   /** Points `optimize` evaluates first, in order (`initial_points`, resolved); absent when the file gives none. */
   initialPoints?: ParamValues[];
+  /** Named groups of fixed flags that `ablate` adds to a baseline or removes one at a time (file order). */
+  components: Array<{ name: string; args: string[] }>;
 }
 
 const scalar = z.union([z.number(), z.string(), z.boolean()]);
@@ -158,6 +162,7 @@ const strategySchema = z.strictObject({
   constraints: z.array(constraintSchema).optional(),
   penalties: z.enum(['per_seed', 'on_means']).optional(),
   initial_points: z.union([z.literal('defaults'), z.array(initialPointSchema)]).optional(),
+  components: z.record(z.string().regex(/^[a-z0-9][a-z0-9_-]*$/), z.array(z.string().min(1)).min(1)).optional(),
 });
 
 const ALLOWED_KEYS = {
@@ -302,6 +307,7 @@ export function parseStrategy(text: string, file: string, options: StrategyLoadO
     constraints,
     penalties: data.penalties ?? 'per_seed',
     ...(initialPoints ? { initialPoints } : {}),
+    components: Object.entries(data.components ?? {}).map(([name, args]) => ({ name, args: [...args] })),
   };
 }
 

@@ -2,7 +2,7 @@
 // worker pool, optimiser, commander) are imported only when one of these commands runs, so `servesim run` stays fast.
 import type { CliIO, Subcommand } from '../cli/io.js';
 
-export type LabCommandName = 'optimize' | 'compare' | 'ledger' | 'sweep';
+export type LabCommandName = 'optimize' | 'compare' | 'ledger' | 'sweep' | 'ablate';
 
 function labSubcommand(name: LabCommandName, summary: string): Subcommand {
   return {
@@ -26,8 +26,9 @@ function trialsSubcommand(name: 'trials' | 'export', summary: string): Subcomman
 /** Add to SUBCOMMANDS in src/cli/program.ts. */
 export const labSubcommands: readonly Subcommand[] = [
   labSubcommand('optimize', 'Bayesian optimisation of a strategy over seeds (see `servesim optimize --help`)'),
-  labSubcommand('compare', 'compare two strategies on the same seeds: paired differences with 95 % CIs'),
+  labSubcommand('compare', 'compare strategies on the same seeds: means and paired differences with 95 % CIs'),
   labSubcommand('sweep', 'evaluate a strategy over a grid of flag values (and workloads), optionally against a reference'),
+  labSubcommand('ablate', "which of a strategy's components carry its effect, and whether they add up"),
   labSubcommand('ledger', 'run a ledger of strategies against a baseline; write ledger.md and ledger.json'),
   trialsSubcommand('trials', 'list a trial store: evaluations, optimisation runs, a run\'s calls (read-only)'),
   trialsSubcommand('export', 'write call K of optimisation run N as a standalone strategy YAML'),
