@@ -41,7 +41,7 @@ describe('lab subcommands', () => {
     expect(code).toBe(0);
     const stdout = io.out.join('');
     expect(stdout).toMatch(/^strategy toy: 8 calls x 3 seeds \(42-44\), 4 initial, random state 42\n/);
-    expect(stdout).toMatch(/best score [\d.]+ at call \d+ \(minimize critical_ttft_p99_ms \+ 2 constraint penalties per seed\)/);
+    expect(stdout).toMatch(/best score [\d.]+ at call \d+ \(minimised: critical_ttft_p99_ms \+ 2 constraint penalties per seed\)/);
     expect(stdout).toContain('run it: servesim run --model meta-llama/llama-3.1-8b-instruct');
     const progress = io.err.join('');
     expect(progress).toMatch(/optimize toy: 8\/8 calls \| score [\d.]+ \| best [\d.]+ \| sims 24 \|/);
@@ -57,7 +57,7 @@ describe('lab subcommands', () => {
     const fake = countingEvaluator();
     await runLabCommand('optimize', ['strategy.yaml', '--n-calls', '8', '--n-initial', '4'], again, fakeOverrides(fake));
     expect(fake.calls).toHaveLength(0);
-    expect(again.out.join('')).toContain('simulations run 0, reused from the store');
+    expect(again.out.join('')).toContain('simulations run 0, reused ');
   });
 
   it('compare prints the paired table or JSON', async () => {

@@ -400,11 +400,10 @@ function formatOptimizeSummary(strategy: Strategy, r: OptimizeResult, output: st
       `${strategy.initialPoints?.length ? `${strategy.initialPoints.length} from initial_points + ` : ''}` +
       `${r.settings.nInitial} initial, random state ${r.settings.randomState}`,
     // best_call is numbered from 1, like trace[].call, `trials --run` and `export --call`.
-    `best score ${r.best_score.toFixed(4)} at call ${r.best_call} (${objective.direction} ${objective.metric}` +
-      `${strategy.constraints.length > 0 ? ` + ${strategy.constraints.length} constraint penalties ${strategy.penalties === 'per_seed' ? 'per seed' : 'on the means'}` : ''})`,
+    `best score ${r.best_score.toFixed(4)} at call ${r.best_call} (${scoreMeaning(strategy, objective)})`,
     'best parameters:',
     ...Object.entries(r.best_params).map(([k, v]) => `  ${k} = ${String(v)}`),
-    'per seed: ' + r.best_per_seed.map((s) => `${s.seed}: ${s.objectiveValue.toFixed(2)}${s.penalty > 0 ? ` + ${s.penalty.toFixed(2)}` : ''}`).join(', '),
+    ...perSeedLines(strategy, r),
     'mean metrics at the best point:',
     ...[
       'ttft_p99_ms',
@@ -422,10 +421,35 @@ function formatOptimizeSummary(strategy: Strategy, r: OptimizeResult, output: st
     ...(store !== undefined && r.run_id !== null
       ? [`stored as run ${r.run_id}: servesim trials ${formatArgv([store])} --run ${r.run_id}; servesim export ${formatArgv([store])} --run ${r.run_id} --call ${r.best_call}`]
       : []),
-    `simulations run ${r.simulations_run}, reused from the store ${r.evaluations_reused}; ${r.wall_time_s.toFixed(1)} s` +
+    `simulations run ${r.simulations_run}, reused ${r.evaluations_reused} (already in the trial store, or identical to one ` +
+      `running: never simulated twice); ${r.wall_time_s.toFixed(1)} s` +
       (output ? `; written to ${output}` : ''),
   ];
   return `${lines.join('\n')}\n`;
+}
+
+/** What the minimised score is made of: a maximised objective enters negated. */
+function scoreMeaning(strategy: Strategy, objective: OptimizeResult['objective']): string {
+  const term = objective.direction === 'minimize' ? objective.metric : `−${objective.metric} (maximised, so negated)`;
+  const penalties = strategy.constraints.length === 0 ? '' : ` + ${strategy.constraints.length} constraint penalties ${strategy.penalties === 'per_seed' ? 'per seed' : 'on the means'}`;
+  return `minimised: ${term}${penalties}`;
+}
+
+/** The best point's objective per seed with its natural sign; penalties only where they enter the score. */
+function perSeedLines(strategy: Strategy, r: OptimizeResult): string[] {
+  const metric = r.objective.metric;
+  if (strategy.penalties === 'on_means' && strategy.constraints.length > 0) {
+    const mean = r.best_per_seed.reduce((s, x) => s + x.objectiveValue, 0) / r.best_per_seed.length;
+    const signedMean = r.objective.direction === 'minimize' ? mean : -mean;
+    return [
+      `${metric} per seed: ` + r.best_per_seed.map((s) => `${s.seed}: ${s.objectiveValue.toFixed(2)}`).join(', '),
+      `mean ${mean.toFixed(2)}; penalty on the means ${(r.best_score - signedMean).toFixed(2)}`,
+    ];
+  }
+  return [
+    `${metric} per seed${strategy.constraints.length > 0 ? ' (+ penalty)' : ''}: ` +
+      r.best_per_seed.map((s) => `${s.seed}: ${s.objectiveValue.toFixed(2)}${s.penalty > 0 ? ` + ${s.penalty.toFixed(2)}` : ''}`).join(', '),
+  ];
 }
 
 function formatNumber(v: number | undefined): string {
