@@ -150,6 +150,25 @@ describe('ledger', () => {
     expect(better.status).toMatch(/^Partial: seed 2 failed \(KV allocation out of range\); figures over the other 1; /);
     expect(report.rows[3]!.status).toBe('Failed on every seed (7): boom');
     expect(report.failed_evaluations).toBe(2);
+    // One paired seed is too few for an interval.
+    expect(better.delta_ci_pct).toEqual({});
+  });
+
+  it('gives Δ% a paired 95 % interval when a row shares at least three seeds with its baseline', () => {
+    const ledger = parseLedger(LEDGER, '/lab/ledger.yaml');
+    const outcomes = complete(
+      new Map([
+        ['base', [metrics(100, 1000), metrics(110, 1000), metrics(90, 1000)]],
+        ['better', [metrics(50, 1000), metrics(60, 1000), metrics(40, 1000)]],
+        ['other-base', [metrics(40, 10)]],
+        ['other', [metrics(30, 10)]],
+      ]),
+    );
+    for (const id of ['base', 'better']) outcomes.set(id, { ...outcomes.get(id)!, seeds: [1, 2, 3] });
+    const row = buildLedgerReport(ledger, [1, 2, 3], outcomes, 'test').rows[1]!;
+    // Every seed drops by exactly 50: zero spread, the interval is the point.
+    expect(row.delta_ci_pct.critical_ttft_p99_ms).toEqual([-50, -50]);
+    expect(formatLedgerMarkdown(buildLedgerReport(ledger, [1, 2, 3], outcomes, 'test'))).toContain('| better | base | -50.0% [-50.0%, -50.0%] |');
   });
 
   it('does not check the seed ledger\'s figures on other seeds', () => {

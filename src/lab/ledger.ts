@@ -27,6 +27,7 @@ import type { StrategyEvaluator } from './evaluate.js';
 import { isMetricName, metricsToJson, type MetricValues } from './metrics.js';
 import { meanMetrics } from './objective.js';
 import { formatSeeds, parseSeeds } from './seeds.js';
+import { pairedComparison } from './stats.js';
 import { defaultParameterValues, formatIssues, loadStrategy, parseYamlDocument, type Strategy } from './strategy.js';
 
 export interface SeedFigure {
@@ -186,6 +187,8 @@ export interface LedgerRow {
   per_seed: Record<string, Record<string, number | null>>;
   /** % change of each metric's mean vs. the baseline entry's mean (absent for the baseline). */
   delta_pct: Record<string, number | null>;
+  /** 95 % CI of delta_pct (paired Student's t) when the row and its baseline share at least 3 seeds. */
+  delta_ci_pct: Record<string, [number, number] | null>;
   seed_ledger: FigureCheck[];
   status: string;
   note: string;
@@ -283,12 +286,20 @@ export function buildLedgerReport(
     const rowSeeds = outcome.seeds;
     const baseOutcome = entry.baseline !== undefined ? outcomes.get(entry.baseline)! : undefined;
     const delta: MetricValues = {};
+    const deltaCi: Record<string, [number, number] | null> = {};
     if (baseOutcome && outcome.seeds.length > 0) {
       // Paired on the seeds both ran (a failed seed drops out of both sides); each over its own seeds otherwise.
       const common = rowSeeds.filter((s) => baseOutcome.seeds.includes(s));
       const [ours, theirs] =
         common.length > 0 ? [meanMetrics(onSeeds(outcome, common)), meanMetrics(onSeeds(baseOutcome, common))] : [mean, meanMetrics(baseOutcome.metrics)];
       for (const key of Object.keys(ours)) delta[key] = percentChange(theirs[key]!, ours[key]!);
+      if (common.length >= 3) {
+        const [mine, base] = [onSeeds(outcome, common), onSeeds(baseOutcome, common)];
+        for (const key of Object.keys(ours)) {
+          const p = pairedComparison(base.map((m) => m[key] ?? NaN), mine.map((m) => m[key] ?? NaN));
+          deltaCi[key] = Number.isFinite(p.ciLowPct) && Number.isFinite(p.ciHighPct) ? [p.ciLowPct, p.ciHighPct] : null;
+        }
+      }
     }
 
     const checks = Object.entries(entry.seedLedger).map(([key, fig]): FigureCheck => {
@@ -310,6 +321,7 @@ export function buildLedgerReport(
       mean: metricsToJson(mean),
       per_seed: perSeedByMetric,
       delta_pct: metricsToJson(delta),
+      delta_ci_pct: deltaCi,
       seed_ledger: checks,
       status: withFailures(comparable(ledger, entry, seeds) ? statusOf(entry, checks) : notCompared(ledger, entry, seeds), outcome),
       note: entry.note,
@@ -428,6 +440,21 @@ export function formatLedgerMarkdown(report: LedgerReport): string {
         fixed(m.preemptions, 1),
       ].join(' | ')} |`,
     );
+  }
+  const withCi = report.rows.filter((r) => Object.keys(r.delta_ci_pct).length > 0);
+  if (withCi.length > 0) {
+    lines.push('', "## Δ% with 95 % confidence intervals (paired Student's t, rows sharing ≥ 3 seeds with their baseline)", '');
+    lines.push('| Iter | vs | Crit TTFT P99 Δ% | Std TTFT P99 Δ% | Shed TTFT P99 Δ% | Throughput Δ% |');
+    lines.push('|------|----|------------------|-----------------|------------------|---------------|');
+    const withInterval = (row: LedgerRow, key: string): string => {
+      const ci = row.delta_ci_pct[key];
+      const flag = ci && ci[0] <= 0 && ci[1] >= 0 ? ' n.s.' : '';
+      return `${signedPct(row.delta_pct[key])}${ci ? ` [${signedPct(ci[0])}, ${signedPct(ci[1])}]${flag}` : ''}`;
+    };
+    for (const row of withCi) {
+      const cells = ['critical_ttft_p99_ms', 'standard_ttft_p99_ms', 'sheddable_ttft_p99_ms', 'throughput_tps'].map((k) => withInterval(row, k));
+      lines.push(`| ${[row.id, row.baseline ?? '', ...cells].map(mdCell).join(' | ')} |`);
+    }
   }
   const allSeeds = [...new Set([...report.seeds, ...report.rows.flatMap((r) => r.seeds)])];
   lines.push('', '## Per seed', '');
