@@ -103,6 +103,16 @@ const BASE_RUN_FLAGS: readonly FlagSpec[] = [
   flag('plugins', 'plugin', 'stringList', [], 'load policies from a .ts/.mts/.js/.mjs file (repeatable); see `servesim plugins`', undefined, '<file>'),
 ];
 
+/** Flags whose value names a file whose content is part of the simulation input. */
+export const FILE_VALUED_FLAGS: ReadonlySet<string> = new Set([
+  '--workload-spec',
+  '--workload-traces-filepath',
+  '--policy-config',
+  '--defaults-filepath',
+  '--hardware-config',
+  '--model-config-folder',
+]);
+
 /** The policy selection flag of each axis that has one (scorers are chosen by --routing-scorers). */
 const SELECT_FLAGS = new Map<string, Axis>(
   (Object.keys(AXIS_INFO) as Axis[]).filter((axis) => axis !== 'scorer').map((axis) => [AXIS_INFO[axis].selectFlag, axis]),

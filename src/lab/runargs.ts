@@ -4,18 +4,10 @@ import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ServesimError } from '../errors.js';
 import { readBundlePlugins } from '../config/policy-bundle.js';
+import { FILE_VALUED_FLAGS } from '../config/run-flags.js';
 import { pluginDigest } from '../plugins/load.js';
 import type { ParameterSpec, ParamValue, ParamValues, Strategy } from './strategy.js';
 
-/** Flags whose value names a file whose content is part of the simulation input. */
-export const FILE_VALUED_FLAGS: ReadonlySet<string> = new Set([
-  '--workload-spec',
-  '--workload-traces-filepath',
-  '--policy-config',
-  '--defaults-filepath',
-  '--hardware-config',
-  '--model-config-folder',
-]);
 
 const NUMERIC = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 

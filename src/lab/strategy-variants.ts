@@ -18,7 +18,7 @@
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { ServesimError } from '../errors.js';
 import { quoteText } from '../show-value.js';
-import { FILE_VALUED_FLAGS } from './runargs.js';
+import { FILE_VALUED_FLAGS } from '../config/run-flags.js';
 import { checkStrategyFlags } from './strategy-flags.js';
 
 /** The raw strategy fields merging reads and writes (validated by the strategy schema before and after). */
