@@ -1,7 +1,6 @@
 // The strategy-lab subcommands (optimize, compare, ledger) for the servesim commander program.
 import { Command, CommanderError } from 'commander';
 import { EXIT_STATUS_HELP, type CliIO } from '../cli/io.js';
-import type { LabCommandName } from './subcommands.js';
 import { mkdirSync } from 'node:fs';
 import { checkWritableDirectory, checkWritableFile, writeFileAtomic } from '../fs/atomic.js';
 import { dirname, join, resolve } from 'node:path';
@@ -329,6 +328,8 @@ async function runCommand(factory: CommandFactory, argv: readonly string[], io: 
     throw error;
   }
 }
+
+export type LabCommandName = 'optimize' | 'compare' | 'ledger' | 'sweep' | 'ablate';
 
 const FACTORIES: Record<LabCommandName, CommandFactory> = {
   optimize: optimizeCommandFactory,

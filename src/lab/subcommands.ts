@@ -2,7 +2,7 @@
 // worker pool, optimiser, commander) are imported only when one of these commands runs, so `servesim run` stays fast.
 import type { CliIO, Subcommand } from '../cli/io.js';
 
-export type LabCommandName = 'optimize' | 'compare' | 'ledger' | 'sweep' | 'ablate';
+import type { LabCommandName } from './commands.js';
 
 function labSubcommand(name: LabCommandName, summary: string): Subcommand {
   return {
