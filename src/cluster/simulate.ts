@@ -1,6 +1,7 @@
 // Library entry point: the cluster control plane and the global event loop (docs/architecture.md, Cluster event
 // loop and Event ordering). Pure and deterministic: all state lives inside one simulate() call.
 import { ServesimError } from '../errors.js';
+import { domainMessage, inDomain, type DomainSpec } from '../policies/params.js';
 import { InstanceSimulator, RequestStage, createRunTables, type RunTables, type StepObservation } from '../instance/instance.js';
 import { EventKind } from '../instance/event-heap.js';
 import { createKVStore, PrefixInterner } from '../kv/index.js';
@@ -48,20 +49,23 @@ function stalledError(): ServesimError {
   );
 }
 
+/**
+ * The engine's own guard for hand-built configs (the configuration layer checks flags before this): the fields the
+ * event loop cannot run without, in the flag domains' words.
+ */
 function validate(config: SimConfig): void {
-  const positiveInt = (name: string, v: number): void => {
-    if (!Number.isInteger(v) || v <= 0) throw new ServesimError(`${name} must be > 0, got ${v}`);
+  const positive = { type: 'int', min: 0, exclusiveMin: true } as const;
+  const check = (field: string, spec: DomainSpec, value: number): void => {
+    if (!inDomain(spec, value)) throw new ServesimError(domainMessage(field, spec, value));
   };
-  positiveInt('num-instances', config.numInstances);
+  check('numInstances', { type: 'int', min: 1 }, config.numInstances);
   const e = config.engine;
-  positiveInt('--total-kv-blocks', e.totalKvBlocks);
-  positiveInt('--block-size-in-tokens', e.blockSize);
-  positiveInt('--max-num-running-reqs', e.maxRunningReqs);
-  positiveInt('--max-num-scheduled-tokens', e.maxScheduledTokens);
-  if (!(e.longPrefillTokenThreshold >= 0)) {
-    throw new ServesimError('--long-prefill-token-threshold must be >= 0');
-  }
-  if (Number.isNaN(config.horizon)) throw new ServesimError('horizon must be a number');
+  check('engine.totalKvBlocks', positive, e.totalKvBlocks);
+  check('engine.blockSize', positive, e.blockSize);
+  check('engine.maxRunningReqs', positive, e.maxRunningReqs);
+  check('engine.maxScheduledTokens', positive, e.maxScheduledTokens);
+  check('engine.longPrefillTokenThreshold', { type: 'int', min: 0 }, e.longPrefillTokenThreshold);
+  if (!(config.horizon > 0)) throw new ServesimError(`horizon must be > 0 µs (Infinity for none), got ${config.horizon}`);
 }
 
 interface EventLoopParts {
