@@ -1,6 +1,9 @@
 // How much memory this process may use, to refuse configurations that cannot fit before they run out of memory.
 
-import { totalmem } from 'node:os';
+import { createRequire } from 'node:module';
+
+// Loaded on first use: a plain `run` with a handful of instances never needs it.
+const totalmem = (): number => (createRequire(import.meta.url)('node:os') as typeof import('node:os')).totalmem();
 
 /** Usable bytes: the cgroup limit when there is one, else physical memory; 80 % of it, leaving room for the OS. */
 export function usableMemoryBytes(): number {

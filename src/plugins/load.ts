@@ -3,10 +3,8 @@
 // required synchronously, so resolution stays synchronous for the lab's workers. The digest of the compiled bundle
 // identifies the plugin: the trial store keys evaluations by it, so editing a plugin never reuses stale results.
 
-import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync, existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
 import { dirname, extname, join, resolve } from 'node:path';
 import { ServesimError } from '../errors.js';
 import { BUILTIN_CATALOG, type CatalogEntry, type PolicyCatalog } from '../policies/catalog.js';
@@ -24,6 +22,9 @@ export interface LoadedPlugin {
 }
 
 const requireCompiled = createRequire(import.meta.url);
+// crypto and os are required when a plugin is actually loaded: a plain `run` does not pay for loading them.
+const createHash = (algorithm: string) => (requireCompiled('node:crypto') as typeof import('node:crypto')).createHash(algorithm);
+const tmpdir = (): string => (requireCompiled('node:os') as typeof import('node:os')).tmpdir();
 /** Loaded plugins by path, with the files their bundle was built from and a fingerprint of those files' contents. */
 const loaded = new Map<string, { inputs: readonly string[]; fingerprint: string | undefined; plugin: LoadedPlugin }>();
 
