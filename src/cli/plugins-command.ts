@@ -1,6 +1,11 @@
 // `servesim plugins FILE…`: load plugin files and list what they register — one `AXIS NAME` line per policy,
 // followed by its parameters (flag, type, default, domain, help) — so a plugin can be checked before a run.
 
+import { resolve } from 'node:path';
+import { ServesimError } from '../errors.js';
+import { catalogWithPlugins } from '../plugins/load.js';
+import { paramFlag } from '../policies/catalog.js';
+import { describeDomain } from '../policies/params.js';
 import type { CliIO, Subcommand } from './io.js';
 
 const HELP = `Usage: servesim plugins FILE...
@@ -16,14 +21,10 @@ async function listPlugins(argv: readonly string[], io: CliIO): Promise<number> 
     io.writeStdout(HELP);
     return 0;
   }
-  const { ServesimError } = await import('../errors.js');
   if (argv.length === 0) throw new ServesimError('plugins: expected at least one plugin file (servesim plugins FILE...)');
   const option = argv.find((arg) => arg.startsWith('-'));
   if (option !== undefined) throw new ServesimError(`plugins: unknown option ${JSON.stringify(option)}; it takes only files`);
-  const { resolve } = await import('node:path');
-  const { catalogWithPlugins } = await import('../plugins/load.js');
-  const { paramFlag } = await import('../policies/catalog.js');
-  const { describeDomain } = await import('../policies/params.js');
+  // These modules are part of every `run` already: static imports keep them in the start-up chunk.
   const paths = argv.map((file) => resolve(io.cwd, file));
   const catalog = catalogWithPlugins(paths, io.cwd); // all files load together: clashes between them are errors too
   const lines: string[] = [];
