@@ -165,3 +165,17 @@ export function parseFlags(argv: readonly string[], specs: readonly FlagSpec[], 
   }
   return { values, explicit, positionals, helpRequested };
 }
+
+/**
+ * argv as flag groups: each `--flag` with the tokens that follow it (`--flag=value` stays one token); leading
+ * values form a group with flag ''. Used where flags are rearranged or hashed, not parsed.
+ */
+export function argvGroups(argv: readonly string[]): Array<{ flag: string; tokens: string[] }> {
+  const groups: Array<{ flag: string; tokens: string[] }> = [];
+  for (const token of argv) {
+    if (token.startsWith('--')) groups.push({ flag: token.split('=', 1)[0]!, tokens: [token] });
+    else if (groups.length > 0) groups[groups.length - 1]!.tokens.push(token);
+    else groups.push({ flag: '', tokens: [token] });
+  }
+  return groups;
+}

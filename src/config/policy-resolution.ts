@@ -10,6 +10,7 @@ import type { Axis, PolicyModule } from '../policies/policy.js';
 import { SLO_TIER_PARAMS } from '../policies/priority/slo-tier-params.js';
 import type { PolicyChoice, PolicyConfig, ScorerChoice, ScorerSpec } from '../types.js';
 import type { BundleAxis, PolicyBundle } from './policy-bundle.js';
+import { argvGroups } from './flags.js';
 import { ScorerConfigError, parseScorerList } from './routing-scorers.js';
 import type { RunArgs } from './run-flags.js';
 import { quoteText } from '../show-value.js';
@@ -116,14 +117,10 @@ export function pluginPathsIn(argv: readonly string[], cwd: string): string[] {
   return flagValuesIn(argv, 'plugin').map((p) => resolve(cwd, p));
 }
 
-/** Every value of `--name` in argv (`--name v` or `--name=v`), scanning like the flag parser. */
+/** Every value of `--name` in argv (`--name v` or `--name=v`), up to a `--` that ends the flags. */
 export function flagValuesIn(argv: readonly string[], name: string): string[] {
-  const values: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (arg === '--') break;
-    if (arg === `--${name}` && i + 1 < argv.length) values.push(argv[++i]!);
-    else if (arg.startsWith(`--${name}=`)) values.push(arg.slice(name.length + 3));
-  }
-  return values;
+  const end = argv.indexOf('--');
+  return argvGroups(end < 0 ? argv : argv.slice(0, end))
+    .filter((g) => g.flag === `--${name}`)
+    .flatMap((g) => (g.tokens[0]!.includes('=') ? [g.tokens[0]!.slice(name.length + 3)] : g.tokens.slice(1, 2)));
 }

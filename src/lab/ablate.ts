@@ -7,9 +7,11 @@
 import { ServesimError } from '../errors.js';
 import type { StrategyEvaluator } from './evaluate.js';
 import type { MetricValues } from './metrics.js';
+import { argvGroups } from '../config/flags.js';
 import { formatSeeds } from './seeds.js';
 import { meanInterval, pairedComparison } from './stats.js';
 import { defaultParameterValues, type Strategy } from './strategy.js';
+import { signedFixed, textTableLines } from './text-table.js';
 
 export interface Component {
   name: string;
@@ -17,19 +19,8 @@ export interface Component {
   args: string[];
 }
 
-interface FlagGroup {
-  flag: string;
-  tokens: string[];
-}
-
-function groups(argv: readonly string[]): FlagGroup[] {
-  const out: FlagGroup[] = [];
-  for (const token of argv) {
-    if (token.startsWith('--')) out.push({ flag: token.split('=')[0]!, tokens: [token] });
-    else if (out.length > 0) out[out.length - 1]!.tokens.push(token);
-  }
-  return out;
-}
+type FlagGroup = ReturnType<typeof argvGroups>[number];
+const groups = argvGroups;
 
 const tokensOf = (entries: readonly string[]): string[] => entries.flatMap((e) => e.trim().split(/\s+/).filter((t) => t !== ''));
 
@@ -188,7 +179,7 @@ export async function runAblation(
   };
 }
 
-const signed = (v: number, digits = 1) => (Number.isNaN(v) ? 'n/a' : `${v > 0 ? '+' : ''}${v.toFixed(digits)}`);
+const signed = (v: number, digits = 1) => signedFixed(v, digits);
 const ci = (e: Effect) => `${signed(e.mean, 2)} [${signed(e.ciLow, 2)}, ${signed(e.ciHigh, 2)}]${e.significant ? '' : ' n.s.'}`;
 
 export function formatAblationTable(result: AblationResult): string {
@@ -203,8 +194,7 @@ export function formatAblationTable(result: AblationResult): string {
     out.push(`${m.metric}: baseline ${m.baseline.toFixed(2)}, full strategy ${m.full.toFixed(2)} (${signed(m.fullEffect.pct)} %)`);
     const rows = [['component', 'add-one to baseline', '%', 'leave-one-out from full', '%']];
     for (const c of m.components) rows.push([c.component, ci(c.addOne), signed(c.addOne.pct), ci(c.leaveOneOut), signed(c.leaveOneOut.pct)]);
-    const widths = rows[0]!.map((_, col) => Math.max(...rows.map((r) => r[col]!.length)));
-    for (const r of rows) out.push(`  ${r.map((cell, col) => (col === 0 ? cell.padEnd(widths[col]!) : cell.padStart(widths[col]!))).join('  ')}`);
+    for (const line of textTableLines(rows, (col) => col === 0)) out.push(`  ${line}`);
     const sum = m.components.reduce((s, c) => s + c.addOne.mean, 0);
     out.push(
       `  full effect ${ci(m.fullEffect)}; sum of add-one effects ${signed(sum, 2)}; interaction ${ci(m.interaction)} → ${m.verdict}`,

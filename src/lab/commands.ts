@@ -6,7 +6,7 @@ import { checkWritableDirectory, checkWritableFile, writeFileAtomic } from '../f
 import { dirname, join, resolve } from 'node:path';
 import { ServesimError } from '../errors.js';
 import { buildComparison, formatCompareTable } from './compare.js';
-import { buildMultiComparison, formatMultiCompareCsv, formatMultiCompareTable } from './compare-many.js';
+import { buildMultiComparison, formatMultiCompareCsv, formatMultiCompareTable, workloadWarnings } from './compare-many.js';
 import { StrategyEvaluator } from './evaluate.js';
 import { countLedgerEvaluations, formatLedgerMarkdown, loadLedger, runLedger } from './ledger.js';
 import { metricsToJson } from './metrics.js';
@@ -21,13 +21,13 @@ import { applySets } from './strategy-variants.js';
 import { checkComponents, formatAblationTable, runAblation, type AblationResult } from './ablate.js';
 import {
   DEFAULT_SWEEP_METRICS,
-  atGridPoint,
   checkSweepMetrics,
   expandGrid,
   formatSweepCsv,
   formatSweepTable,
   parseVary,
   runSweep,
+  sweepVariants,
   type SweepResult,
 } from './sweep.js';
 import { quoteText } from '../show-value.js';
@@ -291,11 +291,7 @@ export async function sweepCommand(io: LabIO, file: string, options: CommonOptio
   const grid = expandGrid(options.vary.map(parseVary));
   const metrics = options.metrics.split(',').map((m) => m.trim());
   checkSweepMetrics(metrics);
-  // Every grid point's variant is built (and checked) before any simulation.
-  for (const point of grid) {
-    atGridPoint(strategy, point, io.cwd);
-    if (reference) atGridPoint(reference, point, io.cwd);
-  }
+  const variants = sweepVariants(strategy, reference, grid, io.cwd);
   const seeds = seedsFor(
     options.seeds,
     { what: file, ...(strategy.seeds ? { seeds: strategy.seeds } : {}) },
@@ -308,7 +304,7 @@ export async function sweepCommand(io: LabIO, file: string, options: CommonOptio
     io,
     options,
     () => progress.update(++done),
-    (evaluator) => runSweep(strategy, reference, { grid, seeds, metrics, cwd: io.cwd }, evaluator),
+    (evaluator) => runSweep(strategy, reference, variants, { seeds, metrics }, evaluator),
   ).finally(() => progress.stop());
   io.stdout(options.json ? `${JSON.stringify(result, null, 2)}\n` : options.csv ? formatSweepCsv(result) : formatSweepTable(result));
   return result;
@@ -496,7 +492,7 @@ export async function compareCommand(io: LabIO, files: readonly string[], option
   const classic = strategies.length === 2 && options.reference === undefined && !options.holm && !options.csv;
   if (classic) {
     const result = buildComparison(strategies[0]!, strategies[1]!, seeds, metrics[0]!, metrics[1]!);
-    const warning = buildMultiComparison(strategies, seeds, metrics, 0).warnings.map((w) => `WARNING: ${w}\n`).join('');
+    const warning = workloadWarnings(strategies, 0).map((w) => `WARNING: ${w}\n`).join('');
     io.stdout(options.json ? `${JSON.stringify(result, null, 2)}\n` : warning + formatCompareTable(result));
     return;
   }

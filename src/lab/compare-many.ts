@@ -10,6 +10,7 @@ import { SLO_CLASSES, type MetricValues } from './metrics.js';
 import { formatSeeds } from './seeds.js';
 import { holmAdjust, meanInterval, pairedComparison } from './stats.js';
 import type { Strategy } from './strategy.js';
+import { fixedOrNa, signedFixed, textTableLines } from './text-table.js';
 
 export interface VersusReference {
   diffPct: number;
@@ -63,6 +64,21 @@ export function workloadIdentity(strategy: Pick<Strategy, 'workloadSpec' | 'fixe
   return [`spec ${digest}`, ...flags].join(', ');
 }
 
+/** One line per strategy whose requests differ from the reference's (its pairs then are not the same requests). */
+export function workloadWarnings(
+  strategies: ReadonlyArray<Pick<Strategy, 'name' | 'workloadSpec' | 'fixedArgs'>>,
+  referenceIndex: number,
+): string[] {
+  const names = uniqueNames(strategies.map((s) => s.name));
+  const identities = strategies.map(workloadIdentity);
+  const reference = identities[referenceIndex]!;
+  return identities.flatMap((identity, i) =>
+    identity === reference
+      ? []
+      : [`${names[i]} runs a different workload than ${names[referenceIndex]} (${identity} vs ${reference}): its pairs are not the same requests`],
+  );
+}
+
 /** Display names, made unique with #2, #3 … when strategies share a name. */
 function uniqueNames(names: readonly string[]): string[] {
   const seen = new Map<string, number>();
@@ -83,12 +99,7 @@ export function buildMultiComparison(
   const confidence = options.confidence ?? 0.95;
   const holm = options.holm === true;
   const names = uniqueNames(strategies.map((s) => s.name));
-  const identities = strategies.map(workloadIdentity);
-  const warnings = identities.flatMap((identity, i) =>
-    identity === identities[referenceIndex]
-      ? []
-      : [`${names[i]} runs a different workload than ${names[referenceIndex]} (${identity} vs ${identities[referenceIndex]}): its pairs are not the same requests`],
-  );
+  const warnings = workloadWarnings(strategies, referenceIndex);
   const rows: MultiCompareRow[] = [];
   const addMetric = (scope: string, name: string, metric: string) => {
     const values = metrics.map((perSeed) => perSeed.map((m) => m[metric] ?? NaN));
@@ -140,14 +151,6 @@ export function buildMultiComparison(
   };
 }
 
-function fixed(value: number, digits: number): string {
-  return Number.isNaN(value) ? 'n/a' : value.toFixed(digits);
-}
-
-function signed(value: number, digits: number): string {
-  return Number.isNaN(value) ? 'n/a' : `${value > 0 ? '+' : ''}${value.toFixed(digits)}`;
-}
-
 function pText(p: number): string {
   return Number.isNaN(p) ? 'n/a' : p < 0.0001 ? '<0.0001' : p.toFixed(4);
 }
@@ -172,19 +175,15 @@ export function formatMultiCompareTable(result: MultiCompareResult): string {
       key === previous ? '' : row.scope,
       key === previous ? '' : row.name,
       row.strategy,
-      `${fixed(row.mean, digits)} ± ${fixed(row.halfWidth, digits)}`,
-      v ? signed(v.diffPct, 1) : 'ref',
-      v ? `[${signed(v.ciLowPct, 1)}, ${signed(v.ciHighPct, 1)}]` : '',
+      `${fixedOrNa(row.mean, digits)} ± ${fixedOrNa(row.halfWidth, digits)}`,
+      v ? signedFixed(v.diffPct, 1) : 'ref',
+      v ? `[${signedFixed(v.ciLowPct, 1)}, ${signedFixed(v.ciHighPct, 1)}]` : '',
       v ? pText(v.pAdjusted) : '',
       v && !v.significant && !Number.isNaN(v.pValue) ? 'n.s.' : '',
     ]);
     previous = key;
   }
-  const widths = table[0]!.map((_, col) => Math.max(...table.map((r) => r[col]!.length)));
-  const lines = table.map((r) =>
-    r.map((cell, col) => (col <= 2 || col === r.length - 1 ? cell.padEnd(widths[col]!) : cell.padStart(widths[col]!))).join('  ').trimEnd(),
-  );
-  lines.splice(1, 0, widths.map((w) => '-'.repeat(w)).join('  '));
+  const lines = textTableLines(table, (col, last) => col <= 2 || col === last, { rule: true });
   return [...header, ...lines, ''].join('\n');
 }
 

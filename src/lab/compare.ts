@@ -4,6 +4,7 @@ import { SLO_CLASSES, type MetricValues } from './metrics.js';
 import { formatSeeds } from './seeds.js';
 import { pairedComparison, type PairedComparison } from './stats.js';
 import { defaultParameterValues, type Strategy } from './strategy.js';
+import { textTableLines } from './text-table.js';
 
 /** Cluster-level metrics compared, in table order. */
 export const COMPARE_CLUSTER_METRICS = [
@@ -117,13 +118,6 @@ export function formatCompareTable(result: CompareResult): string {
     const flag = row.n < 2 ? 'n < 2' : row.meanDiff === 0 && row.sdDiff === 0 ? 'identical' : row.significant ? '' : 'n.s.';
     table.push([row.scope, row.name, fmt(row.meanA, digits), fmt(row.meanB, digits), signed(row.diffPct, 1), ci, flag]);
   }
-  const widths = table[0]!.map((_, col) => Math.max(...table.map((r) => r[col]!.length)));
-  const lines = table.map((r) =>
-    r
-      .map((cell, col) => (col <= 1 || col === r.length - 1 ? cell.padEnd(widths[col]!) : cell.padStart(widths[col]!)))
-      .join('  ')
-      .trimEnd(),
-  );
-  lines.splice(1, 0, widths.map((w) => '-'.repeat(w)).join('  '));
+  const lines = textTableLines(table, (col, last) => col <= 1 || col === last, { rule: true });
   return [...header, ...lines, ''].join('\n');
 }

@@ -4,6 +4,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ServesimError } from '../errors.js';
 import { readBundlePlugins } from '../config/policy-bundle.js';
+import { argvGroups } from '../config/flags.js';
 import { FILE_VALUED_FLAGS } from '../config/run-flags.js';
 import { pluginDigest } from '../plugins/load.js';
 import type { ParameterSpec, ParamValue, ParamValues, Strategy } from './strategy.js';
@@ -61,18 +62,11 @@ export function buildRunArgv(strategy: Strategy, params: ParamValues, seed: numb
 
 /** Splits flags into (flag, values) groups; `--flag=value` becomes (flag, [value]). */
 function groupFlags(argv: readonly string[]): Array<[string, string[]]> {
-  const groups: Array<[string, string[]]> = [];
-  for (const token of argv) {
-    if (token.startsWith('--')) {
-      const eq = token.indexOf('=');
-      groups.push(eq >= 0 ? [token.slice(0, eq), [token.slice(eq + 1)]] : [token, []]);
-    } else if (groups.length > 0) {
-      groups[groups.length - 1]![1].push(token);
-    } else {
-      groups.push(['', [token]]);
-    }
-  }
-  return groups;
+  return argvGroups(argv).map(({ flag, tokens }): [string, string[]] => {
+    if (flag === '') return ['', tokens];
+    const first = tokens[0]!;
+    return first.length > flag.length ? [flag, [first.slice(flag.length + 1), ...tokens.slice(1)]] : [flag, tokens.slice(1)];
+  });
 }
 
 /**

@@ -19,6 +19,7 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { ServesimError } from '../errors.js';
 import { quoteText } from '../show-value.js';
 import { FILE_VALUED_FLAGS } from '../config/run-flags.js';
+import { argvGroups } from '../config/flags.js';
 import { checkStrategyFlags } from './strategy-flags.js';
 
 /** The raw strategy fields merging reads and writes (validated by the strategy schema before and after). */
@@ -197,11 +198,5 @@ export function applySets<S extends VariantTarget>(strategy: S, sets: readonly s
 
 /** argv tokens without `flag` and its value(s). */
 function withoutFlag(argv: readonly string[], flag: string): string[] {
-  const out: string[] = [];
-  let skipping = false;
-  for (const token of argv) {
-    if (token.startsWith('--')) skipping = token === flag || token.startsWith(`${flag}=`);
-    if (!skipping) out.push(token);
-  }
-  return out;
+  return argvGroups(argv).flatMap((g) => (g.flag === flag ? [] : g.tokens));
 }

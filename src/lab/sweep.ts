@@ -10,6 +10,7 @@ import { formatSeeds } from './seeds.js';
 import { meanInterval, pairedComparison } from './stats.js';
 import { defaultParameterValues, type Strategy } from './strategy.js';
 import { applySets } from './strategy-variants.js';
+import { fixedOrNa, signedFixed, textTableLines } from './text-table.js';
 
 /** One `--vary NAME=values`: a run flag without its dashes (or `workload`) and the values it takes. */
 export interface Vary {
@@ -108,28 +109,38 @@ export interface SweepResult {
 }
 
 export interface SweepSettings {
-  grid: Array<Record<string, string>>;
   seeds: readonly number[];
   metrics: readonly string[];
-  cwd: string;
+}
+
+/** One grid point: its values, the strategy there and the reference there. */
+export interface SweepVariant {
+  point: Record<string, string>;
+  strategy: Strategy;
+  reference: Strategy | undefined;
+}
+
+/** Every grid point's variants, built (and so checked) before any simulation. */
+export function sweepVariants(strategy: Strategy, reference: Strategy | undefined, grid: ReadonlyArray<Record<string, string>>, cwd: string): SweepVariant[] {
+  return grid.map((point) => ({
+    point,
+    strategy: atGridPoint(strategy, point, cwd),
+    reference: reference && atGridPoint(reference, point, cwd),
+  }));
 }
 
 export function checkSweepMetrics(metrics: readonly string[]): void {
   for (const metric of metrics) if (!isMetricName(metric)) throw new ServesimError(`--metrics: unknown metric ${quoteText(metric)}`);
 }
 
-/** Builds every grid point's variants first (bad values fail before any simulation), then evaluates them all. */
+/** Evaluates every variant of `sweepVariants` on every seed. */
 export async function runSweep(
   strategy: Strategy,
   reference: Strategy | undefined,
+  variants: readonly SweepVariant[],
   settings: SweepSettings,
   evaluator: StrategyEvaluator,
 ): Promise<SweepResult> {
-  const variants = settings.grid.map((point) => ({
-    point,
-    strategy: atGridPoint(strategy, point, settings.cwd),
-    reference: reference && atGridPoint(reference, point, settings.cwd),
-  }));
   const evaluate = (s: Strategy) =>
     evaluator.evaluatePoint(s, defaultParameterValues(s), settings.seeds).then((es) => es.map((e) => e.metrics));
   const results = await Promise.all(
@@ -138,7 +149,7 @@ export async function runSweep(
   return {
     strategy: { name: strategy.name, file: strategy.file },
     ...(reference ? { reference: { name: reference.name, file: reference.file } } : {}),
-    varied: Object.keys(settings.grid[0] ?? {}),
+    varied: Object.keys(variants[0]?.point ?? {}),
     seeds: [...settings.seeds],
     confidence: 0.95,
     points: results.map(({ point, own, ref }) => ({
@@ -165,8 +176,8 @@ function cell(metric: string, own: readonly MetricValues[], ref: readonly Metric
   };
 }
 
-const num = (v: number, digits: number) => (Number.isNaN(v) ? 'n/a' : v.toFixed(digits));
-const signed = (v: number) => (Number.isNaN(v) ? 'n/a' : `${v > 0 ? '+' : ''}${v.toFixed(1)}`);
+const num = fixedOrNa;
+const signed = (v: number) => signedFixed(v, 1);
 
 export function formatSweepTable(result: SweepResult): string {
   const header = [
@@ -190,9 +201,7 @@ export function formatSweepTable(result: SweepResult): string {
       ]);
     });
   }
-  const widths = head.map((_, col) => Math.max(...rows.map((r) => r[col]!.length)));
-  const lines = rows.map((r) => r.map((cell, col) => (col < result.varied.length + 1 || col === r.length - 1 ? cell.padEnd(widths[col]!) : cell.padStart(widths[col]!))).join('  ').trimEnd());
-  lines.splice(1, 0, widths.map((w) => '-'.repeat(w)).join('  '));
+  const lines = textTableLines(rows, (col, last) => col < result.varied.length + 1 || col === last, { rule: true });
   return [...header, ...lines, ''].join('\n');
 }
 

@@ -12,6 +12,7 @@ import { buildRunArgv, configHash, formatArgv, parameterArgs } from './runargs.j
 import { formatSeeds } from './seeds.js';
 import type { EvaluationRecord, ObservationRecord, OptimizationRunRecord, TrialStore } from './store.js';
 import { parseStrategy, type ParamValues, type Strategy } from './strategy.js';
+import { textTableLines } from './text-table.js';
 
 /** Metrics every listing shows (a run's objective and constraint metrics come first). */
 export const KEY_METRICS = ['ttft_p99_ms', 'critical_ttft_p99_ms', 'standard_ttft_p99_ms', 'sheddable_ttft_p99_ms', 'throughput_tps', 'rejected'] as const;
@@ -148,11 +149,8 @@ function formatValue(v: unknown): string {
 
 /** Columns padded to their widest cell; numbers (and `n/a`) right-aligned. */
 function formatTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const numeric = header.map((_, i) => rows.length > 0 && rows.every((r) => /^[-+]?[\d.]+(e[-+]?\d+)?$|^n\/a$|^-$/.test(r[i]!) || r[i] === ''));
-  const line = (cells: readonly string[]) =>
-    cells.map((c, i) => (numeric[i] ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd();
-  return [line(header), ...rows.map(line)].join('\n') + '\n';
+  return textTableLines([header, ...rows], (col) => !numeric[col]).join('\n') + '\n';
 }
 
 function csvCell(value: unknown): string {
