@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ServesimError } from '../src/errors.js';
-import { INTERNAL_ERROR_EXIT_CODE, describeFailure, runCli } from '../src/cli/program.js';
+import { INTERNAL_ERROR_EXIT_CODE, describeFailure } from '../src/cli/program.js';
+import { runCliCaptured } from './support/cli.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../', import.meta.url));
 const SPEC_TEXT = readFileSync(new URL('./fixtures/golden/workloads/mixed-production-workload.yaml', import.meta.url), 'utf8');
@@ -318,17 +319,7 @@ const CASES: ErrorCase[] = [
   },
 ];
 
-async function runInProcess(argv: readonly string[]) {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  const exitCode = await runCli(['run', ...argv], {
-    cwd: dir,
-    writeStdout: (text) => void stdout.push(text),
-    writeStderr: (text) => void stderr.push(text),
-    env: {},
-  });
-  return { exitCode, stdout: stdout.join(''), stderr: stderr.join('') };
-}
+const runInProcess = (argv: readonly string[]) => runCliCaptured(['run', ...argv], dir);
 
 describe('bad input is rejected with one clear line and exit status 1', () => {
   it('has a corpus of at least 25 cases', () => expect(CASES.length).toBeGreaterThanOrEqual(25));

@@ -6,18 +6,11 @@ import { describe, expect, it } from 'vitest';
 import { runCli } from '../src/cli/program.js';
 import { loadStrategy } from '../src/lab/strategy.js';
 import { atGridPoint, expandGrid, expandValues, parseVary } from '../src/lab/sweep.js';
+import { errorOf } from './support/cli.js';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 const WORKLOAD = join(ROOT, 'presets/workloads/mixed-production.yaml');
 
-function errorOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (error) {
-    return (error as Error).message;
-  }
-  return '(no error)';
-}
 
 describe('--vary values', () => {
   it('lists, ranges and log ranges', () => {

@@ -9,6 +9,7 @@ import { buildRunArgv, configHash } from '../src/lab/runargs.js';
 import { holmAdjust } from '../src/lab/stats.js';
 import { loadStrategy } from '../src/lab/strategy.js';
 import { applySets } from '../src/lab/strategy-variants.js';
+import { errorOf } from './support/cli.js';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'servesim-variants-'));
@@ -41,14 +42,6 @@ function variant(name: string, body: string): string {
   return file;
 }
 
-function errorOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (error) {
-    return (error as Error).message;
-  }
-  return '(no error)';
-}
 
 describe('extends', () => {
   it('inherits everything, with paths still pointing at the base folder', () => {

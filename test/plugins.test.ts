@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runCli } from '../src/cli/program.js';
 import { loadPlugin } from '../src/plugins/load.js';
+import { runCliCaptured } from './support/cli.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../', import.meta.url));
 const GOLDEN_DIR = join(REPO_ROOT, 'test', 'fixtures', 'golden');
@@ -297,17 +297,7 @@ function escape(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
-async function cli(argv: readonly string[], cwd = dir): Promise<{ exitCode: number; stdout: string; stderr: string }> {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  const exitCode = await runCli(argv, {
-    cwd,
-    writeStdout: (text) => void stdout.push(text),
-    writeStderr: (text) => void stderr.push(text),
-    env: {},
-  });
-  return { exitCode, stdout: stdout.join(''), stderr: stderr.join('') };
-}
+const cli = (argv: readonly string[], cwd = dir) => runCliCaptured(argv, cwd);
 
 function expectOneLine(stderr: string, c: BadCase): void {
   expect(stderr.endsWith('\n'), stderr).toBe(true);

@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../src/cli/program.js';
+import { runCliCaptured, type CliOutcome } from '../support/cli.js';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 const WORKLOAD = join(ROOT, 'presets/workloads/mixed-production.yaml');
@@ -33,31 +33,15 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-interface Outcome {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function cli(argv: string[], env: Record<string, string> = {}): Promise<Outcome> {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(argv, {
-    cwd: dir,
-    writeStdout: (t) => void (stdout += t),
-    writeStderr: (t) => void (stderr += t),
-    env: { SERVESIM_PROGRESS: 'plain', ...env },
-  });
-  return { code, stdout, stderr };
-}
+const cli = (argv: string[], env: Record<string, string> = {}): Promise<CliOutcome> => runCliCaptured(argv, dir, { SERVESIM_PROGRESS: 'plain', ...env });
 
 /** One line, exit 1, no stack trace and no internal error. */
-function expectOneLineError(outcome: Outcome, pattern: RegExp): void {
+function expectOneLineError(outcome: CliOutcome, pattern: RegExp): void {
   const lines = outcome.stderr.split('\n').filter((l) => l !== '' && !/\d+\/\d+ (calls|evaluations)/.test(l));
   expect(lines).toHaveLength(1);
   expect(lines[0]).toMatch(pattern);
   expect(outcome.stderr).not.toMatch(/internal error|\n\s+at /);
-  expect(outcome.code).toBe(1);
+  expect(outcome.exitCode).toBe(1);
 }
 
 const RUN = ['run', '--model', 'meta-llama/llama-3.1-8b-instruct', '--num-requests', '20', '--rate', '5'];
@@ -134,7 +118,7 @@ describe.skipIf(!mounted)('read-only file system', () => {
   it('a store that cannot be written is a one-line error and stays unchanged', async () => {
     emptyDisk();
     const store = join(dir, 'good.sqlite');
-    expect((await cli([...COMPARE, '--store', store])).code).toBe(0);
+    expect((await cli([...COMPARE, '--store', store])).exitCode).toBe(0);
     copyFileSync(store, join(tiny, 'ro.sqlite'));
     const before = readFileSync(join(tiny, 'ro.sqlite'));
     execFileSync('mount', ['-o', 'remount,ro', tiny]);
@@ -177,7 +161,7 @@ describe('trial store ownership and damage', () => {
 
   it('explains a damaged store and a file that is not a database', async () => {
     const store = join(dir, 'damaged.sqlite');
-    expect((await cli([...COMPARE, '--store', store])).code).toBe(0);
+    expect((await cli([...COMPARE, '--store', store])).exitCode).toBe(0);
     const db = new Database(store);
     db.pragma('wal_checkpoint(TRUNCATE)');
     db.close();
@@ -192,7 +176,7 @@ describe('trial store ownership and damage', () => {
 
   it('waits for a locked store with a message, then gives up with one line', async () => {
     const store = join(dir, 'locked.sqlite');
-    expect((await cli([...COMPARE, '--store', store])).code).toBe(0);
+    expect((await cli([...COMPARE, '--store', store])).exitCode).toBe(0);
     const holder = spawn(
       process.execPath,
       ['-e', `const D=require(${JSON.stringify(createRequire(import.meta.url).resolve('better-sqlite3'))});const d=new D(${JSON.stringify(store)});d.exec('BEGIN EXCLUSIVE');console.log('locked');setTimeout(()=>{},5000)`],
@@ -203,7 +187,7 @@ describe('trial store ownership and damage', () => {
       const outcome = await cli([...COMPARE, '--store', store], { SERVESIM_STORE_LOCK_TIMEOUT_MS: '700' });
       expect(outcome.stderr.split('\n')[0]).toMatch(/is locked by another process; waiting up to 0.7 s$/);
       expect(outcome.stderr.trim().split('\n').at(-1)).toMatch(/is locked by another process \(waited 0.7 s\); wait for it to finish, or use another --store$/);
-      expect(outcome.code).toBe(1);
+      expect(outcome.exitCode).toBe(1);
       expect(outcome.stdout).toBe('');
     } finally {
       holder.kill();

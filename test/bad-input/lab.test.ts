@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../../src/cli/program.js';
+import { runCliCaptured } from '../support/cli.js';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 const WORKLOAD = join(ROOT, 'presets/workloads/mixed-production.yaml');
@@ -31,12 +31,7 @@ const good = strategy('good', 'parameters: [{name: t, flag: --max-num-scheduled-
 const ledger = join(dir, 'ledger.yaml');
 writeFileSync(ledger, `baseline: "0"\nentries:\n  - {id: "0", name: base, strategy: ${good}}\n`);
 
-async function cli(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(argv, { cwd: dir, writeStdout: (t) => void (stdout += t), writeStderr: (t) => void (stderr += t), env: {} });
-  return { code, stdout, stderr };
-}
+const cli = (argv: string[]) => runCliCaptured(argv, dir);
 
 const STORE = ['--store', join(dir, 'store.sqlite'), '--seeds', '42'];
 const CASES: Array<[string, string[], RegExp]> = [
@@ -77,7 +72,7 @@ describe('lab commands refuse bad input before any simulation', () => {
   it.each(CASES)(
     '%s',
     async (_name, argv, expected) => {
-      const { code, stdout, stderr } = await cli(argv);
+      const { exitCode: code, stdout, stderr } = await cli(argv);
       expect(stdout).toBe('');
       expect(code).toBe(1);
       const lines = stderr.trimEnd().split('\n');

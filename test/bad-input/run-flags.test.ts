@@ -5,7 +5,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileS
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../../src/cli/program.js';
+import { runCliCaptured } from '../support/cli.js';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'servesim-bad-run-'));
@@ -26,17 +26,7 @@ function snapshot(): string {
     .join('\n');
 }
 
-async function run(argv: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(['run', '--model', 'meta-llama/llama-3.1-8b-instruct', ...argv], {
-    cwd: dir,
-    writeStdout: (t) => void (stdout += t),
-    writeStderr: (t) => void (stderr += t),
-    env: {},
-  });
-  return { code, stdout, stderr };
-}
+const run = (argv: readonly string[]) => runCliCaptured(['run', '--model', 'meta-llama/llama-3.1-8b-instruct', ...argv], dir);
 
 const CASES: Array<[string, string[], string | RegExp]> = [
   ["num-requests negative", ["--num-requests", "-5"], `--num-requests must be an integer >= 0, got -5`],
@@ -84,7 +74,7 @@ const CASES: Array<[string, string[], string | RegExp]> = [
 describe('run refuses bad input before any work', () => {
   it.each(CASES)('%s', async (_name, argv, expected) => {
     const before = snapshot();
-    const { code, stdout, stderr } = await run(argv);
+    const { exitCode: code, stdout, stderr } = await run(argv);
     expect(stdout).toBe('');
     expect(code).toBe(1);
     expect(stderr.endsWith('\n')).toBe(true);
@@ -98,7 +88,7 @@ describe('run refuses bad input before any work', () => {
 
   it('shortens a 100 000-character value and escapes binary bytes', async () => {
     const huge = await run(['--rate', 'x'.repeat(100_000)]);
-    expect(huge.code).toBe(1);
+    expect(huge.exitCode).toBe(1);
     expect(huge.stderr).toBe(`invalid argument "${'x'.repeat(57)}..." for "--rate" flag: expected a number (float64)\n`);
     const binary = await run(['--priority-policy', 'evil\x07\x1b[31m\u0000']);
     expect(binary.stderr).toBe('Unknown priority policy "evil\\a\\x1b[31m\\x00". Valid: constant, inverted-slo, load-adaptive, slo-based, slo-tiered\n');

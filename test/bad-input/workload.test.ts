@@ -8,9 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../src/cli/program.js';
 import { loadWorkloadSpec } from '../../src/workload/load-spec.js';
 import { quoteText } from '../../src/show-value.js';
+import { runCliCaptured } from '../support/cli.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const MODEL = ['--model', 'meta-llama/llama-3.1-8b-instruct'];
@@ -318,17 +318,7 @@ const CASES: ErrorCase[] = [
   },
 ];
 
-async function runInProcess(argv: readonly string[]) {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  const exitCode = await runCli(['run', ...argv], {
-    cwd: dir,
-    writeStdout: (text) => void stdout.push(text),
-    writeStderr: (text) => void stderr.push(text),
-    env: {},
-  });
-  return { exitCode, stdout: stdout.join(''), stderr: stderr.join('') };
-}
+const runInProcess = (argv: readonly string[]) => runCliCaptured(['run', ...argv], dir);
 
 describe('nonsense workload input is refused on load with one clear line and exit status 1', () => {
   it('has a corpus of at least 25 cases', () => expect(CASES.length).toBeGreaterThanOrEqual(25));
