@@ -156,7 +156,8 @@ interface VariantTarget {
  * searched parameter (which then leaves the search); `true`/`false` add or drop a boolean flag; `workload-spec`
  * replaces the workload (relative to `cwd`). The result is checked against the flag table like a loaded strategy.
  */
-export function applySets<S extends VariantTarget>(strategy: S, sets: readonly string[], cwd: string): S {
+/** `option` names the command-line option the overrides came from in error messages (--set, or --vary for sweeps). */
+export function applySets<S extends VariantTarget>(strategy: S, sets: readonly string[], cwd: string, option = '--set'): S {
   if (sets.length === 0) return strategy;
   let fixedArgs = [...strategy.fixedArgs];
   let parameters = [...strategy.parameters];
@@ -167,13 +168,13 @@ export function applySets<S extends VariantTarget>(strategy: S, sets: readonly s
     if (eq <= 0) throw new ServesimError(`--set: expected FLAG=VALUE (e.g. --set max-num-scheduled-tokens=1024), got ${quoteText(set)}`);
     const flag = `--${set.slice(0, eq).replace(/^--/, '')}`;
     const value = set.slice(eq + 1);
-    if (flag === '--seed') throw new ServesimError('--set: the seed is chosen with --seeds');
+    if (flag === '--seed') throw new ServesimError(`${option}: the seed is chosen with --seeds`);
     if (flag === '--workload-spec') {
       workloadSpec = resolve(cwd, value);
       continue;
     }
     if (derived.some((d) => d.flag === flag)) {
-      throw new ServesimError(`--set ${flag}: derived from parameter "${derived.find((d) => d.flag === flag)!.when.param}" in ${strategy.file}; set that one`);
+      throw new ServesimError(`${option} ${flag}: derived from parameter "${derived.find((d) => d.flag === flag)!.when.param}" in ${strategy.file}; set that one`);
     }
     const fixedParam = parameters.find((p) => p.flag === flag);
     parameters = parameters.filter((p) => p.flag !== flag);
@@ -191,7 +192,7 @@ export function applySets<S extends VariantTarget>(strategy: S, sets: readonly s
     variant.initialPoints = strategy.initialPoints.map((point) => Object.fromEntries(Object.entries(point).filter(([name]) => searched.has(name))));
   }
   checkStrategyFlags(fixedArgs, parameters, derived, strategy.file === '' ? cwd : dirname(strategy.file), (path, message) => {
-    throw new ServesimError(`--set: ${message} (in ${strategy.name}: ${path})`);
+    throw new ServesimError(`${option}: ${message} (in ${strategy.name}: ${path})`);
   });
   return variant;
 }

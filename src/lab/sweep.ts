@@ -88,7 +88,7 @@ export function expandGrid(varies: readonly Vary[]): Array<Record<string, string
 /** The strategy at one grid point: the varied flags as --set overrides, `workload` replacing the workload spec. */
 export function atGridPoint(strategy: Strategy, point: Readonly<Record<string, string>>, cwd: string): Strategy {
   const sets = Object.entries(point).map(([name, value]) => (name === 'workload' ? `workload-spec=${resolve(cwd, value)}` : `${name}=${value}`));
-  return applySets(strategy, sets, cwd);
+  return applySets(strategy, sets, cwd, '--vary');
 }
 
 export interface SweepCell {

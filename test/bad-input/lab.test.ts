@@ -65,6 +65,12 @@ const CASES: Array<[string, string[], RegExp]> = [
     ['compare', strategy('bad-fixed', 'description: y'), good, ...STORE],
     /^strategy .*bad-fixed\.yaml: fixed_args: invalid argument "many" for "--num-requests" flag: expected an integer \(int\)$/,
   ],
+  ['compare --reference not among the strategies', ['compare', good, good, ...STORE, '--reference', 'nobody'], /^--reference "nobody": not one of the compared strategies \(good, good\)$/],
+  ['compare --json with --csv', ['compare', good, good, ...STORE, '--json', '--csv'], /^compare: --json and --csv exclude each other$/],
+  ['sweep without --vary', ['sweep', good, ...STORE], /^sweep: give at least one --vary NAME=VALUES$/],
+  ['sweep with an unknown metric', ['sweep', good, ...STORE, '--vary', 'num-instances=1,2', '--metrics', 'latency'], /^--metrics: unknown metric "latency"$/],
+  ['sweep with a bad grid value', ['sweep', good, ...STORE, '--vary', 'num-instances=1,zero'], /^--vary: invalid argument "zero" for "--num-instances" flag: expected an integer \(int\) \(in good: fixed_args\)$/],
+  ['ablate a strategy without components', ['ablate', good, '--baseline', good, ...STORE], /^ablate: strategy .*good\.yaml names no components/],
   ['strategy with a missing plugin', ['compare', strategy('no-plugin', 'plugins: [./missing.ts]'), good, ...STORE], /^strategy .*no-plugin\.yaml: fixed_args: plugin .*missing\.ts: no such file$/],
 ];
 
