@@ -25,3 +25,34 @@ describe('CLI bundle', () => {
     expect(child.stdout.trim()).toBe(packageVersion);
   });
 });
+
+describe('run fast path (dist/bundle/run.cjs with its V8 code cache)', () => {
+  it('has a code cache that V8 accepts under the flags bin/servesim sets (a rejected cache silently loses the speed-up)', () => {
+    const probe = `
+      const { setFlagsFromString } = require('node:v8');
+      setFlagsFromString('--max-inlined-bytecode-size-cumulative=150');
+      const { Script } = require('node:vm');
+      const { readFileSync } = require('node:fs');
+      const file = ${JSON.stringify(join(BUNDLE_DIR, 'run.cjs'))};
+      const wrapped = '(function (exports, require, module, __filename, __dirname, __servesimModuleUrl) {' + readFileSync(file, 'utf8') + '\\n})';
+      const script = new Script(wrapped, { filename: file, cachedData: readFileSync(file + '.cache') });
+      process.stdout.write(String(script.cachedDataRejected));`;
+    const child = spawnSync(process.execPath, ['-e', probe], { encoding: 'utf8' });
+    expect(child.stderr).toBe('');
+    expect(child.stdout).toBe('false');
+  });
+
+  it('prints what the full CLI prints, for a run, for --help and for an error', () => {
+    const main = join(REPO_ROOT, 'dist', 'cli', 'main.js');
+    const cases = [
+      ['run', '--model', 'meta-llama/llama-3.1-8b-instruct', '--num-requests', '20', '--seed', '7'],
+      ['run', '--help'],
+      ['run', '--num-requests', '-5'],
+    ];
+    for (const args of cases) {
+      const fast = spawnSync(BIN, args, { encoding: 'utf8' });
+      const full = spawnSync(process.execPath, [main, ...args], { encoding: 'utf8' });
+      expect({ status: fast.status, stdout: fast.stdout, stderr: fast.stderr }).toEqual({ status: full.status, stdout: full.stdout, stderr: full.stderr });
+    }
+  });
+});

@@ -27,3 +27,14 @@ export const EXIT_STATUS_HELP =
   'Exit status: 0 success; 1 bad input or environment (nothing is simulated); 2 the simulated system hit a\n' +
   'limit the reference simulator would crash on; 3 a ledger finished with failed seeds (recorded in their rows);\n' +
   '70 internal error (a bug: please report it).';
+
+/** The real process: stdout/stderr streams, the working directory and the environment. */
+export function processIO(): CliIO {
+  return {
+    cwd: process.cwd(),
+    writeStdout: (text) => void process.stdout.write(text),
+    writeStderr: (text) => void process.stderr.write(text),
+    stderrIsTTY: process.stderr.isTTY === true,
+    env: process.env,
+  };
+}

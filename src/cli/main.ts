@@ -1,6 +1,7 @@
 // Process entry of the `servesim` binary (bin/servesim imports the compiled version of this file).
 
 import { setFlagsFromString } from 'node:v8';
+import { processIO } from './io.js';
 import { runCli } from './program.js';
 
 // A `run` process performs one simulation, and most of it executes before TurboFan has optimized the hot
@@ -11,12 +12,6 @@ import { runCli } from './program.js';
 // that run many simulations per process (lab) keep V8's defaults.
 if (process.argv[2] === 'run') setFlagsFromString('--max-inlined-bytecode-size-cumulative=150');
 
-const exitCode = await runCli(process.argv.slice(2), {
-  cwd: process.cwd(),
-  writeStdout: (text) => void process.stdout.write(text),
-  writeStderr: (text) => void process.stderr.write(text),
-  stderrIsTTY: process.stderr.isTTY === true,
-  env: process.env,
-});
+const exitCode = await runCli(process.argv.slice(2), processIO());
 // Setting exitCode (not calling process.exit) lets piped stdout drain completely.
 process.exitCode = exitCode;

@@ -1,38 +1,15 @@
 // The `servesim` command: subcommand dispatch, top-level help, and the mapping of failures to stderr + exit status.
 
-import { ServesimError } from '../errors.js';
-import { printableLine } from '../show-value.js';
 import { labSubcommands } from '../lab/subcommands.js';
+import { describeFailure } from './failure.js';
 import { EXIT_STATUS_HELP, type CliIO, type Subcommand } from './io.js';
 import { pluginsSubcommand } from './plugins-command.js';
 import { runSubcommand } from './run-command.js';
 
+export { describeFailure, INTERNAL_ERROR_EXIT_CODE, type FailureReport } from './failure.js';
+
 /** Registered subcommands (each loads its implementation only when it runs). */
 export const SUBCOMMANDS: readonly Subcommand[] = [runSubcommand, pluginsSubcommand, ...labSubcommands];
-
-/** Exit status for unexpected exceptions (BSD EX_SOFTWARE). */
-export const INTERNAL_ERROR_EXIT_CODE = 70;
-
-export interface FailureReport {
-  exitCode: number;
-  /** Complete stderr text (one line, plus a stack trace only when debugging). */
-  stderr: string;
-}
-
-/**
- * Maps a thrown value to what the user sees: a ServesimError's message as one line with its exit status;
- * anything else is a bug, reported as one `internal error` line (stack only with SERVESIM_DEBUG=1).
- */
-export function describeFailure(error: unknown, env: CliIO['env'] = {}): FailureReport {
-  const debug = env.SERVESIM_DEBUG === '1';
-  if (error instanceof ServesimError) {
-    const line = printableLine(error.message);
-    return { exitCode: error.exitCode, stderr: `${line}\n${debug && error.stack ? error.stack + '\n' : ''}` };
-  }
-  const message = error instanceof Error ? error.message : String(error);
-  const stack = debug && error instanceof Error && error.stack ? error.stack + '\n' : '';
-  return { exitCode: INTERNAL_ERROR_EXIT_CODE, stderr: `servesim: internal error: ${printableLine(message)}\n${stack}` };
-}
 
 async function runTopLevel(argv: readonly string[], io: CliIO, subcommands: readonly Subcommand[]): Promise<number> {
   const { Command, CommanderError } = await import('commander');
