@@ -98,6 +98,8 @@ export interface LedgerEntry {
   seeds?: number[];
   seedLedger: Record<string, SeedFigure>;
   note: string;
+  /** The seeds the note's figures describe; a row run on other seeds shows the note as about those. */
+  noteSeeds?: number[];
 }
 
 export interface Ledger {
@@ -133,6 +135,7 @@ const entrySchema = z.strictObject({
   seeds: seedListSchema.optional(),
   seed_ledger: z.union([z.record(z.string(), figureSchema), z.array(z.record(z.string(), z.unknown())).min(1)]).optional(),
   note: z.string().optional(),
+  note_seeds: seedListSchema.optional(),
 });
 
 /** The tables of an experiment entry show these unless it lists its own `metrics`. */
@@ -331,6 +334,7 @@ export function parseLedger(text: string, file: string): Ledger {
       ...(entrySeeds ? { seeds: entrySeeds } : {}),
       seedLedger,
       note: e.note ?? '',
+      ...(e.note_seeds !== undefined ? { noteSeeds: toSeedList(e.note_seeds, `${at}.note_seeds`) } : {}),
     };
   });
   if (!ids.has(baseline)) throw new ServesimError(`${where}: baseline: no entry has id "${baseline}"`);
@@ -390,6 +394,8 @@ export interface LedgerRow {
   seed_ledger: FigureCheck[];
   status: string;
   note: string;
+  /** The seeds the note's figures describe (when the ledger says). */
+  note_seeds?: number[];
   /** Seeds whose simulation failed (e.g. a reference-crash condition), with the error; the row uses the others. */
   failed_seeds: LedgerSeedFailure[];
   /** `strategy` for a row of one strategy; an experiment row carries its table in the field named by its kind. */
@@ -597,6 +603,7 @@ export function buildLedgerReport(
       seed_ledger: checks,
       status: withFailures(comparable(ledger, entry, seeds) ? statusOf(entry, checks) : notCompared(ledger, entry, seeds), outcome),
       note: entry.note,
+      ...(entry.noteSeeds ? { note_seeds: [...entry.noteSeeds] } : {}),
       failed_seeds: outcome.failures,
       kind: 'strategy',
     };
@@ -739,6 +746,7 @@ function experimentRow(ledger: Ledger, entry: LedgerEntry, seeds: readonly numbe
     seed_ledger: checks,
     status,
     note: entry.note,
+    ...(entry.noteSeeds ? { note_seeds: [...entry.noteSeeds] } : {}),
     failed_seeds: failures,
     kind: outcome.kind,
     metrics: [...entry.metrics],
@@ -772,8 +780,7 @@ function statusOf(entry: LedgerEntry, checks: readonly FigureCheck[]): string {
   if (checks.length === 0) return entry.baseline === undefined || entry.kind !== 'strategy' ? 'Measured' : 'Measured (no seed figures)';
   const off = checks.filter((c) => !c.matches);
   if (off.length === 0) return `Reproduced (${checks.length} seed figure${checks.length > 1 ? 's' : ''})`;
-  const some = off.length < checks.length ? `${checks.length - off.length} of ${checks.length} seed figures reproduced; differs: ` : 'Differs: ';
-  return some + off.map((c) => `${figureLabel(c)} ${fixed(c.ours, 1)} vs seed ${seedFigureText(c)}`).join('; ');
+  return 'Differs: ' + off.map((c) => `${figureLabel(c)} ${fixed(c.ours, 1)} vs seed ${seedFigureText(c)}`).join('; ');
 }
 
 /** A check's figure with where it applies: `Crit TTFT P99 @ total-kv-blocks=3000 (seed 42)`. */
@@ -842,7 +849,7 @@ export function formatLedgerMarkdown(report: LedgerReport): string {
     const rejected = row.mean.rejected ?? 0;
     const offered = rejected + (row.mean.injected ?? 0);
     const rejections = experiment ? '—' : rejected === 0 ? '0' : `${fixed(rejected, 1)} (${((100 * rejected) / offered).toFixed(1)}%)`;
-    const status = row.note ? `${row.status} — ${row.note}` : row.status;
+    const status = row.note ? `${row.status} — ${noteText(row)}` : row.status;
     const ownSeeds = row.seeds.length > 0 && formatSeeds(row.seeds) !== formatSeeds(report.seeds);
     const name = ownSeeds ? `${row.name} (seed${row.seeds.length > 1 ? 's' : ''} ${formatSeeds(row.seeds)})` : row.name;
     lines.push(`| ${[row.id, name, ttft, tput, gap, rejections, row.mechanism, status].map(mdCell).join(' | ')} |`);
@@ -908,6 +915,12 @@ export function formatLedgerMarkdown(report: LedgerReport): string {
     }
   }
   return `${lines.join('\n')}\n`;
+}
+
+/** A row's note; one whose figures describe other seeds than the row ran says which. */
+function noteText(row: LedgerRow): string {
+  if (!row.note_seeds || formatSeeds(row.note_seeds) === formatSeeds(row.seeds)) return row.note;
+  return `(figures in this note: seed${row.note_seeds.length > 1 ? 's' : ''} ${formatSeeds(row.note_seeds)}) ${row.note}`;
 }
 
 /** The figure column of the reproduction table: the key with where it applies. */
@@ -980,7 +993,8 @@ function experimentSection(row: LedgerRow): string[] {
     const result = row.sweep;
     const metrics = result.points[0]?.cells.map((c) => c.metric) ?? [];
     const ref = result.reference;
-    lines.push(`${result.strategy.name}${ref ? ` vs ${ref.name} at every grid point (the reference runs the same varied flags)` : ''}; seeds ${formatSeeds(result.seeds)}; ${ci}.`, '');
+    const against = ref ? ` vs ${ref.name} at every grid point (the reference runs the same varied flags)` : row.baseline !== null ? ` (its figures' Δ% are vs row ${row.baseline})` : '';
+    lines.push(`${result.strategy.name}${against}; seeds ${formatSeeds(result.seeds)}; ${ref ? ci : ci.replace(/; Δ%.*$/, '')}.`, '');
     const head = [...result.varied, ...metrics.flatMap((m) => [metricHeader(m), ...(ref ? [`${metricHeader(m)} Δ% vs ${ref.name}`] : [])])];
     lines.push(`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`);
     for (const point of result.points) {
