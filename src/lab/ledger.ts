@@ -590,11 +590,7 @@ export function buildLedgerReport(
       perSeedByMetric[key] = Object.fromEntries(rowSeeds.map((s, i) => [String(s), numberOrNull(perSeed[i]![key]!)]));
     }
     return {
-      id: entry.id,
-      name: entry.name,
-      strategy: entry.strategyFile,
-      baseline: entry.baseline ?? null,
-      mechanism: entry.mechanism,
+      ...rowIdentity(entry),
       seeds: [...rowSeeds],
       mean: metricsToJson(mean),
       per_seed: perSeedByMetric,
@@ -602,14 +598,25 @@ export function buildLedgerReport(
       delta_ci_pct: deltaCi,
       seed_ledger: checks,
       status: withFailures(comparable(ledger, entry, seeds) ? statusOf(entry, checks) : notCompared(ledger, entry, seeds), outcome),
-      note: entry.note,
-      ...(entry.noteSeeds ? { note_seeds: [...entry.noteSeeds] } : {}),
       failed_seeds: outcome.failures,
       kind: 'strategy',
     };
   });
   const failed = rows.reduce((n, row) => n + row.failed_seeds.length, 0);
   return { title: ledger.title, baseline: ledger.baseline, seeds: [...seeds], simulator_version: simulatorVersion, rows, failed_evaluations: failed };
+}
+
+/** The fields of a row that describe its entry, whatever it measured. */
+function rowIdentity(entry: LedgerEntry): Pick<LedgerRow, 'id' | 'name' | 'strategy' | 'baseline' | 'mechanism' | 'note' | 'note_seeds'> {
+  return {
+    id: entry.id,
+    name: entry.name,
+    strategy: entry.strategyFile,
+    baseline: entry.baseline ?? null,
+    mechanism: entry.mechanism,
+    note: entry.note,
+    ...(entry.noteSeeds ? { note_seeds: [...entry.noteSeeds] } : {}),
+  };
 }
 
 function figureCheck(key: string, ours: number, fig: SeedFigure, where: Pick<FigureCheck, 'at' | 'for' | 'seeds'> = {}): FigureCheck {
@@ -733,11 +740,7 @@ function experimentRow(ledger: Ledger, entry: LedgerEntry, seeds: readonly numbe
     status = `Partial: ${failures.length} of ${runs.length * runSeeds.length} runs failed (${where}: ${reason}); their cells use the other seeds; ${status}`;
   }
   return {
-    id: entry.id,
-    name: entry.name,
-    strategy: entry.strategyFile,
-    baseline: entry.baseline ?? null,
-    mechanism: entry.mechanism,
+    ...rowIdentity(entry),
     seeds: outcome.kind === 'sweep' ? [...runSeeds] : paired,
     mean: {},
     per_seed: {},
@@ -745,8 +748,6 @@ function experimentRow(ledger: Ledger, entry: LedgerEntry, seeds: readonly numbe
     delta_ci_pct: {},
     seed_ledger: checks,
     status,
-    note: entry.note,
-    ...(entry.noteSeeds ? { note_seeds: [...entry.noteSeeds] } : {}),
     failed_seeds: failures,
     kind: outcome.kind,
     metrics: [...entry.metrics],
