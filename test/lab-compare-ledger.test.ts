@@ -85,7 +85,7 @@ describe('ledger', () => {
     ['baseline: nope\nentries: [{id: a, name: A, strategy: a.yaml}]', /baseline: no entry has id "nope"/],
     ['baseline: a\nentries: [{id: a, name: A, strategy: a.yaml}, {id: a, name: B, strategy: b.yaml}]', /entries\[1\]\.id: "a" is used twice/],
     ['baseline: a\nentries: [{id: a, name: A, strategy: a.yaml, seed_ledger: {ttft: 1}}]', /entries\[0\]\.seed_ledger\.ttft: unknown metric "ttft"/],
-    ['baseline: a\nentries: [{id: a, name: A, strategy: a.yaml, colour: red}]', /entries\[0\]: unknown field "colour"; allowed: id, name, strategy, mechanism, baseline, seeds, seed_ledger, note/],
+    ['baseline: a\nentries: [{id: a, name: A, strategy: a.yaml, colour: red}]', /entries\[0\]: unknown field "colour"; allowed: id, name, kind, strategy, strategies, reference, vary, metrics, mechanism, baseline, seeds, seed_ledger, note, note_seeds/],
     ['baseline: a\nentries: []', /entries: Too small/],
   ])('rejects bad ledgers (%#)', (yaml, pattern) => {
     expect(() => parseLedger(yaml, '/l.yaml')).toThrow(pattern);

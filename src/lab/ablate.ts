@@ -146,18 +146,20 @@ export interface AblationResult {
   metrics: AblationMetric[];
 }
 
-export async function runAblation(
-  full: Strategy,
-  baseline: Strategy,
+/** The strategies an ablation evaluates: baseline, full, each component added to the baseline, each removed from the full. */
+export function ablationVariants(full: Strategy, baseline: Strategy, components: readonly Component[]): Strategy[] {
+  return [baseline, full, ...components.map((c) => addComponent(baseline, c)), ...components.map((c) => removeComponent(full, baseline, c))];
+}
+
+/** The ablation's statistics from per-seed metrics of each of `ablationVariants` (same seeds, same order). */
+export function ablationResultFrom(
+  full: Pick<Strategy, 'name' | 'file'>,
+  baseline: Pick<Strategy, 'name' | 'file'>,
   components: readonly Component[],
   seeds: readonly number[],
   metrics: readonly string[],
-  evaluator: StrategyEvaluator,
-): Promise<AblationResult> {
-  const variants = [baseline, full, ...components.map((c) => addComponent(baseline, c)), ...components.map((c) => removeComponent(full, baseline, c))];
-  const results = await Promise.all(
-    variants.map((s) => evaluator.evaluatePoint(s, defaultParameterValues(s), seeds).then((es) => es.map((e) => e.metrics))),
-  );
+  results: ReadonlyArray<readonly MetricValues[]>,
+): AblationResult {
   const k = components.length;
   const column = (list: readonly MetricValues[], metric: string) => list.map((m) => m[metric] ?? NaN);
   return {
@@ -177,6 +179,20 @@ export async function runAblation(
       ),
     ),
   };
+}
+
+export async function runAblation(
+  full: Strategy,
+  baseline: Strategy,
+  components: readonly Component[],
+  seeds: readonly number[],
+  metrics: readonly string[],
+  evaluator: StrategyEvaluator,
+): Promise<AblationResult> {
+  const results = await Promise.all(
+    ablationVariants(full, baseline, components).map((s) => evaluator.evaluatePoint(s, defaultParameterValues(s), seeds).then((es) => es.map((e) => e.metrics))),
+  );
+  return ablationResultFrom(full, baseline, components, seeds, metrics, results);
 }
 
 const signed = (v: number, digits = 1) => signedFixed(v, digits);

@@ -18,6 +18,7 @@ import { formatSeeds, parseSeeds } from './seeds.js';
 import { TrialStore } from './store.js';
 import { defaultParameterValues, loadStrategy, type Strategy } from './strategy.js';
 import { applySets } from './strategy-variants.js';
+import { withWarmStart } from './warm-start.js';
 import { checkComponents, formatAblationTable, runAblation, type AblationResult } from './ablate.js';
 import {
   DEFAULT_SWEEP_METRICS,
@@ -166,7 +167,8 @@ const optimizeCommandFactory: CommandFactory = (io) =>
       .option('--n-initial <n>', "space-filling initial points (after the strategy's initial_points) before the GP takes over", integerOption('--n-initial', 1), 12)
       .option('--random-state <n>', 'seed of every random choice of the optimiser', integerOption('--random-state', 0), 42)
       .option('--output <file>', 'write the result as JSON (best point, its metrics and args, convergence trace)')
-      .option('--resume', 'continue the latest unfinished run of this strategy with the same settings', false),
+      .option('--resume', 'continue the latest unfinished run of this strategy with the same settings', false)
+      .option('--warm-start-from <run>', "evaluate an earlier run's points first (read back from --store), like initial_points", integerOption('--warm-start-from', 1)),
   ).action(async (strategyFile: string, options: CommonOptions & OptimizeCliOptions) => {
     await optimizeCommand(io, strategyFile, options);
   });
@@ -353,10 +355,11 @@ interface OptimizeCliOptions {
   randomState: number;
   output?: string;
   resume: boolean;
+  warmStartFrom?: number;
 }
 
 export async function optimizeCommand(io: LabIO, strategyFile: string, options: CommonOptions & OptimizeCliOptions): Promise<OptimizeResult> {
-  const strategy = strategyFrom(io, strategyFile, options);
+  const strategy = warmStarted(io, strategyFrom(io, strategyFile, options), options);
   if (options.output) checkWritableFile(resolve(io.cwd, options.output), '--output', true);
   const seeds = seedsFor(options.seeds, { what: strategyFile, ...(strategy.seeds ? { seeds: strategy.seeds } : {}) });
   const settings = { seeds, nCalls: options.nCalls, nInitial: options.nInitial, randomState: options.randomState };
@@ -384,6 +387,17 @@ export async function optimizeCommand(io: LabIO, strategyFile: string, options: 
   io.stdout(formatOptimizeSummary(strategy, result, options.output, options.store));
   if (options.output) writeJson(resolve(io.cwd, options.output), optimizeResultJson(result), '--output');
   return result;
+}
+
+/** The strategy with --warm-start-from's points first (the store is only read here; the run opens it for writing). */
+function warmStarted(io: LabIO, strategy: Strategy, options: CommonOptions & OptimizeCliOptions): Strategy {
+  if (options.warmStartFrom === undefined) return strategy;
+  const store = TrialStore.openReadOnly(resolve(io.cwd, options.store), options.store);
+  try {
+    return withWarmStart(strategy, store, options.warmStartFrom);
+  } finally {
+    store.close();
+  }
 }
 
 function optimizeResultJson(result: OptimizeResult): unknown {

@@ -315,7 +315,7 @@ export function parseStrategy(text: string, file: string, options: StrategyLoadO
  * `initial_points` as full points: `defaults` is every parameter's default; a mapping names some parameters (the
  * others take their defaults). Values are checked against each parameter's domain, as the optimiser would.
  */
-function resolveInitialPoints(
+export function resolveInitialPoints(
   raw: 'defaults' | Array<'defaults' | Record<string, ParamValue>>,
   parameters: readonly ParameterSpec[],
   fail: (path: string, message: string) => never,

@@ -10,12 +10,19 @@ import { formatSeeds } from './seeds.js';
 import { meanInterval, pairedComparison } from './stats.js';
 import { defaultParameterValues, type Strategy } from './strategy.js';
 import { applySets } from './strategy-variants.js';
+import { completeOutcomes, metricsOnSeeds, commonSeeds, type SeedFailure, type SeedOutcomes } from './settle.js';
+import { WORKLOAD_FIELD_PREFIX, deriveWorkloadSpec } from './workload-variant.js';
 import { fixedOrNa, signedFixed, textTableLines } from './text-table.js';
 
-/** One `--vary NAME=values`: a run flag without its dashes (or `workload`) and the values it takes. */
+/**
+ * One `--vary NAME=values`: a run flag without its dashes (or `workload`, or `workload.FIELD`) and the values it
+ * takes. A zipped vary (`--vary total-kv-blocks,kv-cpu-blocks=2000:666,3000:1000`) moves several names together:
+ * `columns` are the names and each value is one `a:b` tuple.
+ */
 export interface Vary {
   name: string;
   values: string[];
+  columns?: string[];
 }
 
 export const DEFAULT_SWEEP_METRICS = [
@@ -68,35 +75,61 @@ export function parseVary(text: string): Vary {
   const eq = text.indexOf('=');
   if (eq <= 0) fail(`expected NAME=VALUES (e.g. --vary max-num-scheduled-tokens=768,1024,2048), got ${quoteText(text)}`);
   const name = text.slice(0, eq).replace(/^--/, '');
+  if (name.includes(',')) return parseZipped(name, text.slice(eq + 1));
   const values = expandValues(text.slice(eq + 1));
   if (new Set(values).size !== values.length) fail(`${name}: a value is listed twice`);
   return { name, values };
+}
+
+/** `a,b=1:2,3:4`: explicit tuples (no ranges), one value per name in each. */
+function parseZipped(name: string, text: string): Vary {
+  const columns = name.split(',').map((c) => c.trim().replace(/^--/, ''));
+  if (columns.some((c) => c === '')) fail(`empty name in ${quoteText(name)}`);
+  if (new Set(columns).size !== columns.length) fail(`${name}: a name is listed twice`);
+  const values = text.split(',').map((v) => v.trim());
+  for (const tuple of values) {
+    const parts = tuple.split(':');
+    if (parts.length !== columns.length || parts.some((p) => p.trim() === '')) {
+      fail(`${name}: expected ${columns.length} values separated by ":" in each comma-separated tuple (e.g. ${columns.map((_, i) => i + 1).join(':')}), got ${quoteText(tuple)}`);
+    }
+  }
+  if (new Set(values).size !== values.length) fail(`${name}: a tuple is listed twice`);
+  return { name, values, columns };
 }
 
 /** Every combination, the first --vary varying slowest. */
 export function expandGrid(varies: readonly Vary[]): Array<Record<string, string>> {
   const names = new Set<string>();
   for (const v of varies) {
-    if (names.has(v.name)) fail(`${v.name} is varied twice`);
-    names.add(v.name);
+    for (const name of v.columns ?? [v.name]) {
+      if (names.has(name)) fail(`${name} is varied twice`);
+      names.add(name);
+    }
   }
   let grid: Array<Record<string, string>> = [{}];
-  for (const vary of varies) grid = grid.flatMap((point) => vary.values.map((value) => ({ ...point, [vary.name]: value })));
+  for (const vary of varies) grid = grid.flatMap((point) => vary.values.map((value) => ({ ...point, ...varyAssignment(vary, value) })));
   return grid;
 }
 
-/** The strategy at one grid point: the varied flags as --set overrides, `workload` replacing the workload spec. */
-export function atGridPoint(strategy: Strategy, point: Readonly<Record<string, string>>, cwd: string): Strategy {
-  const sets = Object.entries(point).map(([name, value]) => (name === 'workload' ? `workload-spec=${resolve(cwd, value)}` : `${name}=${value}`));
-  return applySets(strategy, sets, cwd, '--vary');
+/** The names a vary sets for one of its values (each column's member of a zipped tuple). */
+function varyAssignment(vary: Vary, value: string): Record<string, string> {
+  if (!vary.columns) return { [vary.name]: value };
+  const parts = value.split(':').map((p) => p.trim());
+  return Object.fromEntries(vary.columns.map((column, i) => [column, parts[i]!]));
 }
 
-export interface SweepCell {
-  metric: string;
-  n: number;
-  mean: number;
-  halfWidth: number;
-  reference?: { mean: number; halfWidth: number; diffPct: number; ciLowPct: number; ciHighPct: number; significant: boolean };
+/**
+ * The strategy at one grid point: the varied flags as --set overrides, `workload` replacing the workload spec, and
+ * `workload.FIELD` values written into (a derived copy of) the workload spec the point runs.
+ */
+export function atGridPoint(strategy: Strategy, point: Readonly<Record<string, string>>, cwd: string, option = '--vary'): Strategy {
+  const entries = Object.entries(point);
+  const fields = entries.filter(([name]) => name.startsWith(WORKLOAD_FIELD_PREFIX)).map(([name, value]) => [name.slice(WORKLOAD_FIELD_PREFIX.length), value] as const);
+  const sets = entries
+    .filter(([name]) => !name.startsWith(WORKLOAD_FIELD_PREFIX))
+    .map(([name, value]) => (name === 'workload' ? `workload-spec=${resolve(cwd, value)}` : `${name}=${value}`));
+  const variant = applySets(strategy, sets, cwd, option);
+  return fields.length === 0 ? variant : { ...variant, workloadSpec: deriveWorkloadSpec(variant.workloadSpec, fields, option) };
 }
 
 export interface SweepResult {
@@ -105,7 +138,22 @@ export interface SweepResult {
   varied: string[];
   seeds: number[];
   confidence: number;
-  points: Array<{ values: Record<string, string>; cells: SweepCell[]; per_seed: Record<string, MetricValues> }>;
+  points: SweepPoint[];
+}
+
+export interface SweepPoint {
+  values: Record<string, string>;
+  cells: SweepCell[];
+  /** The strategy's metrics per seed that ran. */
+  per_seed: Record<string, MetricValues>;
+  /** The reference's metrics per seed that ran (with a reference). */
+  reference_per_seed?: Record<string, MetricValues>;
+  /** Seeds that failed at this point (only when some did): their metrics are left out of the cells. */
+  failed_seeds?: SweepFailure[];
+}
+
+export interface SweepFailure extends SeedFailure {
+  side: 'strategy' | 'reference';
 }
 
 export interface SweepSettings {
@@ -121,11 +169,11 @@ export interface SweepVariant {
 }
 
 /** Every grid point's variants, built (and so checked) before any simulation. */
-export function sweepVariants(strategy: Strategy, reference: Strategy | undefined, grid: ReadonlyArray<Record<string, string>>, cwd: string): SweepVariant[] {
+export function sweepVariants(strategy: Strategy, reference: Strategy | undefined, grid: ReadonlyArray<Record<string, string>>, cwd: string, option = '--vary'): SweepVariant[] {
   return grid.map((point) => ({
     point,
-    strategy: atGridPoint(strategy, point, cwd),
-    reference: reference && atGridPoint(reference, point, cwd),
+    strategy: atGridPoint(strategy, point, cwd, option),
+    reference: reference && atGridPoint(reference, point, cwd, option),
   }));
 }
 
@@ -142,37 +190,67 @@ export async function runSweep(
   evaluator: StrategyEvaluator,
 ): Promise<SweepResult> {
   const evaluate = (s: Strategy) =>
-    evaluator.evaluatePoint(s, defaultParameterValues(s), settings.seeds).then((es) => es.map((e) => e.metrics));
-  const results = await Promise.all(
-    variants.map(async (v) => ({ point: v.point, own: await evaluate(v.strategy), ref: v.reference ? await evaluate(v.reference) : undefined })),
-  );
+    evaluator.evaluatePoint(s, defaultParameterValues(s), settings.seeds).then((es) => completeOutcomes(settings.seeds, es.map((e) => e.metrics)));
+  const measured = await Promise.all(variants.map(async (v) => ({ own: await evaluate(v.strategy), ...(v.reference ? { ref: await evaluate(v.reference) } : {}) })));
+  return buildSweepResult(strategy, reference, variants, settings, measured);
+}
+
+/**
+ * The sweep's statistics from each grid point's outcomes (`measured[i]` for `variants[i]`). A seed that failed on
+ * one side is left out of that side's mean and of the paired Δ (which uses the seeds both sides ran).
+ */
+export function buildSweepResult(
+  strategy: Pick<Strategy, 'name' | 'file'>,
+  reference: Pick<Strategy, 'name' | 'file'> | undefined,
+  variants: readonly Pick<SweepVariant, 'point'>[],
+  settings: SweepSettings,
+  measured: ReadonlyArray<{ own: SeedOutcomes; ref?: SeedOutcomes }>,
+): SweepResult {
+  const bySeed = (o: SeedOutcomes) => Object.fromEntries(o.seeds.map((seed, i) => [String(seed), o.metrics[i]!]));
   return {
     strategy: { name: strategy.name, file: strategy.file },
     ...(reference ? { reference: { name: reference.name, file: reference.file } } : {}),
     varied: Object.keys(variants[0]?.point ?? {}),
     seeds: [...settings.seeds],
     confidence: 0.95,
-    points: results.map(({ point, own, ref }) => ({
-      values: point,
-      cells: settings.metrics.map((metric) => cell(metric, own, ref)),
-      per_seed: Object.fromEntries(settings.seeds.map((seed, i) => [String(seed), own[i]!])),
-    })),
+    points: variants.map(({ point }, i): SweepPoint => {
+      const { own, ref } = measured[i]!;
+      const failed: SweepFailure[] = [
+        ...own.failures.map((f) => ({ ...f, side: 'strategy' as const })),
+        ...(ref?.failures ?? []).map((f) => ({ ...f, side: 'reference' as const })),
+      ];
+      return {
+        values: point,
+        cells: settings.metrics.map((metric) => cell(metric, own, ref)),
+        per_seed: bySeed(own),
+        ...(ref ? { reference_per_seed: bySeed(ref) } : {}),
+        ...(failed.length > 0 ? { failed_seeds: failed } : {}),
+      };
+    }),
   };
 }
 
-function cell(metric: string, own: readonly MetricValues[], ref: readonly MetricValues[] | undefined): SweepCell {
-  const xs = own.map((m) => m[metric] ?? NaN);
-  const { n, mean, halfWidth } = meanInterval(xs);
+export interface SweepCell {
+  metric: string;
+  n: number;
+  mean: number;
+  halfWidth: number;
+  reference?: { mean: number; halfWidth: number; diffPct: number; ciLowPct: number; ciHighPct: number; significant: boolean };
+}
+
+function cell(metric: string, own: SeedOutcomes, ref: SeedOutcomes | undefined): SweepCell {
+  const column = (metrics: readonly MetricValues[]) => metrics.map((m) => m[metric] ?? NaN);
+  const { n, mean, halfWidth } = meanInterval(column(own.metrics));
   if (ref === undefined) return { metric, n, mean, halfWidth };
-  const ys = ref.map((m) => m[metric] ?? NaN);
-  const r = meanInterval(ys);
-  const paired = pairedComparison(ys, xs);
+  const r = meanInterval(column(ref.metrics));
+  const paired = commonSeeds([own, ref]);
+  const p = pairedComparison(column(metricsOnSeeds(ref, paired)), column(metricsOnSeeds(own, paired)));
   return {
     metric,
     n,
     mean,
     halfWidth,
-    reference: { mean: r.mean, halfWidth: r.halfWidth, diffPct: paired.diffPct, ciLowPct: paired.ciLowPct, ciHighPct: paired.ciHighPct, significant: paired.significant },
+    reference: { mean: r.mean, halfWidth: r.halfWidth, diffPct: p.diffPct, ciLowPct: p.ciLowPct, ciHighPct: p.ciHighPct, significant: p.significant },
   };
 }
 
