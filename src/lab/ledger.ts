@@ -194,6 +194,8 @@ export interface LedgerRow {
   note: string;
   /** Seeds whose simulation failed (e.g. a reference-crash condition), with the error; the row uses the others. */
   failed_seeds: SeedFailure[];
+  /** The `run` argv of each seed that ran and the directory its relative paths resolve against (`servesim report` re-simulates them). */
+  run_args?: { cwd: string; per_seed: Record<string, string[]> };
 }
 
 export interface SeedFailure {
@@ -206,6 +208,9 @@ export interface EntryOutcome {
   seeds: number[];
   metrics: MetricValues[];
   failures: SeedFailure[];
+  /** The `run` argv per seed that ran (parallel to `seeds`) and its working directory. */
+  argv?: string[][];
+  cwd?: string;
 }
 
 export interface LedgerReport {
@@ -246,11 +251,12 @@ export async function runLedger(
       const params = defaultParameterValues(strategy);
       const rowSeeds = entrySeeds(e, seeds);
       const settled = await Promise.allSettled(rowSeeds.map((seed) => evaluator.evaluateSeed(strategy, params, seed)));
-      const outcome: EntryOutcome = { seeds: [], metrics: [], failures: [] };
+      const outcome: EntryOutcome = { seeds: [], metrics: [], failures: [], argv: [], cwd: strategy.file === '' ? process.cwd() : dirname(strategy.file) };
       settled.forEach((result, i) => {
         if (result.status === 'fulfilled') {
           outcome.seeds.push(rowSeeds[i]!);
           outcome.metrics.push(result.value.metrics);
+          outcome.argv!.push(result.value.argv);
         } else if (result.reason instanceof ServesimError) {
           outcome.failures.push({ seed: rowSeeds[i]!, error: result.reason.message });
         } else {
@@ -326,6 +332,9 @@ export function buildLedgerReport(
       status: withFailures(comparable(ledger, entry, seeds) ? statusOf(entry, checks) : notCompared(ledger, entry, seeds), outcome),
       note: entry.note,
       failed_seeds: outcome.failures,
+      ...(outcome.argv && outcome.cwd !== undefined
+        ? { run_args: { cwd: outcome.cwd, per_seed: Object.fromEntries(rowSeeds.map((s, i) => [String(s), outcome.argv![i]!])) } }
+        : {}),
     };
   });
   const failed = rows.reduce((n, row) => n + row.failed_seeds.length, 0);
