@@ -15,7 +15,7 @@ const CONFIG = {
   font: 'Helvetica, Arial, sans-serif',
   view: { stroke: null },
   axis: { labelFontSize: 11, titleFontSize: 12, labelLimit: 260, titlePadding: 8, gridColor: '#e6e6e6' },
-  legend: { labelFontSize: 11, titleFontSize: 12, labelLimit: 320, orient: 'bottom', direction: 'horizontal', columns: 4 },
+  legend: { labelFontSize: 11, titleFontSize: 12, labelLimit: 0, orient: 'bottom', direction: 'horizontal', columns: 4 },
   header: { labelFontSize: 12, titleFontSize: 12 },
   title: { fontSize: 13, anchor: 'start' },
   range: { category: PALETTE },
@@ -35,7 +35,8 @@ export async function renderSvg(spec: ChartSpec): Promise<string> {
       const compiled = vegaLite.compile(vl as never).spec;
       const view = new vega.View(vega.parse(compiled), { renderer: 'none' });
       try {
-        return await view.toSVG();
+        // Empty background/foreground placeholders of every group: a third of a faceted chart's markup, drawing nothing.
+        return (await view.toSVG()).replace(/<path class="(?:background|foreground)" aria-hidden="true" d="(?:M0,0h0v0h0Z)?"[^>]*\/>/g, '');
       } finally {
         view.finalize();
       }
@@ -124,7 +125,7 @@ export function deltaChart(
     hi: p.ci?.[1] ?? null,
     seed: p.seedFigure ?? null,
   }));
-  const y = { field: 'row', type: 'nominal', title: null, sort: options.rows, axis: { labelLimit: 320 } };
+  const y = { field: 'row', type: 'nominal', title: null, sort: options.rows, axis: { labelLimit: 0 } };
   const yOffset = { field: 'series', type: 'nominal', sort: options.series };
   const color = { field: 'series', type: 'nominal', title: null, sort: options.series, scale: { domain: options.series } };
   const layers: ChartSpec[] = [
@@ -147,12 +148,13 @@ export function deltaChart(
         y,
         yOffset,
         x: { field: 'seed', type: 'quantitative' },
-        shape: { datum: options.markerLabel ?? 'seed ledger figure', type: 'nominal', title: null, legend: { symbolFillColor: 'transparent' } },
+        shape: { datum: options.markerLabel ?? 'seed ledger figure', type: 'nominal', title: null, scale: { range: ['diamond'] } },
       },
     });
   }
-  const bandHeight = Math.max(14, 6 * options.series.length);
-  return base({ data: { values }, width: 560, height: { step: bandHeight }, layer: layers });
+  // With yOffset the step is per series inside a row: a row is series × step high.
+  const step = Math.max(6, Math.ceil(26 / options.series.length));
+  return base({ data: { values }, width: 560, height: { step }, layer: layers });
 }
 
 // ---- optimisation ----------------------------------------------------------------------------------------------------
@@ -290,7 +292,7 @@ export function paretoChart(
       {
         transform: [{ filter: 'datum.validated' }],
         mark: { type: 'point', filled: false, size: 170, strokeWidth: 2, color: '#222' },
-        encoding: { x, y, shape: { datum: 'validated', type: 'nominal', title: null } },
+        encoding: { x, y, shape: { datum: 'validated', type: 'nominal', title: null, scale: { range: ['circle'] } } },
       },
       {
         transform: [{ filter: "datum.kind === 'reference'" }],

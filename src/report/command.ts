@@ -8,10 +8,15 @@ import { ServesimError } from '../errors.js';
 import { checkWritableFile, writeFileAtomic } from '../fs/atomic.js';
 import { defaultJobs, parseJobs } from '../lab/pool.js';
 import type { LedgerReport } from '../lab/ledger.js';
+import { TrialStore } from '../lab/store.js';
+import { requireRun } from '../lab/trials.js';
 import { SIMULATOR_VERSION } from '../version.js';
 import type { ReportContext } from './context.js';
 import { resimulate } from './distributions.js';
 import { renderReport, type ReportDocument } from './html.js';
+import { jsonKind, jsonReport } from './json-report.js';
+import { ledgerReport } from './ledger-report.js';
+import { runReport } from './run-report.js';
 
 interface ReportOptions {
   out: string;
@@ -77,7 +82,6 @@ async function buildDocument(io: CliIO, source: string, options: ReportOptions):
   const context = makeContext(io, options);
   if (kind === 'store') {
     if (options.run === undefined) {
-      const { TrialStore } = await import('../lab/store.js');
       const store = TrialStore.openReadOnly(path, source);
       const ids = store.runs().map((r) => r.id);
       store.close();
@@ -85,7 +89,6 @@ async function buildDocument(io: CliIO, source: string, options: ReportOptions):
         `--run: required with a trial store (${ids.length === 0 ? `${source} has no optimisation runs` : `runs in ${source}: ${ids.join(', ')}`})`,
       );
     }
-    const [{ TrialStore }, { requireRun }, { runReport }] = await Promise.all([import('../lab/store.js'), import('../lab/trials.js'), import('./run-report.js')]);
     const store = TrialStore.openReadOnly(path, source);
     try {
       const run = requireRun(store, source, options.run);
@@ -96,7 +99,6 @@ async function buildDocument(io: CliIO, source: string, options: ReportOptions):
   }
   if (options.run !== undefined) throw new ServesimError(`--run: only meaningful with a trial store; SOURCE ${source} is ${kind === 'ledger-dir' ? 'a ledger output directory' : 'a JSON file'}`);
   const data = kind === 'ledger-dir' ? readJson(join(path, 'ledger.json'), join(source, 'ledger.json')) : readJson(path, source);
-  const { jsonKind, jsonReport } = await import('./json-report.js');
   const found = jsonKind(data);
   if (found === undefined) {
     throw new ServesimError(
@@ -104,7 +106,6 @@ async function buildDocument(io: CliIO, source: string, options: ReportOptions):
     );
   }
   if (found === 'ledger') {
-    const { ledgerReport } = await import('./ledger-report.js');
     return ledgerReport(data as LedgerReport, context);
   }
   return jsonReport(found, data, context);
