@@ -129,7 +129,8 @@ export function deltaChart(
   const yOffset = { field: 'series', type: 'nominal', sort: options.series };
   const color = { field: 'series', type: 'nominal', title: null, sort: options.series, scale: { domain: options.series } };
   const layers: ChartSpec[] = [
-    { mark: { type: 'rule', color: '#888' }, encoding: { x: { datum: 0 } } },
+    // Its own one-row data: otherwise the zero line is drawn once per data row.
+    { data: { values: [{}] }, mark: { type: 'rule', color: '#888' }, encoding: { x: { datum: 0 } } },
     {
       transform: [{ filter: 'datum.lo !== null' }],
       mark: { type: 'rule', strokeWidth: 1.5 },
@@ -161,12 +162,14 @@ export function deltaChart(
 
 /** Every call's score (points) and the best score so far (step line), per call number. */
 export function convergenceChart(calls: ReadonlyArray<{ call: number; score: number }>, options: { scoreTitle: string }): ChartSpec {
+  // Keep axis titles short: vega's headless text estimate pads the chart's bounds for long rotated titles.
   let best = Infinity;
   const values = calls.map((c) => {
     best = Math.min(best, c.score);
     return { call: c.call, score: c.score, best };
   });
-  const x = { field: 'call', type: 'quantitative', title: 'call (from 1)', axis: { tickMinStep: 1, format: 'd' } };
+  const last = values.length > 0 ? values[values.length - 1]!.call : 1;
+  const x = { field: 'call', type: 'quantitative', title: 'call (from 1)', scale: { domain: [1, Math.max(2, last)], nice: false }, axis: { tickMinStep: 1, format: 'd' } };
   return base({
     data: { values },
     width: 560,
@@ -202,7 +205,8 @@ export function parallelCoordinatesChart(axes: readonly ParallelAxis[], scores: 
     const at = axis.values.map((v) => (categories.length > 1 ? categories.indexOf(String(v)) / (categories.length - 1) : 0.5));
     return { name: axis.name, at, range: categories.join(' / ') };
   });
-  const labels = normalised.map((a) => `${a.name} [${a.range}]`);
+  // Two-line axis labels (name, then the range): long ranges would otherwise run into the next axis.
+  const labels = normalised.map((a) => `${a.name}|${a.range.length > 40 ? `${a.range.slice(0, 38)}…` : a.range}`);
   const values = calls.flatMap((call, i) => normalised.map((a, k) => ({ call, axis: labels[k], at: a.at[i], score: scores[i] })));
   return base({
     data: { values },
@@ -210,10 +214,10 @@ export function parallelCoordinatesChart(axes: readonly ParallelAxis[], scores: 
     height: 220,
     mark: { type: 'line', strokeWidth: 1.4, opacity: 0.8 },
     encoding: {
-      x: { field: 'axis', type: 'nominal', sort: labels, title: null, axis: { labelAngle: 0, labelLimit: 180, domain: false, grid: true, gridColor: '#aaa' } },
-      y: { field: 'at', type: 'quantitative', title: 'position in the range of the evaluated values (0 = min, 1 = max)', axis: { tickCount: 3 } },
+      x: { field: 'axis', type: 'nominal', sort: labels, title: null, axis: { labelAngle: 0, labelExpr: "split(datum.label, '|')", domain: false, grid: true, gridColor: '#aaa' } },
+      y: { field: 'at', type: 'quantitative', title: 'position in range (0 = min)', axis: { tickCount: 3 } },
       detail: { field: 'call', type: 'nominal' },
-      color: { field: 'score', type: 'quantitative', title: 'score (lower is better)', scale: { scheme: 'viridis', reverse: true }, legend: { direction: 'horizontal', orient: 'bottom', gradientLength: 260 } },
+      color: { field: 'score', type: 'quantitative', title: 'score (lower is better)', scale: { scheme: 'viridis' }, legend: { direction: 'horizontal', orient: 'bottom', gradientLength: 260, titleLimit: 0 } },
     },
   });
 }

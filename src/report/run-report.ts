@@ -114,7 +114,8 @@ export async function runSections(store: TrialStore, run: OptimizationRunRecord,
   if (listing.calls.length === 0) {
     return [{ id: 'convergence', title: 'Convergence', intro: `${what} No calls stored yet.`, figures: [], tables: [] }];
   }
-  const scoreTitle = objective ? `score (minimised: ${objective.direction === 'minimize' ? '' : '−'}${objective.metric}${strategy?.constraints.length ? ' + penalties' : ''})` : 'score';
+  const scoreTitle = 'score (lower is better)';
+  const scoreMeaning = objective ? `The score is ${objective.direction === 'minimize' ? '' : '−'}${objective.metric}${strategy?.constraints.length ? ' + constraint penalties' : ''}. ` : '';
   const best = bestCall(listing.calls)!;
   const first = listing.calls[0]!;
   sections.push({
@@ -126,7 +127,7 @@ export async function runSections(store: TrialStore, run: OptimizationRunRecord,
         id: 'run-convergence',
         title: 'Score of every call and the best so far',
         svg: await renderSvg(convergenceChart(listing.calls, { scoreTitle })),
-        caption: `Each dot is one call (a point evaluated on every seed; its score is the mean over the seeds, lower is better); the line is the best score up to that call. ${what}`,
+        caption: `Each dot is one call (a point evaluated on every seed; its score is the mean over the seeds, lower is better); the line is the best score up to that call. ${scoreMeaning}${what}`,
         series: ['score of the call', 'best so far'],
       },
     ],
