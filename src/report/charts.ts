@@ -169,7 +169,7 @@ export function convergenceChart(calls: ReadonlyArray<{ call: number; score: num
     return { call: c.call, score: c.score, best };
   });
   const last = values.length > 0 ? values[values.length - 1]!.call : 1;
-  const x = { field: 'call', type: 'quantitative', title: 'call (from 1)', scale: { domain: [1, Math.max(2, last)], nice: false }, axis: { tickMinStep: 1, format: 'd' } };
+  const x = { field: 'call', type: 'quantitative', title: 'call (from 1)', scale: { domain: [0.5, last + 0.5], nice: false }, axis: { tickMinStep: 1, format: 'd' } };
   return base({
     data: { values },
     width: 560,
@@ -276,8 +276,8 @@ export function paretoChart(
   ].filter((v) => Number.isFinite(v.x) && Number.isFinite(v.y));
   const x = { field: 'x', type: 'quantitative', title: options.xTitle, scale: { zero: false } };
   const y = { field: 'y', type: 'quantitative', title: options.yTitle, scale: { zero: false } };
-  const kinds = ['on the front', 'dominated', 'reference'];
-  const color = { field: 'kind', type: 'nominal', title: null, sort: kinds, scale: { domain: kinds, range: ['#e45756', '#9ab', '#222'] } };
+  const kinds = ['on the front', 'dominated', ...(references.length > 0 ? ['reference'] : [])];
+  const color = { field: 'kind', type: 'nominal', title: null, sort: kinds, scale: { domain: kinds, range: ['#e45756', '#9ab', '#222'].slice(0, kinds.length) } };
   return base({
     data: { values },
     width: 480,
@@ -293,11 +293,16 @@ export function paretoChart(
         mark: { type: 'point', filled: true, size: 46 },
         encoding: { x, y, color, tooltip: [{ field: 'label' }] },
       },
-      {
-        transform: [{ filter: 'datum.validated' }],
-        mark: { type: 'point', filled: false, size: 170, strokeWidth: 2, color: '#222' },
-        encoding: { x, y, shape: { datum: 'validated', type: 'nominal', title: null, scale: { range: ['circle'] } } },
-      },
+      // Only when there are validated points: the layer's legend entry would otherwise name something absent.
+      ...(points.some((p) => p.validated)
+        ? [
+            {
+              transform: [{ filter: 'datum.validated' }],
+              mark: { type: 'point', filled: false, size: 170, strokeWidth: 2, color: '#222' },
+              encoding: { x, y, shape: { datum: 'validated', type: 'nominal', title: null, scale: { range: ['circle'] } } },
+            },
+          ]
+        : []),
       {
         transform: [{ filter: "datum.kind === 'reference'" }],
         mark: { type: 'point', shape: 'cross', filled: true, size: 110 },
