@@ -1,8 +1,10 @@
 // `servesim report` without a browser: the Pareto flags and ECDF sampling on hand-computed data, the reports of the
 // compare/sweep/ablate JSON outputs (detected from their content), and the one-line errors of report and dashboard.
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { CliIO } from '../src/cli/io.js';
 import { runLabCommand } from '../src/lab/commands.js';
@@ -153,6 +155,17 @@ describe('reports of the lab JSON outputs', () => {
     const html = await report('ablate.json');
     expect(html).toContain('<figure id="ablate-figure-critical_ttft_p99_ms" data-series="4">');
     for (const row of ['>scorers<', '>base<', '>interaction<', '>full strategy<']) expect(html).toContain(row);
+  });
+});
+
+describe('bundle', () => {
+  it('bin/servesim report --help runs from the esbuild bundle (vega and the server load lazily)', () => {
+    const bin = fileURLToPath(new URL('../bin/servesim', import.meta.url));
+    for (const command of ['report', 'dashboard']) {
+      const child = spawnSync(bin, [command, '--help'], { encoding: 'utf8' });
+      expect(child.status, child.stderr).toBe(0);
+      expect(child.stdout).toContain(`Usage: servesim ${command} [options]`);
+    }
   });
 });
 

@@ -335,7 +335,9 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
       clearInterval(poll);
       clearInterval(heartbeat);
       for (const res of listeners) res.end();
-      await new Promise<void>((resolvePromise) => server.close(() => resolvePromise()));
+      const closed = new Promise<void>((resolvePromise) => server.close(() => resolvePromise()));
+      server.closeAllConnections(); // keep-alive browser connections would hold the close for seconds
+      await closed;
     },
   };
 }

@@ -58,7 +58,12 @@ function callsTable(listing: RunListing): Table {
     id: 'run-calls',
     title: 'Every call (mean metrics over the seeds)',
     header: ['call', ...params, 'score', ...metrics],
-    numeric: [0, ...params.map((_, i) => i + 1), params.length + 1, ...metrics.map((_, i) => params.length + 2 + i)],
+    numeric: [
+      0,
+      ...params.flatMap((p, i) => (listing.calls.every((c) => typeof c.params[p] === 'number') ? [i + 1] : [])),
+      params.length + 1,
+      ...metrics.map((_, i) => params.length + 2 + i),
+    ],
     rows: listing.calls.map((c) => [c.call, ...params.map((p) => (typeof c.params[p] === 'number' ? (c.params[p] as number) : String(c.params[p]))), c.score, ...metrics.map((m) => c.mean_metrics[m] ?? null)]),
   };
 }
