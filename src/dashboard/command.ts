@@ -1,9 +1,10 @@
 // `servesim dashboard --store FILE [--host 127.0.0.1] [--port 0|N]`: serves src/dashboard/server.ts until Ctrl-C.
-import { Command, CommanderError } from 'commander';
+import { Command } from 'commander';
 import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { EXIT_STATUS_HELP, type CliIO } from '../cli/io.js';
 import { ServesimError } from '../errors.js';
+import { commanderHelp, runCommanderCommand } from '../lab/commander-run.js';
 import { startDashboard, type Dashboard } from './server.js';
 
 interface DashboardCliOptions {
@@ -62,20 +63,10 @@ function untilSignal(dashboard: Dashboard): Promise<void> {
   });
 }
 
-export async function runDashboardCommand(argv: readonly string[], io: CliIO): Promise<number> {
-  const command = dashboardFactory(io, untilSignal)
-    .exitOverride()
-    .configureOutput({ writeOut: (t) => io.writeStdout(t), writeErr: (t) => io.writeStderr(t) });
-  try {
-    await command.parseAsync([...argv], { from: 'user' });
-    return 0;
-  } catch (error) {
-    if (error instanceof CommanderError) return error.exitCode;
-    throw error;
-  }
+export function runDashboardCommand(argv: readonly string[], io: CliIO): Promise<number> {
+  return runCommanderCommand(dashboardFactory(io, untilSignal), argv, io);
 }
 
 export function dashboardCommandHelp(): string {
-  const silent: CliIO = { cwd: process.cwd(), writeStdout: () => {}, writeStderr: () => {}, env: {} };
-  return `${dashboardFactory(silent, async () => {}).helpInformation()}\n${EXIT_STATUS_HELP}\n`;
+  return commanderHelp((io) => dashboardFactory(io, async () => {}));
 }

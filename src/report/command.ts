@@ -1,11 +1,12 @@
 // `servesim report SOURCE --out FILE.html`: one self-contained HTML file (inline SVG charts, inline CSS, no script)
 // from a ledger output directory, an optimisation run in a trial store, or a compare/sweep/ablate --json file.
-import { Command, CommanderError } from 'commander';
+import { Command } from 'commander';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { EXIT_STATUS_HELP, type CliIO } from '../cli/io.js';
 import { ServesimError } from '../errors.js';
 import { checkWritableFile, writeFileAtomic } from '../fs/atomic.js';
+import { commanderHelp, positiveInteger, runCommanderCommand } from '../lab/commander-run.js';
 import { defaultJobs, parseJobs } from '../lab/pool.js';
 import type { LedgerReport } from '../lab/ledger.js';
 import { TrialStore } from '../lab/store.js';
@@ -23,14 +24,6 @@ interface ReportOptions {
   run?: number;
   jobs: number;
   distributions: boolean;
-}
-
-function positiveInteger(flag: string) {
-  return (text: string): number => {
-    const value = Number(text);
-    if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(value) || value < 1) throw new ServesimError(`${flag}: expected an integer >= 1, got "${text.slice(0, 40)}"`);
-    return value;
-  };
 }
 
 export type SourceKind = 'ledger-dir' | 'store' | 'json';
@@ -146,20 +139,10 @@ function reportFactory(io: CliIO): Command {
 }
 
 /** Runs `servesim report <argv>`; returns the exit status. Throws ServesimError on bad input. */
-export async function runReportCommand(argv: readonly string[], io: CliIO): Promise<number> {
-  const command = reportFactory(io)
-    .exitOverride()
-    .configureOutput({ writeOut: (t) => io.writeStdout(t), writeErr: (t) => io.writeStderr(t) });
-  try {
-    await command.parseAsync([...argv], { from: 'user' });
-    return 0;
-  } catch (error) {
-    if (error instanceof CommanderError) return error.exitCode;
-    throw error;
-  }
+export function runReportCommand(argv: readonly string[], io: CliIO): Promise<number> {
+  return runCommanderCommand(reportFactory(io), argv, io);
 }
 
 export function reportCommandHelp(): string {
-  const silent: CliIO = { cwd: process.cwd(), writeStdout: () => {}, writeStderr: () => {}, env: {} };
-  return `${reportFactory(silent).helpInformation()}\n${EXIT_STATUS_HELP}\n`;
+  return commanderHelp(reportFactory);
 }
