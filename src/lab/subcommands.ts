@@ -30,15 +30,15 @@ function trialsSubcommand(name: 'trials' | 'export', summary: string): Subcomman
 const reportSubcommand: Subcommand = {
   name: 'report',
   summary: 'write a self-contained HTML report (SVG charts) of a ledger, an optimisation run, a compare, sweep or ablation',
-  help: async () => (await import('../report/entry.js')).reportCommandHelp(),
-  run: async (argv: readonly string[], io: CliIO) => (await import('../report/entry.js')).runReportCommand(argv, io),
+  help: async () => (await import('../dashboard/entry.js')).reportCommandHelp(),
+  run: async (argv: readonly string[], io: CliIO) => (await import('../dashboard/entry.js')).runReportCommand(argv, io),
 };
 
 const dashboardSubcommand: Subcommand = {
   name: 'dashboard',
   summary: 'a local web dashboard over a trial store (read-only), updated live while the lab writes to it',
-  help: async () => (await import('../report/entry.js')).dashboardCommandHelp(),
-  run: async (argv: readonly string[], io: CliIO) => (await import('../report/entry.js')).runDashboardCommand(argv, io),
+  help: async () => (await import('../dashboard/entry.js')).dashboardCommandHelp(),
+  run: async (argv: readonly string[], io: CliIO) => (await import('../dashboard/entry.js')).runDashboardCommand(argv, io),
 };
 
 /** Add to SUBCOMMANDS in src/cli/program.ts. */
