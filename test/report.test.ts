@@ -10,7 +10,7 @@ import type { CliIO } from '../src/cli/io.js';
 import { runLabCommand } from '../src/lab/commands.js';
 import { inProcessPool } from '../src/lab/pool.js';
 import { TrialStore } from '../src/lab/store.js';
-import { paretoChart, paretoFlags, renderSvg } from '../src/report/charts.js';
+import { paretoChart, paretoFlags, renderSvg, sweepChart } from '../src/report/charts.js';
 import { downsampleEcdf, ecdfSeries } from '../src/report/distributions.js';
 import { jsonKind } from '../src/report/json-report.js';
 import { runCliCaptured } from './support/cli.js';
@@ -46,6 +46,16 @@ describe('Pareto front', () => {
     const bare = await renderSvg(paretoChart(objective.map((p) => ({ ...p, validated: false })), [], { xTitle: 'a', yTitle: 'b' }));
     expect(bare).not.toContain('>validated<');
     expect(bare).not.toContain('>reference<');
+  });
+});
+
+describe('inline SVG', () => {
+  it('escapes names from the data (strategy names end up inside the HTML)', async () => {
+    const name = '<img src=x onerror=alert(1)>&"';
+    const svg = await renderSvg(sweepChart([{ value: 1, series: name, mean: 1, lo: 0, hi: 2 }], { xTitle: '<b>flag</b>', yTitle: 'y', order: [name] }));
+    expect(svg).not.toContain('<img');
+    expect(svg).not.toContain('<b>');
+    expect(svg).toContain('&lt;img src=x onerror=alert(1)&gt;&amp;');
   });
 });
 
