@@ -99,12 +99,14 @@ h1 { font-size: 22px; margin: 0 0 4px; }
 h2 { font-size: 18px; margin: 28px 0 6px; border-bottom: 1px solid #ddd; padding-bottom: 4px; }
 h4 { font-size: 13px; margin: 8px 0 4px; }
 .subtitle, .intro, figcaption, footer { color: #555; }
-figcaption { font-size: 12px; max-width: 760px; }
+figcaption { font-size: 12px; }
 nav a { margin-right: 14px; }
 section { background: #fff; border: 1px solid #e3e3e3; border-radius: 6px; padding: 4px 16px 14px; margin: 16px 0; }
 .pair { display: flex; flex-wrap: wrap; gap: 18px; align-items: flex-start; }
 .figures, .tables { min-width: 0; }
-figure { margin: 0 0 14px; }
+.figures { display: flex; flex-wrap: wrap; gap: 4px 28px; align-items: flex-start; flex: 1 1 auto; max-width: 100%; }
+figure { margin: 0 0 14px; display: table; }
+figure > figcaption { display: table-caption; caption-side: bottom; }
 figure svg { max-width: 100%; height: auto; }
 table { border-collapse: collapse; font-size: 12px; margin-bottom: 10px; }
 th, td { border-bottom: 1px solid #e6e6e6; padding: 3px 8px; text-align: left; vertical-align: top; }
