@@ -180,6 +180,12 @@ describe.skipIf(chromiumPath === undefined)('report and dashboard in Chromium', 
       expect(await page.locator('#trial-flags pre').first().textContent()).toMatch(/^servesim run --model .* --seed 42 /);
       const yaml = await (await page.request.get(new URL('/run/2/call/1/strategy.yaml', dashboard.url).href)).text();
       expect(parseStrategy(yaml, join(dir, 'exported.yaml')).parameters).toEqual([]);
+      // The distributions cost simulations: made on request, then kept across live updates.
+      await page.click('#load-distributions');
+      await expect.poll(() => page.locator('#run-ecdf svg g.mark-line.role-mark path').count(), { timeout: 20_000 }).toBe(2 * 2 * 3);
+      expect(await page.locator('#per-seed figcaption').textContent()).toContain('Re-simulated from the stored configuration');
+      const fragment = await (await page.request.get(new URL('/run/2?fragment=1', dashboard.url).href)).text();
+      expect(fragment).toContain('id="run-ecdf"');
       expect(errors).toEqual([]);
       await page.locator('main').screenshot({ path: join(IMAGES, 'dashboard-run.png') });
       await page.close();

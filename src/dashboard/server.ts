@@ -17,6 +17,7 @@ import { exportTrial, listEvaluations, listRun, runSettingsOf, summarizeRun, KEY
 import { SIMULATOR_VERSION } from '../version.js';
 import type { ReportContext } from '../report/context.js';
 import { escapeHtml, formatFigure, REPORT_CSS, renderSection, renderTable } from '../report/html.js';
+import { resimulate } from '../report/distributions.js';
 import { runSections } from '../report/run-report.js';
 
 export interface DashboardOptions {
@@ -61,7 +62,17 @@ const DASHBOARD_JS = `
   events.addEventListener('change', () => { refresh().catch(() => {}); });
   events.onerror = () => { live.textContent = 'disconnected: retrying…'; live.classList.add('stale'); };
   events.onopen = () => { live.classList.remove('stale'); live.textContent = 'live'; };
-  document.addEventListener('click', (event) => {
+  document.addEventListener('click', async (event) => {
+    const load = event.target.closest('button#load-distributions');
+    if (load) {
+      load.disabled = true;
+      load.textContent = 're-simulating…';
+      const response = await fetch(load.dataset.url, { cache: 'no-store' });
+      const section = document.getElementById('per-seed');
+      if (response.ok && section) section.outerHTML = await response.text();
+      else load.textContent = 'failed: ' + (await response.text());
+      return;
+    }
     const button = event.target.closest('button[data-copy]');
     if (!button) return;
     const text = document.getElementById(button.dataset.copy).textContent;
@@ -179,7 +190,44 @@ function indexMain(options: DashboardOptions, version: string): string {
   });
 }
 
-async function runMain(options: DashboardOptions, id: number, version: string): Promise<string> {
+/**
+ * Latency distributions cost simulations, so the run page offers them on request (a button); once made they are
+ * kept per run while its calls stay the same (live updates keep showing them).
+ */
+type DistributionCache = Map<number, { key: string; html: string }>;
+
+function callsKey(store: TrialStore, runId: number): string {
+  const observations = store.observations(runId);
+  return `${observations.length}:${observations.map((o) => o.score).join(',')}`;
+}
+
+const RESIMULATING: ReportContext = {
+  ...NO_DISTRIBUTIONS,
+  distributions: true,
+  // In this thread, one simulation at a time: the dashboard shares the machine with the lab that feeds it.
+  resimulate: (refs) => resimulate(refs, { jobs: 1, write: () => {}, bar: false }),
+};
+
+async function distributionsSection(options: DashboardOptions, id: number, cache: DistributionCache): Promise<string> {
+  const store = TrialStore.openReadOnly(options.storePath, options.storeLabel);
+  try {
+    const run = store.getRun(id);
+    if (!run) throw new HttpError(404, `trial store ${options.storeLabel} has no optimisation run ${id}`);
+    const key = callsKey(store, id);
+    const cached = cache.get(id);
+    if (cached?.key === key) return cached.html;
+    const sections = await runSections(store, run, RESIMULATING, { storeLabel: options.storeLabel, simVersion: SIMULATOR_VERSION });
+    const section = sections.find((s) => s.id === 'per-seed');
+    if (!section) throw new HttpError(404, `run ${id} has no calls to re-simulate`);
+    const html = renderSection(section);
+    cache.set(id, { key, html });
+    return html;
+  } finally {
+    store.close();
+  }
+}
+
+async function runMain(options: DashboardOptions, id: number, version: string, cache: DistributionCache): Promise<string> {
   const store = TrialStore.openReadOnly(options.storePath, options.storeLabel);
   try {
     const run = store.getRun(id);
@@ -188,6 +236,15 @@ async function runMain(options: DashboardOptions, id: number, version: string): 
     const strategy = runSettingsOf(run).strategy;
     const seed = listing.run.seeds[0];
     const sections = await runSections(store, run, NO_DISTRIBUTIONS, { storeLabel: options.storeLabel, simVersion: SIMULATOR_VERSION });
+    const cached = cache.get(id);
+    const distributions = cached?.key === callsKey(store, id) ? cached.html : undefined;
+    const button =
+      strategy && listing.calls.length > 0
+        ? `<p><button id="load-distributions" data-url="/run/${id}/distributions">Re-simulate the first and best call: TTFT and E2E distributions per SLO class</button></p>`
+        : '';
+    const rendered = sections.map((section) =>
+      section.id !== 'per-seed' ? renderSection(section) : (distributions ?? renderSection({ ...section, extraHtml: button })),
+    );
     const callRows = listing.calls
       .map((c) => {
         const flags = strategy && seed !== undefined ? `servesim run ${formatArgv(buildRunArgv(strategy, c.params, seed))}` : '(the store does not hold this run\'s strategy)';
@@ -201,7 +258,7 @@ async function runMain(options: DashboardOptions, id: number, version: string): 
     return (
       `<div data-version="${escapeHtml(version)}"><p><a href="/">← all runs</a></p>` +
       `<h2 id="run-title">Run ${run.id}: ${escapeHtml(run.strategy)} (${escapeHtml(run.status)}), ${listing.calls.length}${listing.run.n_calls ? `/${listing.run.n_calls}` : ''} calls</h2>` +
-      `${sections.map(renderSection).join('\n')}\n${trials}</div>`
+      `${rendered.join('\n')}\n${trials}</div>`
     );
   } finally {
     store.close();
@@ -246,6 +303,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   let version = contentVersion(options);
   let stamp = fileStamp(options.storePath);
   const listeners = new Set<ServerResponse>();
+  const distributionCache: DistributionCache = new Map();
   let allowedHosts = new Set<string>();
 
   const poll = setInterval(() => {
@@ -290,9 +348,11 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     }
     const runMatch = /^\/run\/(\d{1,9})$/.exec(path);
     if (runMatch) {
-      const main = await runMain(options, Number(runMatch[1]), version);
+      const main = await runMain(options, Number(runMatch[1]), version, distributionCache);
       return send(res, 200, 'text/html; charset=utf-8', fragment ? main : page(`servesim dashboard: run ${runMatch[1]}`, main, options));
     }
+    const distributionsMatch = /^\/run\/(\d{1,9})\/distributions$/.exec(path);
+    if (distributionsMatch) return send(res, 200, 'text/html; charset=utf-8', await distributionsSection(options, Number(distributionsMatch[1]), distributionCache));
     const exportMatch = /^\/run\/(\d{1,9})\/call\/(\d{1,9})\/strategy\.yaml$/.exec(path);
     if (exportMatch) {
       const [runId, call] = [Number(exportMatch[1]), Number(exportMatch[2])];
