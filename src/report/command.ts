@@ -104,6 +104,10 @@ async function buildDocument(io: CliIO, source: string, options: ReportOptions):
   return jsonReport(found, data, context);
 }
 
+function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
+
 export async function reportCommand(io: CliIO, source: string, options: ReportOptions): Promise<void> {
   const out = resolve(io.cwd, options.out);
   checkWritableFile(out, '--out', true);
@@ -114,7 +118,7 @@ export async function reportCommand(io: CliIO, source: string, options: ReportOp
   writeFileAtomic(out, html, '--out');
   const figures = doc.sections.reduce((n, s) => n + s.figures.length, 0);
   io.writeStdout(
-    `written: ${options.out} (${(Buffer.byteLength(html) / 1024).toFixed(0)} KiB, ${doc.sections.length} sections, ${figures} charts, ` +
+    `written: ${options.out} (${(Buffer.byteLength(html) / 1024).toFixed(0)} KiB, ${plural(doc.sections.length, 'section')}, ${plural(figures, 'chart')}, ` +
       `${((performance.now() - started) / 1000).toFixed(1)} s)\n`,
   );
 }
