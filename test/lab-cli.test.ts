@@ -20,7 +20,7 @@ function fakeOverrides(fake = countingEvaluator()): Partial<LabIO> {
 
 describe('lab subcommands', () => {
   it('are registered with summaries and help', async () => {
-    expect(labSubcommands.map((s) => s.name)).toEqual(['optimize', 'compare', 'sweep', 'ablate', 'ledger', 'trials', 'export']);
+    expect(labSubcommands.map((s) => s.name)).toEqual(['optimize', 'compare', 'sweep', 'ablate', 'ledger', 'trials', 'export', 'report', 'dashboard']);
     const byName = (name: string) => labSubcommands.find((s) => s.name === name)!;
     const help = await byName('optimize').help();
     expect(help).toContain('Usage: servesim optimize [options] <strategy>');

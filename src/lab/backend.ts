@@ -1,6 +1,7 @@
 // The real evaluator: `run` flags → resolved config (helper of `servesim run`) → simulate() → named metrics.
 import { resolveRunConfig, RunConfigCache } from '../config/resolve-run.js';
 import { simulate } from '../cluster/simulate.js';
+import { latencySamples } from './latency-samples.js';
 import { extractMetrics } from './metrics.js';
 import type { EvalOutcome, EvalTask } from './pool.js';
 
@@ -14,6 +15,7 @@ export function createSimulationRunner(): (task: EvalTask) => EvalOutcome {
     const started = performance.now();
     const resolved = resolveRunConfig(task.argv, { cwd: task.cwd, cache });
     const result = simulate(resolved.sim);
-    return { metrics: extractMetrics(result), wallMs: performance.now() - started };
+    const wallMs = performance.now() - started;
+    return { metrics: extractMetrics(result), wallMs, ...(task.samples ? { samples: latencySamples(result) } : {}) };
   };
 }

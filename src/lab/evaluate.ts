@@ -26,6 +26,11 @@ export interface EvaluatorOptions {
   onEvaluation?: (evaluation: SeedEvaluation, strategy: Strategy) => void;
 }
 
+/** The directory a strategy's relative paths (fixed_args, workload_spec) resolve against. */
+export function strategyDirectory(strategy: Pick<Strategy, 'file'>): string {
+  return strategy.file === '' ? process.cwd() : dirname(strategy.file);
+}
+
 /**
  * Runs evaluations through a pool with the trial store in front. Relative paths in a strategy's fixed_args are
  * resolved against the strategy file's directory, like its workload_spec.
@@ -48,7 +53,7 @@ export class StrategyEvaluator {
 
   async evaluateSeed(strategy: Strategy, params: ParamValues, seed: number): Promise<SeedEvaluation> {
     const argv = buildRunArgv(strategy, params, seed);
-    const cwd = strategy.file === '' ? process.cwd() : dirname(strategy.file);
+    const cwd = strategyDirectory(strategy);
     const hash = configHash(argv, cwd);
     const key = { configHash: hash, seed, simVersion: this.simVersion };
     const { store } = this.options;

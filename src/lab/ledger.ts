@@ -398,6 +398,8 @@ export interface LedgerRow {
   note_seeds?: number[];
   /** Seeds whose simulation failed (e.g. a reference-crash condition), with the error; the row uses the others. */
   failed_seeds: LedgerSeedFailure[];
+  /** The `run` argv of each seed that ran and the directory its relative paths resolve against (`servesim report` re-simulates them). */
+  run_args?: { cwd: string; per_seed: Record<string, string[]> };
   /** `strategy` for a row of one strategy; an experiment row carries its table in the field named by its kind. */
   kind: LedgerEntryKind;
   /** An experiment row's metrics (its tables' columns). */
@@ -600,6 +602,9 @@ export function buildLedgerReport(
       status: withFailures(comparable(ledger, entry, seeds) ? statusOf(entry, checks) : notCompared(ledger, entry, seeds), outcome),
       failed_seeds: outcome.failures,
       kind: 'strategy',
+      ...(outcome.argv && outcome.cwd !== undefined
+        ? { run_args: { cwd: outcome.cwd, per_seed: Object.fromEntries(rowSeeds.map((s, i) => [String(s), outcome.argv![i]!])) } }
+        : {}),
     };
   });
   const failed = rows.reduce((n, row) => n + row.failed_seeds.length, 0);

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import { ServesimError } from '../errors.js';
 import { formatBytes, usableMemoryBytes } from '../fs/memory.js';
+import type { LatencySamples } from './latency-samples.js';
 import type { MetricValues } from './metrics.js';
 
 export interface EvalTask {
@@ -14,12 +15,16 @@ export interface EvalTask {
   argv: string[];
   /** Directory relative paths in argv are resolved against. */
   cwd: string;
+  /** Also return the per-request latencies by SLO class (`servesim report`'s distributions). */
+  samples?: boolean;
 }
 
 export interface EvalOutcome {
   metrics: MetricValues;
   /** Wall time of the simulation itself (resolution + simulate), ms. */
   wallMs: number;
+  /** Present when the task asked for them. */
+  samples?: LatencySamples;
 }
 
 export type Evaluator = (task: EvalTask) => Promise<EvalOutcome>;

@@ -190,7 +190,7 @@ export async function runSweep(
   evaluator: StrategyEvaluator,
 ): Promise<SweepResult> {
   const evaluate = (s: Strategy) =>
-    evaluator.evaluatePoint(s, defaultParameterValues(s), settings.seeds).then((es) => completeOutcomes(settings.seeds, es.map((e) => e.metrics)));
+    evaluator.evaluatePoint(s, defaultParameterValues(s), settings.seeds).then((es) => completeOutcomes(s, settings.seeds, es));
   const measured = await Promise.all(variants.map(async (v) => ({ own: await evaluate(v.strategy), ...(v.reference ? { ref: await evaluate(v.reference) } : {}) })));
   return buildSweepResult(strategy, reference, variants, settings, measured);
 }

@@ -1,10 +1,11 @@
 // `servesim trials` and `servesim export`: read a trial store (never write it) and list or export what it holds.
-import { Command, CommanderError } from 'commander';
+import { Command } from 'commander';
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { EXIT_STATUS_HELP, type CliIO } from '../cli/io.js';
 import { ServesimError } from '../errors.js';
 import { checkWritableFile, writeFileAtomic } from '../fs/atomic.js';
+import { commanderHelp, positiveInteger, runCommanderCommand } from './commander-run.js';
 import { TrialStore } from './store.js';
 import { loadStrategy } from './strategy.js';
 import { applySets } from './strategy-variants.js';
@@ -28,16 +29,6 @@ const DEFAULT_STORE = '.servesim/trials.sqlite';
 const CALL_NUMBERING =
   'Calls are numbered from 1, as `servesim optimize` prints them ("best … at call K") and as its --output JSON gives them ' +
   '(best_call, trace[].call).';
-
-function positiveInteger(flag: string) {
-  return (text: string): number => {
-    const value = Number(text);
-    if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(value) || value < 1) {
-      throw new ServesimError(`${flag}: expected an integer >= 1, got "${text.slice(0, 40)}"`);
-    }
-    return value;
-  };
-}
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
@@ -142,21 +133,10 @@ export function exportCommand(io: CliIO, file: string, options: ExportOptions): 
 const FACTORIES: Record<TrialsCommandName, (io: CliIO) => Command> = { trials: trialsFactory, export: exportFactory };
 
 /** Runs `servesim <name> <argv>`; returns the exit status. Throws ServesimError on bad input. */
-export async function runTrialsCommand(name: TrialsCommandName, argv: readonly string[], io: CliIO): Promise<number> {
-  const command = FACTORIES[name](io)
-    .exitOverride()
-    .configureOutput({ writeOut: (t) => io.writeStdout(t), writeErr: (t) => io.writeStderr(t) });
-  try {
-    await command.parseAsync([...argv], { from: 'user' });
-    return 0;
-  } catch (error) {
-    if (error instanceof CommanderError) return error.exitCode;
-    throw error;
-  }
+export function runTrialsCommand(name: TrialsCommandName, argv: readonly string[], io: CliIO): Promise<number> {
+  return runCommanderCommand(FACTORIES[name](io), argv, io);
 }
 
 export function trialsCommandHelp(name: TrialsCommandName): string {
-  const silent: CliIO = { cwd: process.cwd(), writeStdout: () => {}, writeStderr: () => {}, env: {} };
-  // helpInformation() leaves out addHelpText() blocks (commander prints those itself).
-  return `${FACTORIES[name](silent).helpInformation()}\n${EXIT_STATUS_HELP}\n`;
+  return commanderHelp(FACTORIES[name]);
 }

@@ -3,6 +3,7 @@
 //
 // Calls are numbered from 1 here, as `optimize` prints them; the store keeps the 0-based index (call − 1).
 import { dirname, isAbsolute, resolve } from 'node:path';
+import { strategyDirectory } from './evaluate.js';
 import { stringify as stringifyYaml } from 'yaml';
 import { ServesimError } from '../errors.js';
 import { metricsToJson } from './metrics.js';
@@ -370,7 +371,7 @@ export function exportTrial(store: TrialStore, runId: number, call: number, opti
     }
   }
 
-  const baseDir = strategy.file === '' ? process.cwd() : dirname(strategy.file);
+  const baseDir = strategyDirectory(strategy);
   const args = absoluteArgs([...strategy.fixedArgs, ...parameterArgs(strategy, observation.params)], baseDir);
   // --plugin pairs become `plugins:` (the strategy loader turns them back into the same leading --plugin flags).
   const plugins: string[] = [];
