@@ -1,10 +1,12 @@
 // `servesim report` and `servesim dashboard` in a real headless Chromium: the report of a real (small) ledger opened
 // from disk with the network cut off, an optimisation run's report, and the dashboard following an `optimize` that
-// a child process writes into the same store. The screenshots are the README's pictures (docs/images/).
+// a child process writes into the same store. The screenshots are the README's pictures (docs/images/, refreshed with
+// SERVESIM_UPDATE_SCREENSHOTS=1).
 // Needs `npm run build` (the child process runs bin/servesim).
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -16,7 +18,9 @@ import { writeReportFixture } from './support/report-fixture.js';
 import { CHROMIUM_ARGS, testChromium } from './support/services.js';
 
 const REPO = fileURLToPath(new URL('../', import.meta.url));
-const IMAGES = join(REPO, 'docs', 'images');
+// The README's pictures are refreshed with SERVESIM_UPDATE_SCREENSHOTS=1; ordinary runs (CI) write them to a
+// temporary directory so a test run never dirties the checkout.
+const IMAGES = process.env.SERVESIM_UPDATE_SCREENSHOTS === '1' ? join(REPO, 'docs', 'images') : mkdtempSync(join(tmpdir(), 'servesim-shots-'));
 const chromiumPath = testChromium();
 
 async function cli(argv: string[], cwd: string): Promise<string> {
