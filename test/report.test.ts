@@ -159,6 +159,19 @@ describe('reports of the lab JSON outputs', () => {
     expect((html.match(/<tr><td>(1024|2048|3072)<\/td><td>4[234]<\/td>/g) ?? []).length).toBe(9); // 3 points × 3 seeds
   });
 
+  it('sweep of zipped flags: one line per strategy over the first flag, the zipped flag named on the axis', async () => {
+    await labJson(dir, 'sweep', ['plain.yaml', '--vary', 'max-num-scheduled-tokens,max-num-running-reqs=1024:64,2048:128', '--metrics', 'critical_ttft_p99_ms'], 'zipped.json');
+    const html = await report('zipped.json');
+    expect(html).toContain('<figure id="sweep-critical_ttft_p99_ms" data-series="1">');
+    expect(html).toContain('max-num-scheduled-tokens (with max-num-running-reqs)');
+  });
+
+  it('sweep over a crossed grid: a line per value of the second flag', async () => {
+    await labJson(dir, 'sweep', ['plain.yaml', '--vary', 'max-num-scheduled-tokens=1024,2048', '--vary', 'max-num-running-reqs=64,128', '--metrics', 'critical_ttft_p99_ms'], 'crossed.json');
+    const html = await report('crossed.json');
+    expect(html).toContain('<figure id="sweep-critical_ttft_p99_ms" data-series="2">');
+  });
+
   it('ablate: each component added and removed, with the interaction', async () => {
     const data = await labJson(dir, 'ablate', ['full.yaml', '--baseline', 'base.yaml'], 'ablate.json');
     expect(jsonKind(data)).toBe('ablate');

@@ -331,8 +331,11 @@ export interface SweepLinePoint {
 /** Mean vs the varied value, one line per series, with its 95 % CI as a band. */
 export function sweepChart(points: readonly SweepLinePoint[], options: { xTitle: string; yTitle: string; order: readonly string[]; xOrder?: readonly string[] }): ChartSpec {
   const numeric = points.every((p) => typeof p.value === 'number');
+  // Grids that span decades (KV blocks 2 000–132 139, log-spaced sweeps) read on a log axis.
+  const xs = points.map((p) => p.value as number);
+  const logScale = numeric && Math.min(...xs) > 0 && Math.max(...xs) / Math.min(...xs) >= 20;
   const x = numeric
-    ? { field: 'value', type: 'quantitative', title: options.xTitle, scale: { zero: false } }
+    ? { field: 'value', type: 'quantitative', title: options.xTitle + (logScale ? ' (log scale)' : ''), scale: logScale ? { type: 'log' } : { zero: false } }
     : { field: 'value', type: 'ordinal', title: options.xTitle, sort: options.xOrder, axis: { labelAngle: 0 } };
   const color = { field: 'series', type: 'nominal', title: null, sort: options.order, scale: { domain: options.order } };
   const values = points.map((p) => ({ ...p, lo: Number.isFinite(p.lo) ? p.lo : p.mean, hi: Number.isFinite(p.hi) ? p.hi : p.mean }));

@@ -146,7 +146,13 @@ async function sweepReport(data: Json, context: ReportContext): Promise<ReportDo
   if (axis === undefined || points.length === 0) throw new ServesimError('sweep JSON: no grid points');
   const xValues = [...new Set(points.map((p) => p.values[axis]!))];
   const numeric = xValues.every((v) => v.trim() !== '' && Number.isFinite(Number(v)));
-  const seriesOf = (name: string, p: (typeof points)[number]): string => (rest.length > 0 ? `${name} (${rest.map((r) => `${r}=${p.values[r]}`).join(', ')})` : name);
+  // A flag varied together with the axis (a zipped --vary such as total-kv-blocks,kv-cpu-blocks) takes one value per
+  // axis value: it labels the axis, it does not make separate lines.
+  const zipped = rest.filter((r) => xValues.every((x) => new Set(points.filter((p) => p.values[axis] === x).map((p) => p.values[r])).size === 1));
+  const lineFlags = rest.filter((r) => !zipped.includes(r));
+  const seriesOf = (name: string, p: (typeof points)[number]): string =>
+    lineFlags.length > 0 ? `${name} (${lineFlags.map((r) => `${r}=${p.values[r]}`).join(', ')})` : name;
+  const xTitle = zipped.length > 0 ? `${axis} (with ${zipped.join(', ')})` : axis;
   const metrics = points[0]!.cells.map((c) => c.metric);
   const what = `${strategy}${reference ? ` and reference ${reference}` : ''} over ${varied.join(' × ')} on seeds ${formatSeeds(seeds)}. ${simulatorNote(context)}`;
   const figures = [];
@@ -167,7 +173,7 @@ async function sweepReport(data: Json, context: ReportContext): Promise<ReportDo
     figures.push({
       id: `sweep-${metric}`,
       title: `${metric} vs ${axis}`,
-      svg: await renderSvg(sweepChart(lines.filter((l) => Number.isFinite(l.mean)), { xTitle: axis, yTitle: metric, order, xOrder: xValues })),
+      svg: await renderSvg(sweepChart(lines.filter((l) => Number.isFinite(l.mean)), { xTitle, yTitle: metric, order, xOrder: xValues })),
       caption: `Mean over the seeds, band: 95 % CI (Student's t). ${what}`,
       series: order,
     });

@@ -1,6 +1,7 @@
 // The report of a ledger output directory (ledger.json): every row's per-class Δ% with its 95 % CI and the seed
 // ledger's own figures, the ledger table, the per-seed figures, and per row its latency distributions against its
 // baseline (re-simulated from the argv ledger.json records).
+import { jsonReport } from './json-report.js';
 import { formatSeeds } from '../lab/seeds.js';
 import type { LedgerReport, LedgerRow } from '../lab/ledger.js';
 import { deltaChart, ecdfChart, renderSvg, type DeltaPoint } from './charts.js';
@@ -200,12 +201,33 @@ export function perSeedP99Table(names: readonly string[], runs: ReadonlyArray<re
   };
 }
 
+/**
+ * Rows that are experiments (a sweep, a many-way comparison, an ablation) carry the same result a `--json` run of
+ * that command prints, so their sections are the ones `servesim report` makes from such a file, titled by the row.
+ */
+async function experimentSections(ledger: LedgerReport, context: ReportContext): Promise<Section[]> {
+  const sections: Section[] = [];
+  for (const row of ledger.rows) {
+    const experiment =
+      row.sweep !== undefined ? (['sweep', row.sweep] as const)
+      : row.comparison !== undefined ? (['compare-many', row.comparison] as const)
+      : row.ablation !== undefined ? (['ablate', row.ablation] as const)
+      : undefined;
+    if (!experiment) continue;
+    const document = await jsonReport(experiment[0], experiment[1], context);
+    for (const [i, section] of document.sections.entries()) {
+      sections.push({ ...section, id: `row-${row.id}-${i + 1}`, title: `Row ${row.id} (${row.name}): ${section.title}` });
+    }
+  }
+  return sections;
+}
+
 export async function ledgerReport(ledger: LedgerReport, context: ReportContext): Promise<ReportDocument> {
   const caption = `Seeds ${formatSeeds(ledger.seeds)}; simulator ${ledger.simulator_version}.`;
   if (context.distributions && ledger.simulator_version !== context.simulatorVersion) {
     context.warn(`ledger.json was made with simulator ${ledger.simulator_version}; the distributions are re-simulated with ${context.simulatorVersion}`);
   }
-  const sections = [await deltaSection(ledger, caption), ...(await distributionSections(ledger, context))];
+  const sections = [await deltaSection(ledger, caption), ...(await experimentSections(ledger, context)), ...(await distributionSections(ledger, context))];
   return {
     title: ledger.title,
     subtitle: `Ledger of ${ledger.rows.length} strategies on seeds ${formatSeeds(ledger.seeds)} (rows with their own seeds marked); baseline ${ledger.baseline}; simulator ${ledger.simulator_version}.`,
