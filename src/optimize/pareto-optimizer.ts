@@ -30,7 +30,7 @@ import { ServesimError } from '../errors.js';
 import { normalCdf, normalPdf } from './acquisition.js';
 import { latinHypercube } from './design.js';
 import { HypervolumeBoxes } from './ehvi.js';
-import { GaussianProcess } from './gp.js';
+import { GaussianProcess, type GpHyperparameters } from './gp.js';
 import { minimizeBounded } from './lbfgsb.js';
 import { nonDominatedIndices } from './pareto.js';
 import { Rng, StreamPurpose } from './random.js';
@@ -45,7 +45,7 @@ export interface ParetoOptimizerOptions {
   randomState?: number;
   /** Constraint values told with each observation (feasible iff every one is ≤ 0). Default 0. */
   nConstraints?: number;
-  /** Candidates scored per proposal (random from the priors plus perturbations of front points). Default 2 000. */
+  /** Candidates scored per proposal (random from the priors plus perturbations of front points). Default 1 000. */
   nCandidates?: number;
   /** Share of the candidates drawn near front points. Default 0.3. */
   localCandidateShare?: number;
@@ -66,9 +66,10 @@ const SAME_POINT_TOLERANCE = 1e-8;
 const REFINE_ITERATIONS = 20;
 /** Observations kept as local-search centres while nothing is feasible (the least violating ones). */
 const LOCAL_INCUMBENTS = 5;
-/** Distinct purposes for the per-model hyperparameter streams (mixed into the derived seed). */
-const OBJECTIVE_MODEL = 0x0b1;
-const CONSTRAINT_MODEL = 0xc0a;
+/** Mixed into the hyperparameter streams' seeds, so they differ from Optimizer's. */
+const PARETO_MODELS = 0x9a7e;
+/** Hyperparameter searches add screened random starts at every this many observation counts. */
+const RESTART_INTERVAL = 5;
 
 interface Settings {
   nInitial: number;
@@ -115,6 +116,8 @@ export class ParetoOptimizer {
   private readonly observedObjectives: number[][] = [];
   private readonly observedConstraints: number[][] = [];
   private cachedStep: Step | undefined;
+  /** Fitted hyperparameters by observation count (objectives, then constraints): the warm-start chain. */
+  private readonly fittedHyperparameters = new Map<number, GpHyperparameters[]>();
 
   constructor(space: SearchSpace | readonly Dimension[], nObjectives: number, options: ParetoOptimizerOptions = {}) {
     this.space = SearchSpace.from(space);
@@ -237,21 +240,42 @@ export class ParetoOptimizer {
     return z;
   }
 
+  /**
+   * GPs for every objective and constraint on the first `count` observations. Each hyperparameter search is
+   * warm-started from the fit on one fewer observation (as Optimizer's), so a missing link after a bulk tell is
+   * filled in by fitting every count since the last known one, in order: the chain depends on the observations
+   * alone.
+   */
+  private modelsAt(count: number): [GaussianProcess[], GaussianProcess[]] {
+    let first = count;
+    while (first > this.modelStart && !this.fittedHyperparameters.has(first - 1)) first--;
+    let models: GaussianProcess[] = [];
+    for (let k = first; k <= count; k++) {
+      const previous = this.fittedHyperparameters.get(k - 1);
+      if (k < count && this.fittedHyperparameters.has(k)) continue;
+      const inputs = this.observedTransformed.slice(0, k);
+      const outputs = [
+        ...Array.from({ length: this.nObjectives }, (_, j) => this.observedObjectives.slice(0, k).map((y) => y[j])),
+        ...Array.from({ length: this.settings.nConstraints }, (_, c) => this.observedConstraints.slice(0, k).map((y) => y[c])),
+      ];
+      models = outputs.map((values, index) =>
+        GaussianProcess.fit(inputs, values, {
+          rng: Rng.derived(this.settings.randomState, StreamPurpose.hyperparameterStarts, k, PARETO_MODELS, index),
+          // Random restarts only every few counts: the warm start tracks the optimum between them, and with a GP
+          // per objective and constraint, fitting dominates the cost of an ask.
+          restarts: (k - this.modelStart) % RESTART_INTERVAL === 0 ? this.settings.gpRestarts : 0,
+          warmStart: k > this.modelStart ? previous?.[index] : undefined,
+        }),
+      );
+      this.fittedHyperparameters.set(k, models.map((m) => m.hyperparameters));
+    }
+    return [models.slice(0, this.nObjectives), models.slice(this.nObjectives)];
+  }
+
   /** Models, scaling and front for the first `count` observations (the last one cached). */
   private stepAt(count: number): Step {
     if (this.cachedStep?.count === count) return this.cachedStep;
-    const inputs = this.observedTransformed.slice(0, count);
-    const fit = (values: number[], purpose: number, index: number): GaussianProcess =>
-      GaussianProcess.fit(inputs, values, {
-        rng: Rng.derived(this.settings.randomState, StreamPurpose.hyperparameterStarts, count, purpose, index),
-        restarts: this.settings.gpRestarts,
-      });
-    const objectiveModels = Array.from({ length: this.nObjectives }, (_, j) =>
-      fit(this.observedObjectives.slice(0, count).map((y) => y[j]), OBJECTIVE_MODEL, j),
-    );
-    const constraintModels = Array.from({ length: this.settings.nConstraints }, (_, k) =>
-      fit(this.observedConstraints.slice(0, count).map((c) => c[k]), CONSTRAINT_MODEL, k),
-    );
+    const [objectiveModels, constraintModels] = this.modelsAt(count);
     const frontIndices = this.frontIndices(count);
     const all = this.observedObjectives.slice(0, count);
     // Scale to the feasible front, or to the unconstrained front of everything while nothing is feasible.
@@ -475,7 +499,7 @@ function validateOptions(options: ParetoOptimizerOptions): Settings {
     nGiven: options.nGiven ?? 0,
     randomState: options.randomState ?? 0,
     nConstraints: options.nConstraints ?? 0,
-    nCandidates: options.nCandidates ?? 2_000,
+    nCandidates: options.nCandidates ?? 1_000,
     localCandidateShare: options.localCandidateShare ?? 0.3,
     nRefine: options.nRefine ?? 3,
     gpRestarts: options.gpRestarts ?? 1,
