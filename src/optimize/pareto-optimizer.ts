@@ -55,6 +55,11 @@ export interface ParetoOptimizerOptions {
   gpRestarts?: number;
   /** Reference point of the acquisition: nadir + this × the front's extent, per objective. Default 0.1. */
   referenceMargin?: number;
+  /**
+   * A fixed reference point instead, in objective units (one value per objective): the worst value of each
+   * objective still worth anything, e.g. a baseline's. Recommended with 4 or more objectives (see below).
+   */
+  referencePoint?: readonly number[];
 }
 
 export interface ParetoPoint {
@@ -81,6 +86,7 @@ interface Settings {
   nRefine: number;
   gpRestarts: number;
   referenceMargin: number;
+  referencePoint: readonly number[] | undefined;
 }
 
 /** Everything an ask at one observation count needs; a pure function of those observations. */
@@ -126,6 +132,10 @@ export class ParetoOptimizer {
     }
     this.nObjectives = nObjectives;
     this.settings = validateOptions(options);
+    const reference = this.settings.referencePoint;
+    if (reference && (reference.length !== nObjectives || reference.some((r) => typeof r !== 'number' || !Number.isFinite(r)))) {
+      throw new ServesimError(`ParetoOptimizer option referencePoint must be ${nObjectives} finite numbers, got [${reference.join(', ')}]`);
+    }
     this.modelStart = Math.max(this.settings.nGiven + this.settings.nInitial, 2);
     const designRng = Rng.derived(this.settings.randomState, StreamPurpose.initialDesign);
     this.initialDesign = latinHypercube(this.settings.nInitial, this.space.dimensions.length, designRng).map((unit) => {
@@ -290,7 +300,8 @@ export class ParetoOptimizer {
       offset.push(low);
       scale.push(high > low ? high - low : everyHigh > everyLow ? everyHigh - everyLow : 1);
     }
-    const reference = offset.map(() => 1 + this.settings.referenceMargin);
+    const fixed = this.settings.referencePoint;
+    const reference = fixed ? fixed.map((r, j) => (r - offset[j]) / scale[j]) : offset.map(() => 1 + this.settings.referenceMargin);
     let incumbents = frontIndices;
     if (incumbents.length === 0) {
       const violation = (i: number): number => this.observedConstraints[i].reduce((s, c) => s + Math.max(c, 0), 0);
@@ -504,6 +515,7 @@ function validateOptions(options: ParetoOptimizerOptions): Settings {
     nRefine: options.nRefine ?? 3,
     gpRestarts: options.gpRestarts ?? 1,
     referenceMargin: options.referenceMargin ?? 0.1,
+    referencePoint: options.referencePoint ? [...options.referencePoint] : undefined,
   };
   const requireInteger = (name: keyof Settings, minimum: number): void => {
     const value = settings[name];
