@@ -262,12 +262,15 @@ export interface ConstrainedProblem {
   constraint: (x: Point) => number;
   nCalls: number;
   description: string;
+  /** The constrained minimum (for reporting). */
+  optimum: number;
 }
 
 /** Gardner et al. 2014's first simulation: min cos(2x)cos(y) + sin(x) s.t. cos(x)cos(y) − sin(x)sin(y) ≤ 0.5 on [0, 6]². */
 export const GARDNER_TOY: ConstrainedProblem = {
   name: 'gardner',
   description: 'min cos 2x·cos y + sin x s.t. cos(x + y) ≤ 0.5 on [0, 6]²',
+  optimum: -2, // at (3π/2, 0), where cos(x + y) = 0
   space: [
     { kind: 'real', name: 'x', low: 0, high: 6 },
     { kind: 'real', name: 'y', low: 0, high: 6 },
@@ -281,6 +284,7 @@ export const GARDNER_TOY: ConstrainedProblem = {
 export const GARDNER_NARROW: ConstrainedProblem = {
   name: 'gardner-narrow',
   description: 'min sin x + y s.t. sin x·sin y ≤ −0.95 on [0, 6]²',
+  optimum: -1 + Math.asin(0.95), // at (3π/2, asin 0.95), on the constraint's boundary
   space: GARDNER_TOY.space,
   objective: ([x, y]) => Math.sin(x as number) + (y as number),
   constraint: ([x, y]) => Math.sin(x as number) * Math.sin(y as number) + 0.95,

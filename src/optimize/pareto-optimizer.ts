@@ -28,11 +28,11 @@
 
 import { ServesimError } from '../errors.js';
 import { normalCdf, normalPdf } from './acquisition.js';
-import { latinHypercube } from './design.js';
 import { HypervolumeBoxes } from './ehvi.js';
 import { GaussianProcess, type GpHyperparameters } from './gp.js';
-import { minimizeBounded } from './lbfgsb.js';
 import { nonDominatedIndices } from './pareto.js';
+import { optionChecks } from './options.js';
+import { candidateSet, initialDesign, initialPoint, randomUnknownPoint, refineContinuous, samePoint } from './proposal.js';
 import { Rng, StreamPurpose } from './random.js';
 import { type Dimension, type Point, SearchSpace } from './space.js';
 
@@ -67,8 +67,6 @@ export interface ParetoPoint {
   fun: number[];
 }
 
-const SAME_POINT_TOLERANCE = 1e-8;
-const REFINE_ITERATIONS = 20;
 /** Observations kept as local-search centres while nothing is feasible (the least violating ones). */
 const LOCAL_INCUMBENTS = 5;
 /** Mixed into the hyperparameter streams' seeds, so they differ from Optimizer's. */
@@ -137,12 +135,7 @@ export class ParetoOptimizer {
       throw new ServesimError(`ParetoOptimizer option referencePoint must be ${nObjectives} finite numbers, got [${reference.join(', ')}]`);
     }
     this.modelStart = Math.max(this.settings.nGiven + this.settings.nInitial, 2);
-    const designRng = Rng.derived(this.settings.randomState, StreamPurpose.initialDesign);
-    this.initialDesign = latinHypercube(this.settings.nInitial, this.space.dimensions.length, designRng).map((unit) => {
-      const z = new Float64Array(this.space.transformedSize);
-      this.space.writeFromUnitCoordinates(unit, z);
-      return z;
-    });
+    this.initialDesign = initialDesign(this.space, this.settings.nInitial, this.settings.randomState);
   }
 
   get observationCount(): number {
@@ -236,18 +229,7 @@ export class ParetoOptimizer {
   }
 
   private initialPoint(index: number, pending: readonly Float64Array[]): Float64Array {
-    const designIndex = index - this.settings.nGiven;
-    if (designIndex >= 0 && designIndex < this.initialDesign.length) {
-      const z = this.initialDesign[designIndex];
-      if (!this.isKnown(z, pending)) return z;
-    }
-    const rng = Rng.derived(this.settings.randomState, StreamPurpose.extraInitialPoint, index);
-    const z = new Float64Array(this.space.transformedSize);
-    for (let attempt = 0; attempt < 100; attempt++) {
-      this.space.sampleTransformed(rng, z);
-      if (!this.isKnown(z, pending)) return z;
-    }
-    return z;
+    return initialPoint(this.space, this.initialDesign, index, this.settings.nGiven, this.settings.randomState, (z) => this.isKnown(z, pending));
   }
 
   /**
@@ -330,14 +312,8 @@ export class ParetoOptimizer {
   private propose(step: Step, acquisition: Acquisition, rng: Rng, pending: readonly Float64Array[]): Float64Array {
     const size = this.space.transformedSize;
     const count = this.settings.nCandidates;
-    const candidates = new Float64Array(count * size);
-    const localCount = Math.round(count * this.settings.localCandidateShare);
-    for (let c = 0; c < count - localCount; c++) this.space.sampleTransformed(rng, candidates, c * size);
-    for (let c = count - localCount; c < count; c++) {
-      const centre = this.observedTransformed[step.incumbents[rng.int(step.incumbents.length)]];
-      const spread = Math.exp(rng.uniform(Math.log(0.01), Math.log(0.2)));
-      this.space.perturbTransformed(centre, spread, rng, candidates, c * size);
-    }
+    const centres = step.incumbents.map((i) => this.observedTransformed[i]);
+    const candidates = candidateSet(this.space, rng, count, this.settings.localCandidateShare, centres);
     const scores = this.scoreBatch(step, acquisition, candidates, count);
     const ranked = Array.from({ length: count }, (_, c) => c)
       .filter((c) => scores[c] > -Infinity)
@@ -351,12 +327,7 @@ export class ParetoOptimizer {
       if (!this.isKnown(snapped, pending)) return snapped;
     }
     const fallbackRng = Rng.derived(this.settings.randomState, StreamPurpose.duplicateFallback, step.count, pending.length);
-    const z = new Float64Array(size);
-    for (let attempt = 0; attempt < 100; attempt++) {
-      this.space.sampleTransformed(fallbackRng, z);
-      if (!this.isKnown(z, pending)) return z;
-    }
-    return z;
+    return randomUnknownPoint(this.space, fallbackRng, (z) => this.isKnown(z, pending)).z;
   }
 
   /** log(EHVI × PoF) of each candidate (−∞ where it underflows). */
@@ -386,22 +357,19 @@ export class ParetoOptimizer {
 
   /** L-BFGS on −log(EHVI × PoF) over the real columns, from a candidate. */
   private refine(step: Step, acquisition: Acquisition, start: Float64Array, startScore: number): { z: Float64Array; score: number } {
-    const columns = this.space.continuousColumns;
-    if (columns.length === 0 || !Number.isFinite(startScore)) return { z: start, score: startScore };
+    if (!Number.isFinite(startScore)) return { z: start, score: startScore };
     const d = this.nObjectives;
-    const z = Float64Array.from(start);
-    const dMean = new Float64Array(z.length);
-    const dStd = new Float64Array(z.length);
-    const total = new Float64Array(z.length);
+    const width = start.length;
+    const dMean = new Float64Array(width);
+    const dStd = new Float64Array(width);
     const mean = new Float64Array(d);
     const std = new Float64Array(d);
-    const meanGradients = Array.from({ length: d }, () => new Float64Array(z.length));
-    const stdGradients = Array.from({ length: d }, () => new Float64Array(z.length));
+    const meanGradients = Array.from({ length: d }, () => new Float64Array(width));
+    const stdGradients = Array.from({ length: d }, () => new Float64Array(width));
     const ehviGradient = new Float64Array(2 * d);
     const tables = acquisition.boxes?.tables();
-    const objective = (x: Float64Array, gradient: Float64Array): number => {
-      columns.forEach((column, i) => (z[column] = x[i]));
-      total.fill(0);
+    const cost = (z: Float64Array, gradient: Float64Array): number => {
+      gradient.fill(0);
       let logScore = 0;
       for (const model of acquisition.constraints) {
         const p = model.predictWithGradient(z, dMean, dStd);
@@ -409,9 +377,9 @@ export class ParetoOptimizer {
         const logCdf = logNormalCdf(u);
         if (logCdf === -Infinity) return Infinity;
         logScore += logCdf;
-        // d log Φ(u) = φ(u)/Φ(u) du,  du = −dμ/σ − u dσ/σ
+        // d log Φ(u) = φ(u)/Φ(u) du,  du = −dμ/σ − u dσ/σ; the cost is −log score.
         const ratio = Math.exp(Math.log(normalPdf(u)) - logCdf);
-        for (let k = 0; k < z.length; k++) total[k] += (ratio * (-dMean[k] - u * dStd[k])) / p.std;
+        for (let k = 0; k < width; k++) gradient[k] -= (ratio * (-dMean[k] - u * dStd[k])) / p.std;
       }
       if (acquisition.boxes && tables) {
         for (let j = 0; j < d; j++) {
@@ -425,23 +393,13 @@ export class ParetoOptimizer {
         for (let j = 0; j < d; j++) {
           const gm = ehviGradient[j] / (ehvi * step.scale[j]);
           const gs = ehviGradient[d + j] / (ehvi * step.scale[j]);
-          for (let k = 0; k < z.length; k++) total[k] += gm * meanGradients[j][k] + gs * stdGradients[j][k];
+          for (let k = 0; k < width; k++) gradient[k] -= gm * meanGradients[j][k] + gs * stdGradients[j][k];
         }
       }
-      columns.forEach((column, i) => (gradient[i] = -total[column]));
       return -logScore;
     };
-    const result = minimizeBounded(
-      objective,
-      columns.map((column) => start[column]),
-      columns.map(() => 0),
-      columns.map(() => 1),
-      { maxIterations: REFINE_ITERATIONS, relativeTolerance: 1e-12, projectedGradientTolerance: 1e-9 },
-    );
-    if (!(-result.value > startScore)) return { z: start, score: startScore };
-    const refined = Float64Array.from(start);
-    columns.forEach((column, i) => (refined[column] = result.x[i]));
-    return { z: refined, score: -result.value };
+    const result = refineContinuous(this.space, start, -startScore, cost);
+    return { z: result.z, score: -result.cost };
   }
 
   private isKnown(z: Float64Array, pending: readonly Float64Array[]): boolean {
@@ -495,11 +453,6 @@ function logNormalCdf(u: number): number {
   return -0.5 * u * u - Math.log(-u) - 0.5 * Math.log(2 * Math.PI);
 }
 
-function samePoint(a: Float64Array, b: Float64Array): boolean {
-  for (let i = 0; i < a.length; i++) if (Math.abs(a[i] - b[i]) > SAME_POINT_TOLERANCE) return false;
-  return true;
-}
-
 function describeArray(value: unknown): string {
   return Array.isArray(value) ? `${value.length} (${value.join(', ')})` : String(value);
 }
@@ -517,26 +470,15 @@ function validateOptions(options: ParetoOptimizerOptions): Settings {
     referenceMargin: options.referenceMargin ?? 0.1,
     referencePoint: options.referencePoint ? [...options.referencePoint] : undefined,
   };
-  const requireInteger = (name: keyof Settings, minimum: number): void => {
-    const value = settings[name];
-    if (typeof value !== 'number' || !Number.isInteger(value) || value < minimum) {
-      throw new ServesimError(`ParetoOptimizer option ${name} must be an integer >= ${minimum}, got ${String(value)}`);
-    }
-  };
-  requireInteger('nInitial', 0);
-  requireInteger('nGiven', 0);
-  requireInteger('nConstraints', 0);
-  requireInteger('nCandidates', 1);
-  requireInteger('nRefine', 0);
-  requireInteger('gpRestarts', 0);
-  if (!Number.isSafeInteger(settings.randomState)) {
-    throw new ServesimError(`ParetoOptimizer option randomState must be an integer, got ${String(settings.randomState)}`);
-  }
-  if (!(settings.localCandidateShare >= 0 && settings.localCandidateShare <= 1)) {
-    throw new ServesimError(`ParetoOptimizer option localCandidateShare must be in [0, 1], got ${String(settings.localCandidateShare)}`);
-  }
-  if (!(typeof settings.referenceMargin === 'number' && settings.referenceMargin > 0 && Number.isFinite(settings.referenceMargin))) {
-    throw new ServesimError(`ParetoOptimizer option referenceMargin must be a finite number > 0, got ${String(settings.referenceMargin)}`);
-  }
+  const check = optionChecks(settings, 'ParetoOptimizer');
+  check.integer('nInitial', 0);
+  check.integer('nGiven', 0);
+  check.integer('nConstraints', 0);
+  check.integer('nCandidates', 1);
+  check.integer('nRefine', 0);
+  check.integer('gpRestarts', 0);
+  check.safeInteger('randomState');
+  check.unitInterval('localCandidateShare');
+  check.positive('referenceMargin');
   return settings;
 }
