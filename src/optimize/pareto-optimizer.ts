@@ -22,9 +22,10 @@
 // vector joins the front for the next slot. The believer shrinks the uncertainty and the EHVI near the
 // pending points, so the slots spread out, deterministically.
 //
-// Reproducibility contract (as Optimizer's): ask(q) is a pure function of (options, observations told, q). The
-// GPs are fitted from scratch to the observations (no warm-start chain), and every random stream is derived from
-// (randomState, purpose, observation count, batch slot / model index).
+// Reproducibility contract (as Optimizer's): ask(q) is a pure function of (options, observations told, q). Every
+// random stream is derived from (randomState, purpose, observation count, batch slot / model index), and each GP
+// fit is warm-started from the fit on one fewer observation, a chain refilled in order after a bulk tell (resume),
+// so it too depends on the observations alone.
 
 import { ServesimError } from '../errors.js';
 import { normalCdf, normalPdf } from './acquisition.js';
