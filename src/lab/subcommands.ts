@@ -32,4 +32,10 @@ export const labSubcommands: readonly Subcommand[] = [
   labSubcommand('ledger', 'run a ledger of strategies against a baseline; write ledger.md and ledger.json'),
   trialsSubcommand('trials', 'list a trial store: evaluations, optimisation runs, a run\'s calls (read-only)'),
   trialsSubcommand('export', 'write call K of optimisation run N as a standalone strategy YAML'),
+  {
+    name: 'worker',
+    summary: 'simulate jobs from a Redis queue for lab commands run with --backend (see `servesim worker --help`)',
+    help: async () => (await import('./redis-worker.js')).workerCommandHelp(),
+    run: async (argv: readonly string[], io: CliIO) => (await import('./redis-worker.js')).runWorkerCommand(argv, io),
+  },
 ];
