@@ -3,7 +3,7 @@
 // SIGKILLed mid-job, the coordinator SIGKILLed and resumed, a deterministic failure, a worker of another version,
 // an unreachable Redis, a password URL. Locks and polls are shortened through the environment so recovery takes
 // about a second. Each test uses its own queue, obliterated afterwards.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -61,7 +61,7 @@ parameters:
 objective: {metric: critical_ttft_p99_ms, direction: minimize}
 `,
 );
-const optimizeArgs = ['optimize', strategyPath, '--n-calls', '8', '--n-initial', '4', '--random-state', '7'];
+const optimizeArgs = ['optimize', strategyPath, '--n-calls', '6', '--n-initial', '3', '--random-state', '7'];
 
 interface WorkerProcess {
   child: ChildProcess;
@@ -80,9 +80,9 @@ async function until<T>(probe: () => T | undefined | Promise<T | undefined>, wha
   }
 }
 
-async function startWorker(queue: string, url = redisUrl!): Promise<WorkerProcess> {
+async function startWorker(queue: string, url = redisUrl!, env: Record<string, string> = {}): Promise<WorkerProcess> {
   const child = spawn(process.execPath, [bin, 'worker', '--redis', url, '--queue', queue, '--concurrency', '1'], {
-    env: { ...process.env, ...FAST },
+    env: { ...process.env, ...FAST, ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   workers.push(child);
@@ -118,7 +118,8 @@ function countRows(store: string): number {
   }
 }
 
-const doneLines = (worker: WorkerProcess): number => worker.log().split('\n').filter((line) => / done in \d+ ms$/.test(line)).length;
+const doneJobs = (worker: WorkerProcess): string[] => [...worker.log().matchAll(/job (\S+): done in \d+ ms$/gm)].map((m) => m[1]!);
+const doneLines = (worker: WorkerProcess): number => doneJobs(worker).length;
 
 describe.skipIf(!redisUrl)('lab commands on the Redis backend', () => {
   let reference: { trace: unknown; best_params: unknown; best_score: number };
@@ -279,6 +280,46 @@ describe.skipIf(!redisUrl)('lab commands on the Redis backend', () => {
     } finally {
       await client.call('ACL', 'DELUSER', user);
       await admin.close();
+    }
+  });
+});
+
+describe.skipIf(!redisUrl)('a Redis restarted, then gone', () => {
+  it('restarted without its data: lost jobs are queued again and the result equals the local one; gone: one line, exit 1', async () => {
+    const port = await closedPort();
+    const startRedis = () => {
+      const res = spawnSync('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--daemonize', 'yes']);
+      expect(res.status, String(res.stderr)).toBe(0);
+    };
+    const stopRedis = () => spawnSync('redis-cli', ['-p', String(port), 'shutdown', 'nosave']);
+    startRedis();
+    try {
+      await until(() => spawnSync('redis-cli', ['-p', String(port), 'ping']).stdout?.toString().includes('PONG') || undefined, 'the private Redis');
+      const url = `redis://127.0.0.1:${port}`;
+      const worker = await startWorker('servesim', url, { SERVESIM_REDIS_ATTEMPTS: '3' });
+      const baseline = join(root, 'presets', 'strategies', 'baseline.yaml');
+      const sweep = ['sweep', baseline, '--vary', 'kv-offload-threshold=0.5,0.6', '--seeds', '1-2', '--set', 'num-requests=50', '--json'];
+      const local = await runCliCaptured([...sweep, '--jobs', '1', '--store', join(dir, 'restart-local.sqlite')], dir, FAST);
+      const remote = runBin([...sweep, '--backend', url, '--store', join(dir, 'restart-remote.sqlite')], FAST);
+      await until(() => doneLines(worker) >= 1 || undefined, 'a first finished job');
+      stopRedis();
+      startRedis(); // empty: the queued jobs are gone
+      const restarted = await remote;
+      expect(restarted.code, restarted.stderr).toBe(0);
+      expect(restarted.stdout).toBe(local.stdout);
+
+      const gone = runBin([...sweep, '--set', 'num-requests=60', '--backend', url, '--store', join(dir, 'gone.sqlite')], { ...FAST, SERVESIM_REDIS_ATTEMPTS: '3' });
+      const firstSweep = new Set(doneJobs(worker));
+      await until(() => doneJobs(worker).some((id) => !firstSweep.has(id)) || undefined, 'a job of the second sweep');
+      stopRedis();
+      const failed = await gone;
+      expect(failed.code).toBe(1);
+      expect(failed.stderr.trimEnd().split('\n').pop()).toMatch(/^redis backend: lost Redis at redis:\/\/127\.0\.0\.1:\d+ \(queue "servesim"\): .*\(gave up after 3 reconnection attempts\)$/);
+      const workerExit = await new Promise((resolve) => (worker.child.exitCode !== null ? resolve(worker.child.exitCode) : worker.child.on('exit', resolve)));
+      expect(workerExit).toBe(1);
+      expect(worker.log().trimEnd().split('\n').pop()).toMatch(/^lost Redis at redis:\/\/127\.0\.0\.1:\d+ \(queue "servesim"\)/);
+    } finally {
+      stopRedis();
     }
   });
 });

@@ -65,6 +65,7 @@ export async function connectRedisPool(target: RedisTarget, log: (message: strin
   try {
     await Promise.all([queue.waitUntilReady(), events.waitUntilReady()]);
   } catch {
+    // disconnect, not close: close() detaches the listeners, and the failed connection's late 'error' would crash.
     queue.disconnect().catch(() => {});
     events.disconnect().catch(() => {});
     throw new ServesimError(
@@ -173,11 +174,7 @@ export async function connectRedisPool(target: RedisTarget, log: (message: strin
     async close() {
       closing = true;
       clearInterval(poller);
-      if (lost) {
-        queue.disconnect().catch(() => {});
-        events.disconnect().catch(() => {});
-        return;
-      }
+      // close() (not just disconnect) also stops BullMQ's own retry loops, which would keep the process alive.
       await Promise.allSettled([events.close(), queue.close()]);
     },
   };

@@ -102,9 +102,11 @@ async function serve(options: WorkerOptions, io: CliIO): Promise<void> {
   let lastError = '';
   worker.on('error', (error) => void (lastError = scrubSecret(error.message, url)));
   const signals: Array<[NodeJS.Signals, () => void]> = [];
+  let connected = false;
   try {
     try {
       await worker.waitUntilReady();
+      connected = true;
     } catch {
       throw new ServesimError(`--redis: cannot reach Redis at ${where}${lastError ? `: ${lastError}` : ''} (${timings.redisAttempts} attempts with back-off)`);
     }
@@ -136,7 +138,9 @@ async function serve(options: WorkerOptions, io: CliIO): Promise<void> {
     say('stopped');
   } finally {
     for (const [signal, handler] of signals) process.off(signal, handler);
-    await worker.disconnect().catch(() => {});
+    // Forced: after a graceful stop this is a no-op; after a lost Redis the running jobs cannot be finished anyway.
+    // Never connected: only disconnect, since close() detaches the listeners and a late connection 'error' would crash.
+    await (connected ? worker.close(true) : worker.disconnect()).catch(() => {});
     await threads.destroy();
     rmSync(root, { recursive: true, force: true });
   }
