@@ -5,10 +5,10 @@
 // about a second. Each test uses its own queue, obliterated afterwards.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { Job, Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -248,6 +248,51 @@ describe.skipIf(!redisUrl)('lab commands on the Redis backend', () => {
       );
       expect(failed.attemptsMade).toBe(1);
       expect(worker.child.exitCode).toBeNull();
+    } finally {
+      await bull.close();
+    }
+    expect(await stopWorker(worker)).toBe(0);
+  });
+
+  it('plugins (with their imports) and policy bundles travel as content: same results as a local run', async () => {
+    const queue = queueName('plugins');
+    const worker = await startWorker(queue);
+    const examples = join(root, 'examples', 'plugins');
+    const files: Record<string, string> = {
+      // Each plugin imports its policy from a file elsewhere: the worker must get the bundle, not the path.
+      'plugins/copy.ts': `export { default } from '${join(examples, 'slo-tiered-copy.ts')}';\n`,
+      'plugins/edf.ts': `export { default } from '${join(examples, 'edf-priority.ts')}';\n`,
+      'bundles/edf.yaml': 'plugins: [../plugins/edf.ts]\npriority:\n  policy: edf\n  edf.critical_budget: 40000\n',
+      'copy.yaml': readFileSync(strategyPath, 'utf8')
+        .replace('name: redis-backend', 'name: plugin-copy\nplugins: [plugins/copy.ts]')
+        .replace('--priority-policy slo-tiered', '--priority-policy slo-tiered-copy'),
+      'bundle.yaml': readFileSync(strategyPath, 'utf8')
+        .replace('name: redis-backend', 'name: policy-bundle')
+        .replace('  - --priority-policy slo-tiered', '  - --policy-config bundles/edf.yaml'),
+    };
+    for (const [name, text] of Object.entries(files)) {
+      mkdirSync(dirname(join(dir, name)), { recursive: true });
+      writeFileSync(join(dir, name), text);
+    }
+    const compare = ['compare', strategyPath, join(dir, 'copy.yaml'), join(dir, 'bundle.yaml'), '--seeds', '42,43', '--json'];
+    const local = await runCliCaptured([...compare, '--jobs', '1', '--store', join(dir, 'plugins-local.sqlite')], dir, FAST);
+    const remote = await runCliCaptured([...compare, '--backend', redisUrl!, '--queue', queue, '--store', join(dir, 'plugins-remote.sqlite')], dir, FAST);
+    expect(local.exitCode, local.stderr).toBe(0);
+    expect(remote.exitCode, remote.stderr).toBe(0);
+    expect(remote.stdout).toBe(local.stdout);
+
+    const bull = new Queue(queue, { connection: { url: redisUrl! } });
+    try {
+      const jobs = await bull.getCompleted();
+      expect(jobs).toHaveLength(6);
+      for (const job of jobs) {
+        // No path of this machine left in a job's argv: every input is shipped (in/<digest>/<name>).
+        expect(job.data.argv.filter((arg: string) => arg.startsWith('/'))).toEqual([]);
+      }
+      const bundleJob = jobs.find((job) => job.data.argv.includes('--policy-config'))!;
+      expect(bundleJob.data.inputs.map((input: { path: string }) => input.path.replace(/^in\/[0-9a-f]{32}\//, ''))).toEqual(
+        expect.arrayContaining(['edf.yaml', 'plugin-0-edf.js', 'mixed-production.yaml']),
+      );
     } finally {
       await bull.close();
     }
