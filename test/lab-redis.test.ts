@@ -82,7 +82,8 @@ async function until<T>(probe: () => T | undefined | Promise<T | undefined>, wha
 
 async function startWorker(queue: string, url = redisUrl!, env: Record<string, string> = {}): Promise<WorkerProcess> {
   const child = spawn(process.execPath, [bin, 'worker', '--redis', url, '--queue', queue, '--concurrency', '1'], {
-    env: { ...process.env, ...FAST, ...env },
+    // TMPDIR: a SIGKILLed worker's input directory is removed with the test's directory.
+    env: { ...process.env, ...FAST, TMPDIR: dir, ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   workers.push(child);

@@ -39,6 +39,11 @@ export function workerSlots(clients: ReadonlyArray<Record<string, string>>): { w
   return { workers: names.size, slots };
 }
 
+function isReply(value: unknown): value is WorkerReply {
+  const reply = value as Partial<WorkerReply> | null;
+  return typeof reply === 'object' && reply !== null && (reply.ok === true ? typeof reply.outcome === 'object' : reply.ok === false && typeof reply.message === 'string');
+}
+
 interface Pending {
   resolve: (reply: WorkerReply) => void;
   reject: (error: Error) => void;
@@ -95,6 +100,7 @@ export async function connectRedisPool(target: RedisTarget, log: (message: strin
     const waiter = pending.get(jobId);
     if (!waiter) return;
     pending.delete(jobId);
+    if ('reply' in outcome && !isReply(outcome.reply)) outcome = { failed: 'the worker returned no servesim result (is it a servesim worker?)' };
     if ('reply' in outcome) waiter.resolve(outcome.reply);
     else waiter.reject(new BackendError(`redis backend: job ${jobId} (seed ${waiter.seed ?? '?'}) failed on the workers: ${outcome.failed}`));
   };

@@ -28,7 +28,8 @@ function workerCommand(action: (options: WorkerOptions) => Promise<void>): Comma
       'Takes simulation jobs from a Redis queue (BullMQ) and returns their metrics, for lab commands run with ' +
         '--backend redis://HOST:PORT on any machine. Every job carries its input files; a job of another simulator version ' +
         'is refused (recorded as failed on the job). SIGTERM or SIGINT: finish the running jobs, then exit 0 (a second ' +
-        'signal exits at once; the jobs go to other workers).',
+        'signal exits at once; the jobs go to other workers). Exit status: 0 after such a stop; 1 a bad flag, or Redis ' +
+        'unreachable or lost (after SERVESIM_REDIS_ATTEMPTS reconnection attempts with back-off, default 10).',
     )
     .option('--redis <url>', 'redis://[:PASSWORD@]HOST:PORT[/DB] or rediss://… (TLS); default: REDIS_URL from the environment')
     .option('--concurrency <n>', 'simulations run at once (worker threads)', parseConcurrency, availableParallelism())
@@ -71,7 +72,7 @@ async function serve(options: WorkerOptions, io: CliIO): Promise<void> {
   const root = mkdtempSync(join(tmpdir(), 'servesim-worker-'));
   const threads = workerThreads(options.concurrency);
 
-  const process1 = async (job: Job<JobPayload>): Promise<WorkerReply> => {
+  const runJob = async (job: Job<JobPayload>): Promise<WorkerReply> => {
     const payload = job.data;
     if (payload.simVersion !== SIMULATOR_VERSION) {
       const message = `worker ${name} runs simulator ${SIMULATOR_VERSION}, the job needs ${payload.simVersion}: run the same servesim version on the coordinator and every worker`;
@@ -90,7 +91,7 @@ async function serve(options: WorkerOptions, io: CliIO): Promise<void> {
     return { ...reply, message };
   };
 
-  const worker = new Worker<JobPayload, WorkerReply>(options.queue, process1, {
+  const worker = new Worker<JobPayload, WorkerReply>(options.queue, runJob, {
     connection: connectionOptions(url, timings.redisAttempts),
     concurrency: options.concurrency,
     name,
