@@ -421,6 +421,6 @@ describe('the Redis backend without Redis', () => {
     }
     const noEnv = await runCliCaptured(['worker'], dir, {});
     expect(noEnv.exitCode).toBe(1);
-    expect(noEnv.stderr).toContain('--redis: "redis" takes the URL from REDIS_URL, which is not set');
+    expect(noEnv.stderr).toBe('--redis: required: give redis://HOST:PORT (or rediss://…), or set REDIS_URL\n');
   });
 });

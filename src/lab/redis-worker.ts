@@ -63,7 +63,8 @@ export async function runWorkerCommand(argv: readonly string[], io: CliIO): Prom
 }
 
 async function serve(options: WorkerOptions, io: CliIO): Promise<void> {
-  const url = options.redis !== undefined ? parseRedisUrl('--redis', options.redis, io.env) : parseRedisUrl('--redis', 'redis', io.env);
+  if (options.redis === undefined && !io.env.REDIS_URL) throw new ServesimError('--redis: required: give redis://HOST:PORT (or rediss://…), or set REDIS_URL');
+  const url = parseRedisUrl('--redis', options.redis ?? 'redis', io.env);
   const timings = backendTimings(io.env);
   const say = (message: string) => io.writeStderr(`servesim worker: ${message}\n`);
   // The name carries the concurrency: the coordinator sums it over the connected workers.
