@@ -174,7 +174,8 @@ describe.skipIf(!redisUrl)('lab commands on the Redis backend', () => {
     const backend = ['--backend', redisUrl!, '--queue', queue, '--store', store];
     const coordinator = spawn(process.execPath, [bin, ...optimizeArgs, ...backend], { env: { ...process.env, ...FAST }, stdio: 'ignore' });
     const killed = new Promise((resolve) => coordinator.on('exit', (_code, signal) => resolve(signal)));
-    await until(() => countRows(store) >= 4 || undefined, 'four stored evaluations');
+    // Early in the initial design (6 jobs handed out at once), so jobs are still queued or running at the kill.
+    await until(() => countRows(store) >= 2 || undefined, 'two stored evaluations');
     coordinator.kill('SIGKILL');
     expect(await killed).toBe('SIGKILL');
     const survived = countRows(store);
