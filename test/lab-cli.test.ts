@@ -20,12 +20,13 @@ function fakeOverrides(fake = countingEvaluator()): Partial<LabIO> {
 
 describe('lab subcommands', () => {
   it('are registered with summaries and help', async () => {
-    expect(labSubcommands.map((s) => s.name)).toEqual(['optimize', 'compare', 'sweep', 'ablate', 'ledger', 'trials', 'export', 'report', 'dashboard']);
+    expect(labSubcommands.map((s) => s.name)).toEqual(['optimize', 'compare', 'sweep', 'ablate', 'ledger', 'trials', 'export', 'report', 'dashboard', 'worker']);
     const byName = (name: string) => labSubcommands.find((s) => s.name === name)!;
     const help = await byName('optimize').help();
     expect(help).toContain('Usage: servesim optimize [options] <strategy>');
     expect(help).toContain('--resume');
     expect(await byName('ledger').help()).toContain('--out <dir>');
+    expect(await byName('worker').help()).toContain('Usage: servesim worker [options]');
   });
 
   it('optimize prints a summary, writes the JSON result and plain progress lines', async () => {

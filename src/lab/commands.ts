@@ -33,6 +33,7 @@ import {
 } from './sweep.js';
 import { quoteText } from '../show-value.js';
 import { createSimulationRunner } from './backend.js';
+import { BackendError, DEFAULT_QUEUE, parseQueueName, parseRedisUrl } from './redis-options.js';
 
 export const DEFAULT_STORE = '.servesim/trials.sqlite';
 export const DEFAULT_LEDGER_OUT = 'ledger-out';
@@ -72,8 +73,15 @@ function lockTimeoutFrom(text: string | undefined): Pick<LabIO, 'storeLockTimeou
   return text !== undefined && Number.isFinite(ms) && ms > 0 ? { storeLockTimeoutMs: ms } : {};
 }
 
-/** Pool for --jobs: in this thread for 1 (no worker start-up, simplest to debug), worker threads otherwise. */
-export function createEvaluationPool(jobs: number): EvaluationPool {
+/**
+ * Pool for --jobs: in this thread for 1 (no worker start-up, simplest to debug), worker threads otherwise; with
+ * --backend, jobs on a Redis queue for `servesim worker` processes (bullmq is loaded only then).
+ */
+export async function createEvaluationPool(jobs: number, backend?: BackendOptions, log: (message: string) => void = () => {}): Promise<EvaluationPool> {
+  if (backend?.backend !== undefined) {
+    const { connectRedisPool } = await import('./redis-backend.js');
+    return connectRedisPool({ url: backend.backend, queue: backend.queue }, log);
+  }
   if (jobs === 1) {
     const run = createSimulationRunner();
     return inProcessPool(async (task) => run(task), 1);
@@ -104,7 +112,13 @@ function seedsFor(option: string | undefined, ...defaults: Array<{ what: string;
   return first;
 }
 
-interface CommonOptions {
+interface BackendOptions {
+  /** Redis URL of --backend (REDIS_URL already substituted). */
+  backend?: string;
+  queue: string;
+}
+
+interface CommonOptions extends BackendOptions {
   jobs: number;
   store: string;
   /** `--set FLAG=VALUE` overrides applied to every strategy the command loads. */
@@ -128,9 +142,18 @@ async function withEvaluator<T>(
     onWait: (message) => io.stderr(`${message}\n`),
     ...(io.storeLockTimeoutMs !== undefined ? { lockTimeoutMs: io.storeLockTimeoutMs } : {}),
   });
-  const pool = (io.createPool ?? createEvaluationPool)(options.jobs);
+  let pool: EvaluationPool;
+  try {
+    pool = io.createPool && options.backend === undefined ? io.createPool(options.jobs) : await createEvaluationPool(options.jobs, options, (m) => io.stderr(`${m}\n`));
+  } catch (error) {
+    store.close();
+    throw error;
+  }
   try {
     return await body(new StrategyEvaluator({ pool, store, ...(onEvaluation ? { onEvaluation } : {}) }), store);
+  } catch (error) {
+    // A lost backend stops the command (the ledger records only ServesimErrors as failed seeds): one line, exit 1.
+    throw error instanceof BackendError ? new ServesimError(error.message) : error;
   } finally {
     await pool.close();
     store.close();
@@ -148,6 +171,13 @@ function withCommonOptions(command: Command): Command {
     .option('--jobs <n>', 'simulations run in parallel (worker threads; 1 = in this thread)', parseJobs, defaultJobs())
     .option('--store <file>', 'trial store (SQLite): finished evaluations are reused, never re-simulated', DEFAULT_STORE)
     .option('--set <flag=value>', 'override a run flag in every strategy, e.g. --set max-num-scheduled-tokens=1024 (repeatable)', collect, [])
+    .option('--backend <url>', 'simulate on `servesim worker` processes through Redis: redis://HOST:PORT, rediss://… (TLS), or redis (REDIS_URL)', (text: string) => parseRedisUrl('--backend', text))
+    .option('--queue <name>', 'queue of the --backend workers', parseQueueName, DEFAULT_QUEUE)
+    .hook('preAction', (cmd) => {
+      if (cmd.getOptionValueSource('jobs') === 'cli' && cmd.getOptionValue('backend') !== undefined) {
+        throw new ServesimError('--jobs: not with --backend (the workers run `servesim worker --concurrency N`)');
+      }
+    })
     .addHelpText('after', `\n${EXIT_STATUS_HELP}`);
 }
 

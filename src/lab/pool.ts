@@ -90,22 +90,31 @@ export function workerScriptUrl(): URL {
   throw new ServesimError('the lab worker script (dist/lab/worker.js) is missing; run `npm run build` or use --jobs 1');
 }
 
-/** A piscina pool of `jobs` worker threads running dist/lab/worker.js. */
-export function workerPool(jobs: number): EvaluationPool {
-  const piscina = new Piscina({
+/** `jobs` worker threads running dist/lab/worker.js; `run(task)` answers a WorkerReply. */
+export function workerThreads(jobs: number): Piscina {
+  return new Piscina({
     filename: workerScriptUrl().href,
     minThreads: jobs,
     maxThreads: jobs,
     // Each worker keeps its workload cache; an idle timeout would throw it away between optimiser calls.
     idleTimeout: Number.POSITIVE_INFINITY,
   });
+}
+
+/** The outcome of a reply, or its error rethrown as the thread raised it (user errors keep their exit status). */
+export function outcomeOf(reply: WorkerReply): EvalOutcome {
+  if (reply.ok) return reply.outcome;
+  if (reply.userError) throw new ServesimError(reply.message, reply.exitCode);
+  throw new Error(reply.message);
+}
+
+/** A piscina pool of `jobs` worker threads running dist/lab/worker.js. */
+export function workerPool(jobs: number): EvaluationPool {
+  const piscina = workerThreads(jobs);
   return {
     concurrency: jobs,
     async evaluate(task) {
-      const reply = (await piscina.run(task)) as WorkerReply;
-      if (reply.ok) return reply.outcome;
-      if (reply.userError) throw new ServesimError(reply.message, reply.exitCode);
-      throw new Error(reply.message);
+      return outcomeOf((await piscina.run(task)) as WorkerReply);
     },
     async close() {
       await piscina.destroy();

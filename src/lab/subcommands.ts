@@ -52,4 +52,10 @@ export const labSubcommands: readonly Subcommand[] = [
   trialsSubcommand('export', 'write call K of optimisation run N as a standalone strategy YAML'),
   reportSubcommand,
   dashboardSubcommand,
+  {
+    name: 'worker',
+    summary: 'simulate jobs from a Redis queue for lab commands run with --backend (see `servesim worker --help`)',
+    help: async () => (await import('./redis-worker.js')).workerCommandHelp(),
+    run: async (argv: readonly string[], io: CliIO) => (await import('./redis-worker.js')).runWorkerCommand(argv, io),
+  },
 ];

@@ -186,6 +186,13 @@ export function loadPlugin(path: string): LoadedPlugin {
   return plugin;
 }
 
+/** A plugin compiled to one self-contained CommonJS file, its imports included (job payloads of the Redis backend). */
+export function compilePlugin(path: string): string {
+  const absolute = resolve(path);
+  checkIsFile(absolute);
+  return compile(absolute).code;
+}
+
 /** sha256 of a plugin's compiled bundle (reads and compiles it when needed). */
 export function pluginDigest(path: string): string {
   return loadPlugin(path).digest;
