@@ -5,7 +5,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
-import { Command, CommanderError } from 'commander';
+import { Command } from 'commander';
+import { positiveInteger, runCommanderCommand } from './commander-run.js';
 import type { CliIO } from '../cli/io.js';
 import { ServesimError } from '../errors.js';
 import { SIMULATOR_VERSION } from '../version.js';
@@ -32,34 +33,17 @@ function workerCommand(action: (options: WorkerOptions) => Promise<void>): Comma
         'unreachable or lost (after SERVESIM_REDIS_ATTEMPTS reconnection attempts with back-off, default 10).',
     )
     .option('--redis <url>', 'redis://[:PASSWORD@]HOST:PORT[/DB] or rediss://… (TLS); default: REDIS_URL from the environment')
-    .option('--concurrency <n>', 'simulations run at once (worker threads)', parseConcurrency, availableParallelism())
+    .option('--concurrency <n>', 'simulations run at once (worker threads)', positiveInteger('--concurrency'), availableParallelism())
     .option('--queue <name>', 'BullMQ queue name (the lab commands\' --queue)', parseQueueName, DEFAULT_QUEUE)
     .action(action);
-}
-
-function parseConcurrency(text: string): number {
-  const value = Number(text);
-  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(value) || value < 1) {
-    throw new ServesimError(`--concurrency: expected an integer >= 1, got "${text}"`);
-  }
-  return value;
 }
 
 export function workerCommandHelp(): string {
   return workerCommand(async () => {}).helpInformation();
 }
 
-export async function runWorkerCommand(argv: readonly string[], io: CliIO): Promise<number> {
-  const command = workerCommand((options) => serve(options, io))
-    .exitOverride()
-    .configureOutput({ writeOut: (t) => io.writeStdout(t), writeErr: (t) => io.writeStderr(t) });
-  try {
-    await command.parseAsync([...argv], { from: 'user' });
-    return 0;
-  } catch (error) {
-    if (error instanceof CommanderError) return error.exitCode;
-    throw error;
-  }
+export function runWorkerCommand(argv: readonly string[], io: CliIO): Promise<number> {
+  return runCommanderCommand(workerCommand((options) => serve(options, io)), argv, io);
 }
 
 async function serve(options: WorkerOptions, io: CliIO): Promise<void> {
