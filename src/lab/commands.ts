@@ -10,13 +10,16 @@ import { buildMultiComparison, formatMultiCompareCsv, formatMultiCompareTable, w
 import { StrategyEvaluator } from './evaluate.js';
 import { countLedgerEvaluations, formatLedgerMarkdown, loadLedger, runLedger } from './ledger.js';
 import { metricsToJson } from './metrics.js';
-import { gpOptimizerFactory, optimizeStrategy, type OptimizeResult } from './optimize.js';
+import { gpOptimizerFactory, isVectorRun, objectivesOf, optimizeStrategy, paretoOptimizerFactory, type OptimizeResult } from './optimize.js';
+import { formatFrontSummary } from './front-report.js';
+import { mustDominateRequirements, requirementTargets } from './relative-constraints.js';
+import { formatValidation, runValidation, type ValidationReport } from './validation.js';
 import { defaultJobs, inProcessPool, parseJobs, workerPool, type EvaluationPool } from './pool.js';
 import { createProgress } from './progress.js';
 import { formatArgv } from './runargs.js';
 import { formatSeeds, parseSeeds } from './seeds.js';
 import { TrialStore } from './store.js';
-import { defaultParameterValues, loadStrategy, type Strategy } from './strategy.js';
+import { defaultParameterValues, loadStrategy, type ParamValues, type Strategy } from './strategy.js';
 import { applySets } from './strategy-variants.js';
 import { checkComponents, formatAblationTable, runAblation, type AblationResult } from './ablate.js';
 import {
@@ -165,8 +168,15 @@ const optimizeCommandFactory: CommandFactory = (io) =>
       .option('--n-calls <n>', 'optimiser calls (points evaluated, initial_points included)', integerOption('--n-calls', 1), 40)
       .option('--n-initial <n>', "space-filling initial points (after the strategy's initial_points) before the GP takes over", integerOption('--n-initial', 1), 12)
       .option('--random-state <n>', 'seed of every random choice of the optimiser', integerOption('--random-state', 0), 42)
-      .option('--output <file>', 'write the result as JSON (best point, its metrics and args, convergence trace)')
-      .option('--resume', 'continue the latest unfinished run of this strategy with the same settings', false),
+      .option('--output <file>', 'write the result as JSON (best point, its metrics and args, convergence trace; front, hypervolume, validation)')
+      .option('--resume', 'continue the latest unfinished run of this strategy with the same settings', false)
+      .option(
+        '--must-dominate <strategy>',
+        'hard constraints: every objective no worse than this strategy on the paired per-seed mean, the first at least 1 % better',
+      )
+      .option('--validate-seeds <list>', "after the search, validate on these held-out seeds (default: the strategy's validation_seeds)")
+      .option('--validate-top <k>', 'validate the K best points (default: the whole front; 3 with one objective)', integerOption('--validate-top', 1))
+      .option('--reference <strategy>', "a strategy the validation compares with (repeatable; default: the strategy's references)", collect, []),
   ).action(async (strategyFile: string, options: CommonOptions & OptimizeCliOptions) => {
     await optimizeCommand(io, strategyFile, options);
   });
@@ -353,13 +363,49 @@ interface OptimizeCliOptions {
   randomState: number;
   output?: string;
   resume: boolean;
+  mustDominate?: string;
+  validateSeeds?: string;
+  validateTop?: number;
+  reference: string[];
 }
 
-export async function optimizeCommand(io: LabIO, strategyFile: string, options: CommonOptions & OptimizeCliOptions): Promise<OptimizeResult> {
-  const strategy = strategyFrom(io, strategyFile, options);
+/** The optimize result as the command reports it: with the held-out validation when there was one. */
+export type OptimizeCommandResult = OptimizeResult & { validation?: ValidationReport };
+
+export async function optimizeCommand(io: LabIO, strategyFile: string, options: CommonOptions & OptimizeCliOptions): Promise<OptimizeCommandResult> {
+  const loaded = strategyFrom(io, strategyFile, options);
+  // --must-dominate becomes hard constraints of the strategy, so it is part of the run's identity (--resume).
+  const strategy =
+    options.mustDominate === undefined
+      ? loaded
+      : {
+          ...loaded,
+          requirements: [...(loaded.requirements ?? []), ...mustDominateRequirements(objectivesOf(loaded), resolve(io.cwd, options.mustDominate))],
+        };
   if (options.output) checkWritableFile(resolve(io.cwd, options.output), '--output', true);
   const seeds = seedsFor(options.seeds, { what: strategyFile, ...(strategy.seeds ? { seeds: strategy.seeds } : {}) });
   const settings = { seeds, nCalls: options.nCalls, nInitial: options.nInitial, randomState: options.randomState };
+  const validationSeeds = options.validateSeeds !== undefined ? parseSeeds(options.validateSeeds, '--validate-seeds') : strategy.validationSeeds;
+  const validateFlag = options.validateSeeds !== undefined ? '--validate-seeds' : `${strategyFile}: validation_seeds`;
+  if (validationSeeds) {
+    const overlap = validationSeeds.filter((s) => seeds.includes(s));
+    if (overlap.length > 0) throw new ServesimError(`${validateFlag}: must not overlap the tuning seeds (${formatSeeds(seeds)}); both list ${formatSeeds(overlap)}`);
+  } else if (options.validateTop !== undefined) {
+    throw new ServesimError('--validate-top: only meaningful with --validate-seeds (or validation_seeds in the strategy)');
+  }
+  const referenceFiles = options.reference.length > 0 ? options.reference.map((f) => resolve(io.cwd, f)) : (strategy.references ?? []);
+  if (validationSeeds && referenceFiles.length === 0) {
+    throw new ServesimError(`--reference: validation on held-out seeds needs a strategy to compare with (--reference FILE, or references: in ${strategyFile})`);
+  }
+  // Every other strategy the run evaluates, loaded and checked (runnable at their defaults) before any simulation.
+  const others = new Map<string, Strategy>();
+  for (const file of [...requirementTargets(strategy.requirements ?? []), ...referenceFiles]) {
+    if (others.has(file)) continue;
+    const other = strategyFrom(io, file, options);
+    defaultParameterValues(other);
+    others.set(file, other);
+  }
+  const normaliseBy = referenceFiles[0] ?? requirementTargets(strategy.requirements ?? [])[0];
   const progress = progressFor(io, `optimize ${strategy.name}`, 'calls', settings.nCalls);
   let simulated = 0;
   const result = await withEvaluator(
@@ -368,25 +414,53 @@ export async function optimizeCommand(io: LabIO, strategyFile: string, options: 
     (e) => {
       if (!e.cached) simulated++;
     },
-    (evaluator, store) =>
-      optimizeStrategy(strategy, settings, {
+    async (evaluator, store): Promise<OptimizeCommandResult> => {
+      const optimized = await optimizeStrategy(strategy, settings, {
         evaluator,
         store,
         createOptimizer: gpOptimizerFactory,
+        createVectorOptimizer: paretoOptimizerFactory,
+        strategies: others,
+        ...(normaliseBy !== undefined ? { normaliseBy } : {}),
         resume: options.resume,
         log: (m) => io.stderr(`${m}\n`),
         onCall: (p) =>
           progress.update(p.done, { score: p.score.toFixed(2), best: p.best.toFixed(2), sims: String(simulated) }),
-      }),
+      });
+      if (!validationSeeds) return optimized;
+      progress.stop();
+      const candidates = validationCandidates(strategy, optimized, options.validateTop);
+      const references = referenceFiles.map((f) => others.get(f)!);
+      io.stderr(`validating ${candidates.length} point(s) and ${references.length} reference(s) on held-out seeds ${formatSeeds(validationSeeds)}\n`);
+      const validation = await runValidation(strategy, objectivesOf(strategy), candidates, references, { tuning: seeds, validation: validationSeeds }, evaluator);
+      return { ...optimized, validation };
+    },
   ).finally(() => progress.stop());
 
   // The summary goes out first: a failing --output must not lose it.
-  io.stdout(formatOptimizeSummary(strategy, result, options.output, options.store));
+  io.stdout(
+    (isVectorRun(strategy) ? formatFrontSummary(strategy, result, options.output, options.store) : formatOptimizeSummary(strategy, result, options.output, options.store)) +
+      (result.validation ? formatValidation(result.validation, objectivesOf(strategy)) : ''),
+  );
   if (options.output) writeJson(resolve(io.cwd, options.output), optimizeResultJson(result), '--output');
   return result;
 }
 
-function optimizeResultJson(result: OptimizeResult): unknown {
+/** What validation re-evaluates: the front (its first K by the first objective), or the K (default 3) best-scoring distinct points. */
+function validationCandidates(strategy: Strategy, result: OptimizeResult, top: number | undefined): Array<{ call: number; params: ParamValues }> {
+  if (isVectorRun(strategy)) return (result.front ?? []).slice(0, top).map((p) => ({ call: p.call, params: p.params }));
+  const seen = new Set<string>();
+  return [...result.trace]
+    .sort((a, b) => a.score - b.score || a.call - b.call)
+    .filter((t) => {
+      const key = JSON.stringify(t.params);
+      return !seen.has(key) && seen.add(key);
+    })
+    .slice(0, top ?? 3)
+    .map((t) => ({ call: t.call, params: t.params }));
+}
+
+function optimizeResultJson(result: OptimizeCommandResult): unknown {
   return { ...result, best_mean_metrics: metricsToJson(result.best_mean_metrics) };
 }
 

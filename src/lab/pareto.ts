@@ -1,0 +1,115 @@
+// The front of a multi-objective `optimize` run and its hypervolume per call.
+//
+// Front: the non-dominated calls among the FEASIBLE ones (every hard constraint's mean slack ≤ 0), by the vectors
+// told to the optimiser (objective means over the tuning seeds, maximised ones negated); of identical vectors the
+// first call stands for them. Each front point reports every objective's mean ± 95 % t half-width over the tuning
+// seeds, natural sign.
+//
+// Hypervolume space: objective k is divided by a normaliser's mean on the tuning seeds — the first reference
+// strategy when there is one (`references:` / --reference), else call 1 — and negated when maximised, so the
+// normaliser sits at ±1. The reference point is the normaliser + 0.1 in every coordinate: the hypervolume counts
+// what is at most 10 % of the normaliser's value worse on every objective (a normaliser mean of 0 is taken as 1).
+import { hypervolume, nonDominatedIndices } from '../optimize/index.js';
+import type { MetricValues } from './metrics.js';
+import type { RequirementOutcome } from './relative-constraints.js';
+import { meanInterval } from './stats.js';
+import type { Objective, ParamValues } from './strategy.js';
+
+export interface FrontPoint {
+  call: number;
+  params: ParamValues;
+  objectives: Array<{ metric: string; direction: Objective['direction']; mean: number; half_width: number }>;
+  constraints: Array<{ text: string; mean_slack: number; feasible: boolean }>;
+  /** Flags of the point (fixed + searched + derived), without --workload-spec and --seed. */
+  args: string[];
+}
+
+export interface HypervolumeSettings {
+  /** The strategy file whose tuning-seed means normalise the objectives, or "call 1". */
+  normalised_by: string;
+  /** |mean| of the normaliser per objective (1 where it is 0). */
+  scale: number[];
+  reference_point: number[];
+  /** Hypervolume of the feasible front after each call (call 1 first). */
+  per_call: number[];
+}
+
+/** 0.1 beyond the normaliser in every normalised objective. */
+export const HYPERVOLUME_MARGIN = 0.1;
+
+export interface Observed {
+  call: number;
+  params: ParamValues;
+  outcome: { objectives: number[]; constraints: number[] };
+}
+
+export interface PointDetail {
+  perSeed: MetricValues[];
+  requirements: RequirementOutcome[];
+  args: string[];
+}
+
+/** The feasible non-dominated calls, by the first told objective (then call); `detail` reads each one's seeds. */
+export async function buildFront(
+  observed: readonly Observed[],
+  objectives: readonly Objective[],
+  detail: (params: ParamValues) => Promise<PointDetail>,
+): Promise<FrontPoint[]> {
+  const feasible = observed.filter((o) => o.outcome.constraints.every((c) => c <= 0));
+  const indices = nonDominatedIndices(feasible.map((o) => o.outcome.objectives));
+  const members = indices
+    .map((i) => feasible[i]!)
+    .sort((a, b) => a.outcome.objectives[0]! - b.outcome.objectives[0]! || a.call - b.call);
+  const front: FrontPoint[] = [];
+  for (const member of members) {
+    const d = await detail(member.params);
+    front.push({
+      call: member.call,
+      params: member.params,
+      objectives: objectives.map((o) => {
+        const { mean, halfWidth } = meanInterval(d.perSeed.map((m) => m[o.metric] ?? NaN));
+        return { metric: o.metric, direction: o.direction, mean, half_width: halfWidth };
+      }),
+      constraints: d.requirements.map((r) => ({ text: r.text, mean_slack: r.meanSlack, feasible: r.feasible })),
+      args: d.args,
+    });
+  }
+  return front;
+}
+
+/** Hypervolume of the feasible points so far, one call at a time. */
+export function hypervolumeTracker(objectives: readonly Objective[], normaliser?: { file: string; means: MetricValues }) {
+  let scale: number[] | undefined;
+  let referencePoint: number[] = [];
+  const signs = objectives.map((o) => (o.direction === 'minimize' ? 1 : -1));
+  const points: number[][] = [];
+  const perCall: number[] = [];
+  const fix = (means: MetricValues) => {
+    const raw = objectives.map((o) => means[o.metric]!);
+    scale = raw.map((v) => (Number.isFinite(v) && v !== 0 ? Math.abs(v) : 1));
+    referencePoint = raw.map((v, k) => (signs[k]! * (Number.isFinite(v) ? v : 0)) / scale![k]! + HYPERVOLUME_MARGIN);
+  };
+  if (normaliser) fix(normaliser.means);
+  let current = 0;
+  return {
+    add(means: MetricValues, feasible: boolean): number {
+      if (!scale) fix(means);
+      if (feasible) {
+        const z = objectives.map((o, k) => (signs[k]! * means[o.metric]!) / scale![k]!);
+        // Only points inside the reference box add volume.
+        if (z.every((v, k) => v < referencePoint[k]!)) {
+          points.push(z);
+          // Dominated points add no volume; keeping the front only keeps each update cheap.
+          const kept = nonDominatedIndices(points).map((i) => points[i]!);
+          points.splice(0, points.length, ...kept);
+          current = hypervolume(points, referencePoint);
+        }
+      }
+      perCall.push(current);
+      return current;
+    },
+    settings(): HypervolumeSettings {
+      return { normalised_by: normaliser?.file ?? 'call 1', scale: scale ?? [], reference_point: referencePoint, per_call: [...perCall] };
+    },
+  };
+}
