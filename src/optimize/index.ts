@@ -53,3 +53,22 @@ export {
   type BenchmarkProblem,
   type BenchmarkRow,
 } from './bench-functions.js';
+export { dominates, hypervolume, nonDominatedIndices, nonDominatedSort, type ObjectiveVector } from './pareto.js';
+export { HypervolumeBoxes } from './ehvi.js';
+export { ParetoOptimizer, paretoMinimize, type ParetoOptimizerOptions, type ParetoPoint } from './pareto-optimizer.js';
+export {
+  GARDNER_TOY,
+  MULTI_OBJECTIVE_PROBLEMS,
+  dtlz2,
+  nsga2,
+  randomSearchMulti,
+  runConstrained,
+  runMultiObjective,
+  zdt1,
+  zdt2,
+  type ConstrainedBenchmarkRun,
+  type ConstrainedProblem,
+  type MultiObjectiveBenchmarkRun,
+  type MultiObjectiveProblem,
+  type Nsga2Options,
+} from './moo-bench.js';
