@@ -20,7 +20,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { ServesimError } from '../errors.js';
 import { Optimizer } from '../optimize/optimizer.js';
-import { ParetoOptimizer } from '../optimize/index.js';
+import { ParetoOptimizer } from '../optimize/pareto-optimizer.js';
 import type { Dimension, Point } from '../optimize/space.js';
 import type { SeedEvaluation, StrategyEvaluator } from './evaluate.js';
 import { meanMetrics, scorePoint, type SeedScore } from './objective.js';

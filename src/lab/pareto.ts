@@ -9,7 +9,7 @@
 // strategy when there is one (`references:` / --reference), else call 1 — and negated when maximised, so the
 // normaliser sits at ±1. The reference point is the normaliser + 0.1 in every coordinate: the hypervolume counts
 // what is at most 10 % of the normaliser's value worse on every objective (a normaliser mean of 0 is taken as 1).
-import { hypervolume, nonDominatedIndices } from '../optimize/index.js';
+import { hypervolume, nonDominatedIndices } from '../optimize/pareto.js';
 import type { MetricValues } from './metrics.js';
 import type { RequirementOutcome } from './relative-constraints.js';
 import { meanInterval } from './stats.js';

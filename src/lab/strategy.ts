@@ -577,8 +577,19 @@ export function formatIssues(
         const keys = issue.keys.map((k) => `"${k}"`).join(', ');
         return `${path}: unknown field ${keys}${allowed ? `; allowed: ${allowed.join(', ')}` : ''}`;
       }
-      case 'invalid_union':
-        return `${path}: unexpected ${describeInput(input)}`;
+      case 'invalid_union': {
+        // Several forms are allowed (e.g. a penalty constraint mapping, a require: mapping, a string): report the
+        // problems of the form the input matches best (fewest issues, none about the input's own type).
+        const branches = ((issue as { errors?: z.core.$ZodIssue[][] }).errors ?? []).filter(
+          (b) => b.length > 0 && !b.some((sub) => sub.path.length === 0 && sub.code === 'invalid_type'),
+        );
+        const best = branches.sort((a, b) => a.length - b.length)[0];
+        if (!best) return `${path}: unexpected ${describeInput(input)}`;
+        return formatIssues(
+          best.map((sub) => ({ ...sub, path: [...issue.path, ...sub.path] })),
+          allowedKeys,
+        );
+      }
       default:
         return `${path}: ${issue.message}`;
     }
