@@ -10,6 +10,7 @@ import { StrategyEvaluator } from '../src/lab/evaluate.js';
 import { gpOptimizerFactory, optimizeStrategy, paretoOptimizerFactory, type OptimizeSettings } from '../src/lab/optimize.js';
 import { inProcessPool } from '../src/lab/pool.js';
 import { TrialStore } from '../src/lab/store.js';
+import { hypervolumeTracker } from '../src/lab/pareto.js';
 import { loadStrategy, type Strategy } from '../src/lab/strategy.js';
 import { countingEvaluator, flagValue, tempDir, writeStrategy } from './lab/helpers.js';
 
@@ -57,10 +58,33 @@ function setup(jobs: number, options: Parameters<typeof countingEvaluator>[0] = 
     createOptimizer: gpOptimizerFactory,
     createVectorOptimizer: paretoOptimizerFactory,
     strategies: new Map<string, Strategy>([[ref.file, ref]]),
-    normaliseBy: ref.file,
+    hypervolumeReferences: [ref.file],
   };
   return { dir, strategy, ref, fake, store, evaluator, deps };
 }
+
+describe('hypervolume per call', () => {
+  it('normalises by the first reference and puts the reference point 0.1 beyond the worst reference', () => {
+    const objectives = [
+      { metric: 'critical_ttft_p99_ms', direction: 'minimize' as const },
+      { metric: 'throughput_tps', direction: 'maximize' as const },
+    ];
+    const tracker = hypervolumeTracker(objectives, [
+      { file: '/a.yaml', means: { critical_ttft_p99_ms: 100, throughput_tps: 1000 } },
+      { file: '/b.yaml', means: { critical_ttft_p99_ms: 300, throughput_tps: 900 } },
+    ]);
+    // z(a) = [1, −1], z(b) = [3, −0.9] → reference point [3.1, −0.8].
+    expect(tracker.add({ critical_ttft_p99_ms: 400, throughput_tps: 2000 }, true)).toBe(0); // outside the box
+    expect(tracker.add({ critical_ttft_p99_ms: 100, throughput_tps: 1000 }, false)).toBe(0); // infeasible
+    expect(tracker.add({ critical_ttft_p99_ms: 100, throughput_tps: 1000 }, true)).toBeCloseTo(2.1 * 0.2, 12);
+    // + [2, −1.1]: the union of two boxes = 2.1·0.2 + (3.1 − 2)·(1.1 − 1.0)
+    expect(tracker.add({ critical_ttft_p99_ms: 200, throughput_tps: 1100 }, true)).toBeCloseTo(0.42 + 1.1 * 0.1, 12);
+    const settings = tracker.settings();
+    expect(settings.reference_point.map((v) => +v.toFixed(12))).toEqual([3.1, -0.8]);
+    expect(settings.scale).toEqual([100, 1000]);
+    expect(settings.per_call).toHaveLength(4);
+  });
+});
 
 describe('multi-objective optimize', () => {
   it('gives the same trace and front whatever --jobs; the front is feasible and non-dominated', async () => {
@@ -72,7 +96,7 @@ describe('multi-objective optimize', () => {
       const refRuns = fake.calls.filter((argv) => flagValue(argv, '--slo-base-critical') === '16' && flagValue(argv, '--max-num-scheduled-tokens') === '2500');
       expect(refRuns).toHaveLength(3);
       expect(result.hypervolume!.normalised_by).toBe(join(strategy.file, '..', 'ref.yaml'));
-      runs.push({ trace: result.trace, front: result.front, hv: { ...result.hypervolume!, normalised_by: 'ref.yaml' } });
+      runs.push({ trace: result.trace, front: result.front, hv: { ...result.hypervolume!, normalised_by: 'ref.yaml', reference_strategies: [] } });
       store.close();
     }
     expect(runs[1]).toEqual(runs[0]);

@@ -405,7 +405,7 @@ export async function optimizeCommand(io: LabIO, strategyFile: string, options: 
     defaultParameterValues(other);
     others.set(file, other);
   }
-  const normaliseBy = referenceFiles[0] ?? requirementTargets(strategy.requirements ?? [])[0];
+  const hypervolumeReferences = referenceFiles.length > 0 ? referenceFiles : requirementTargets(strategy.requirements ?? []).slice(0, 1);
   const progress = progressFor(io, `optimize ${strategy.name}`, 'calls', settings.nCalls);
   let simulated = 0;
   const result = await withEvaluator(
@@ -421,7 +421,7 @@ export async function optimizeCommand(io: LabIO, strategyFile: string, options: 
         createOptimizer: gpOptimizerFactory,
         createVectorOptimizer: paretoOptimizerFactory,
         strategies: others,
-        ...(normaliseBy !== undefined ? { normaliseBy } : {}),
+        hypervolumeReferences,
         resume: options.resume,
         log: (m) => io.stderr(`${m}\n`),
         onCall: (p) =>

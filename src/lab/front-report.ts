@@ -40,8 +40,9 @@ export function formatFrontSummary(strategy: Strategy, r: OptimizeResult, output
     lines.push('  (no call satisfied every hard constraint)');
   }
   const by = hv.normalised_by === 'call 1' ? 'call 1' : basename(hv.normalised_by);
+  const worst = hv.reference_strategies.length > 1 ? `the worst of ${hv.reference_strategies.map((f) => basename(f)).join(', ')}` : by;
   lines.push(
-    `hypervolume per call (objectives / ${by}'s tuning-seed means, maximised ones negated; reference point ${by} + 0.1 = ` +
+    `hypervolume per call (objectives / ${by}'s tuning-seed means, maximised ones negated; reference point ${worst} + 0.1 = ` +
       `[${hv.reference_point.map((v) => v.toFixed(2)).join(', ')}]):`,
   );
   for (let i = 0; i < hv.per_call.length; i += 10) {

@@ -98,10 +98,10 @@ export interface OptimizeDependencies {
   createOptimizer: OptimizerFactory;
   /** For multi-objective or constrained strategies (isVectorRun). */
   createVectorOptimizer?: VectorOptimizerFactory;
-  /** The strategies hard constraints compare with (and the hypervolume's normaliser), by absolute file. */
+  /** The strategies hard constraints compare with and the hypervolume's references, by absolute file. */
   strategies?: ReadonlyMap<string, Strategy>;
-  /** The strategy file whose tuning-seed means normalise the hypervolume (default: call 1's means). */
-  normaliseBy?: string;
+  /** Reference strategy files of the hypervolume (pareto.ts: the first normalises; default: call 1's means). */
+  hypervolumeReferences?: readonly string[];
   store?: TrialStore;
   /** Continue the latest unfinished run with the same strategy and settings. */
   resume?: boolean;
@@ -273,8 +273,10 @@ export async function optimizeStrategy(
   };
   const toPoint = (params: ParamValues): Point => strategy.parameters.map((p) => params[p.name]!);
 
-  // The strategies hard constraints compare with (and the normaliser), once per tuning seed, before any call.
-  const targetFiles = [...requirementTargets(requirements), ...(vector && deps.normaliseBy ? [deps.normaliseBy] : [])];
+  // The strategies hard constraints compare with (and the hypervolume's references), once per tuning seed, before
+  // any call.
+  const hypervolumeReferences = vector ? (deps.hypervolumeReferences ?? []) : [];
+  const targetFiles = [...requirementTargets(requirements), ...hypervolumeReferences];
   const targetEvaluations = new Map<string, SeedEvaluation[]>();
   for (const file of new Set(targetFiles)) {
     const target = deps.strategies?.get(file);
@@ -296,7 +298,7 @@ export async function optimizeStrategy(
   const hypervolume = vector
     ? hypervolumeTracker(
         objectives,
-        deps.normaliseBy ? { file: deps.normaliseBy, means: meanMetrics(targetEvaluations.get(deps.normaliseBy)!.map((e) => e.metrics)) } : undefined,
+        hypervolumeReferences.map((file) => ({ file, means: meanMetrics(targetEvaluations.get(file)!.map((e) => e.metrics)) })),
       )
     : undefined;
   const observed: Array<{ call: number; params: ParamValues; outcome: CallOutcome; means: MetricValues }> = [];

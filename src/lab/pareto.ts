@@ -7,8 +7,10 @@
 //
 // Hypervolume space: objective k is divided by a normaliser's mean on the tuning seeds — the first reference
 // strategy when there is one (`references:` / --reference), else call 1 — and negated when maximised, so the
-// normaliser sits at ±1. The reference point is the normaliser + 0.1 in every coordinate: the hypervolume counts
-// what is at most 10 % of the normaliser's value worse on every objective (a normaliser mean of 0 is taken as 1).
+// normaliser sits at ±1 (a normaliser mean of 0 is taken as 1). The reference point is, per objective, the worst of
+// the reference strategies (all of them, in this space) + 0.1: the hypervolume counts the region no worse than every
+// reference by more than 10 % of the normaliser's value — with the references iter8-opt and baseline, the box
+// spanned by the hand-made strategies.
 import { hypervolume, nonDominatedIndices } from '../optimize/pareto.js';
 import type { MetricValues } from './metrics.js';
 import type { RequirementOutcome } from './relative-constraints.js';
@@ -27,6 +29,8 @@ export interface FrontPoint {
 export interface HypervolumeSettings {
   /** The strategy file whose tuning-seed means normalise the objectives, or "call 1". */
   normalised_by: string;
+  /** The strategies whose worst normalised value (+ 0.1) makes the reference point (the normaliser when none). */
+  reference_strategies: string[];
   /** |mean| of the normaliser per objective (1 where it is 0). */
   scale: number[];
   reference_point: number[];
@@ -34,7 +38,7 @@ export interface HypervolumeSettings {
   per_call: number[];
 }
 
-/** 0.1 beyond the normaliser in every normalised objective. */
+/** The reference point lies 0.1 beyond the worst reference in every normalised objective. */
 export const HYPERVOLUME_MARGIN = 0.1;
 
 export interface Observed {
@@ -78,22 +82,25 @@ export async function buildFront(
 }
 
 /** Hypervolume of the feasible points so far, one call at a time. */
-export function hypervolumeTracker(objectives: readonly Objective[], normaliser?: { file: string; means: MetricValues }) {
+/** `references`: tuning-seed means of the reference strategies, the first one normalising; none: call 1 does. */
+export function hypervolumeTracker(objectives: readonly Objective[], references: ReadonlyArray<{ file: string; means: MetricValues }>) {
   let scale: number[] | undefined;
   let referencePoint: number[] = [];
   const signs = objectives.map((o) => (o.direction === 'minimize' ? 1 : -1));
   const points: number[][] = [];
   const perCall: number[] = [];
-  const fix = (means: MetricValues) => {
-    const raw = objectives.map((o) => means[o.metric]!);
+  const fix = (anchors: readonly MetricValues[]) => {
+    const raw = objectives.map((o) => anchors[0]![o.metric]!);
     scale = raw.map((v) => (Number.isFinite(v) && v !== 0 ? Math.abs(v) : 1));
-    referencePoint = raw.map((v, k) => (signs[k]! * (Number.isFinite(v) ? v : 0)) / scale![k]! + HYPERVOLUME_MARGIN);
+    referencePoint = objectives.map(
+      (o, k) => Math.max(...anchors.map((a) => (signs[k]! * (Number.isFinite(a[o.metric]) ? a[o.metric]! : 0)) / scale![k]!)) + HYPERVOLUME_MARGIN,
+    );
   };
-  if (normaliser) fix(normaliser.means);
+  if (references.length > 0) fix(references.map((r) => r.means));
   let current = 0;
   return {
     add(means: MetricValues, feasible: boolean): number {
-      if (!scale) fix(means);
+      if (!scale) fix([means]);
       if (feasible) {
         const z = objectives.map((o, k) => (signs[k]! * means[o.metric]!) / scale![k]!);
         // Only points inside the reference box add volume.
@@ -109,7 +116,13 @@ export function hypervolumeTracker(objectives: readonly Objective[], normaliser?
       return current;
     },
     settings(): HypervolumeSettings {
-      return { normalised_by: normaliser?.file ?? 'call 1', scale: scale ?? [], reference_point: referencePoint, per_call: [...perCall] };
+      return {
+        normalised_by: references[0]?.file ?? 'call 1',
+        reference_strategies: references.map((r) => r.file),
+        scale: scale ?? [],
+        reference_point: referencePoint,
+        per_call: [...perCall],
+      };
     },
   };
 }
