@@ -12,7 +12,7 @@ import { inProcessPool } from '../src/lab/pool.js';
 import { TrialStore } from '../src/lab/store.js';
 import { hypervolumeTracker } from '../src/lab/pareto.js';
 import { loadStrategy, type Strategy } from '../src/lab/strategy.js';
-import { countingEvaluator, flagValue, tempDir, writeStrategy } from './lab/helpers.js';
+import { countingEvaluator, flagValue, tempDir, THREE_PARAM_STRATEGY, writeStrategy } from './lab/helpers.js';
 
 const TOY = `
 name: toy-front
@@ -217,6 +217,23 @@ describe('servesim optimize with objectives (CLI, synthetic evaluator)', () => {
     expect(JSON.parse(rows[0]!.constraints_json!)).toHaveLength(1);
   });
 
+  it('one objective: the summary of today plus validation of the 3 best distinct points', async () => {
+    const dir = tempDir();
+    writeStrategy(dir, THREE_PARAM_STRATEGY);
+    writeFileSync(join(dir, 'ref.yaml'), REF);
+    const io = capture(dir);
+    const args = ['strategy.yaml', '--n-calls', '8', '--n-initial', '4', '--validate-seeds', '50-54', '--reference', 'ref.yaml', '--output', 'o.json'];
+    expect(await runLabCommand('optimize', args, io, overrides())).toBe(0);
+    const stdout = io.out.join('');
+    expect(stdout).toMatch(/best score [\d.]+ at call \d+ \(minimised: critical_ttft_p99_ms \+ 2 constraint penalties per seed\)/);
+    expect(stdout).toContain('held-out validation on seeds 50-54 (tuned on 42-44)');
+    const result = JSON.parse(readFileSync(join(dir, 'o.json'), 'utf8'));
+    expect(result.front).toBeUndefined();
+    const scores = [...result.trace].sort((a, b) => a.score - b.score || a.call - b.call);
+    expect(result.validation.rows.map((r: { call: number }) => r.call)).toEqual(scores.slice(0, 3).map((t) => t.call));
+    expect(result.validation.rows[0].call).toBe(result.best_call);
+  });
+
   it('--must-dominate adds one paired constraint per objective', async () => {
     const dir = project();
     const io = capture(dir);
@@ -256,5 +273,37 @@ describe('servesim optimize with objectives (CLI, synthetic evaluator)', () => {
     expect(await run(['--validate-seeds', '50-52'])).toBe(
       '--reference: validation on held-out seeds needs a strategy to compare with (--reference FILE, or references: in bare.yaml)',
     );
+  });
+});
+
+describe('trial store schema 2', () => {
+  it('a version-1 store (even one without the marker) gains the vector columns; its rows read back unchanged', () => {
+    const file = join(tempDir(), 'v1.sqlite');
+    const db = new Database(file);
+    db.exec(`
+      CREATE TABLE evaluations (id INTEGER PRIMARY KEY, config_hash TEXT NOT NULL, seed INTEGER NOT NULL, sim_version TEXT NOT NULL,
+        strategy TEXT NOT NULL, params_json TEXT NOT NULL, argv_json TEXT NOT NULL, metrics_json TEXT NOT NULL, wall_ms REAL NOT NULL,
+        created_at TEXT NOT NULL, UNIQUE (config_hash, seed, sim_version));
+      CREATE TABLE optimization_runs (id INTEGER PRIMARY KEY, strategy TEXT NOT NULL, run_key TEXT NOT NULL, settings_json TEXT NOT NULL,
+        status TEXT NOT NULL, result_json TEXT, created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
+      CREATE TABLE observations (run_id INTEGER NOT NULL REFERENCES optimization_runs (id), call_index INTEGER NOT NULL,
+        params_json TEXT NOT NULL, score REAL NOT NULL, mean_metrics_json TEXT NOT NULL, created_at TEXT NOT NULL, PRIMARY KEY (run_id, call_index));
+      INSERT INTO optimization_runs VALUES (1, 'old', 'k', '{}', 'running', NULL, 't', 't');
+      INSERT INTO observations VALUES (1, 0, '{"x":1}', 7.5, '{"rejected":0}', 't');
+      PRAGMA user_version = 1;
+    `);
+    db.close();
+    const store = TrialStore.open(file);
+    expect(store.observations(1)).toEqual([{ callIndex: 0, params: { x: 1 }, score: 7.5, meanMetrics: { rejected: 0 } }]);
+    store.addObservation(1, { callIndex: 1, params: { x: 2 }, score: 1, meanMetrics: {}, objectives: [1, -2], constraints: [0.5] });
+    expect(store.observations(1)[1]).toMatchObject({ objectives: [1, -2], constraints: [0.5] });
+    store.close();
+    const check = new Database(file, { readonly: true });
+    expect(check.pragma('user_version', { simple: true })).toBe(2);
+    check.close();
+    // Opening again (already version 2) changes nothing.
+    const again = TrialStore.open(file);
+    expect(again.observations(1)).toHaveLength(2);
+    again.close();
   });
 });

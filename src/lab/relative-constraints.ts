@@ -13,7 +13,8 @@
 // The optimiser models the mean slack divided by the mean |target_s| (a unitless, comparably scaled output; the sign,
 // hence feasibility, is unchanged) with its own GP, for the probability of feasibility.
 import { ServesimError } from '../errors.js';
-import { explainMissingMetric, type MetricValues } from './metrics.js';
+import type { MetricValues } from './metrics.js';
+import { metricValue } from './objective.js';
 import type { Objective, Requirement } from './strategy.js';
 
 export interface RequirementOutcome {
@@ -24,15 +25,6 @@ export interface RequirementOutcome {
   /** meanSlack / mean |target_s| (or meanSlack when the targets are all 0): what the optimiser models. */
   scaledSlack: number;
   feasible: boolean;
-}
-
-export function metricValue(metrics: MetricValues, metric: string, seed: number, role: string): number {
-  const value = metrics[metric];
-  if (value === undefined || Number.isNaN(value)) {
-    const why = value === undefined ? `metric ${metric} was not produced` : explainMissingMetric(metric, metrics);
-    throw new ServesimError(`${role} ${metric} is undefined for seed ${seed}: ${why}`);
-  }
-  return value;
 }
 
 /**
