@@ -207,6 +207,10 @@ describe('servesim optimize with objectives (CLI, synthetic evaluator)', () => {
       expect(row.reference).toBe('ref');
       expect(['validated', 'not significant', 'over-fitted']).toContain(row.verdict);
       expect(row.objectives.map((o: { metric: string }) => o.metric)).toEqual(['critical_ttft_p99_ms', 'throughput_tps']);
+      // The hard constraint re-checked against the reference on the held-out seeds.
+      expect(row.held_out_constraints).toHaveLength(1);
+      expect(row.held_out_constraints[0].text).toBe('throughput_tps >= reference (ref.yaml) (tolerance 2%)');
+      expect(row.held_out_constraints[0].feasible).toBe(row.held_out_constraints[0].mean_slack <= 0);
     }
     // The store holds the vectors of every call.
     const db = new Database(join(dir, '.servesim/trials.sqlite'), { readonly: true });

@@ -82,6 +82,17 @@ describe('held-out validation verdicts', () => {
     expect(row.verdict).toBe('over-fitted');
   });
 
+  it('a hard constraint violated on the held-out seeds blocks validation and is listed', () => {
+    const broken = { ...candidate(7, -10, -10), heldOutConstraints: [{ text: 'rejected == 0', mean_slack: 1.5, feasible: false }] };
+    const held = { ...candidate(8, -10, -10), heldOutConstraints: [{ text: 'rejected == 0', mean_slack: 0, feasible: true }] };
+    const r = validateCandidates(objectives, [broken, held], [reference], seeds);
+    expect(r.rows.map((x) => x.verdict)).toEqual(['not significant', 'validated']);
+    expect(r.rows[0]!.objectives[0]!.significantly_better).toBe(true);
+    expect(formatValidation(r, objectives)).toContain(
+      'hard constraints on the held-out seeds (violated: mean per-seed slack > 0, in the metric\'s unit): call 7: rejected == 0 violated (+1.50); call 8: all hold',
+    );
+  });
+
   it('a maximised objective is better when higher', () => {
     const v = verdictOf([
       { metric: 't', direction: 'maximize', tuning_diff_pct: 1, diff_pct: 1, ci_low_pct: 0.5, ci_high_pct: 1.5, p_value: 0.01, significantly_better: true, significantly_worse: false, tuning_outside_ci: false },

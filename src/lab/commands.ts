@@ -432,7 +432,10 @@ export async function optimizeCommand(io: LabIO, strategyFile: string, options: 
       const candidates = validationCandidates(strategy, optimized, options.validateTop);
       const references = referenceFiles.map((f) => others.get(f)!);
       io.stderr(`validating ${candidates.length} point(s) and ${references.length} reference(s) on held-out seeds ${formatSeeds(validationSeeds)}\n`);
-      const validation = await runValidation(strategy, objectivesOf(strategy), candidates, references, { tuning: seeds, validation: validationSeeds }, evaluator);
+      const validation = await runValidation(strategy, objectivesOf(strategy), candidates, references, { tuning: seeds, validation: validationSeeds }, evaluator, {
+        requirements: strategy.requirements ?? [],
+        targets: others,
+      });
       return { ...optimized, validation };
     },
   ).finally(() => progress.stop());

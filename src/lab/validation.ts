@@ -6,8 +6,9 @@
 // "significantly better/worse" means the whole 95 % interval lies on that side of 0.
 //
 // Verdict of a candidate against a reference:
-//   validated       the FIRST objective is significantly better on the held-out seeds and no objective is
-//                   significantly worse;
+//   validated       the FIRST objective is significantly better on the held-out seeds, no objective is
+//                   significantly worse, and every hard constraint still holds there (mean per-seed slack ≤ 0 on the
+//                   held-out seeds, relative targets evaluated on those seeds);
 //   over-fitted     not validated, and on some objective the candidate's advantage on the tuning seeds (its paired
 //                   Δ % there) lies beyond the favourable end of the held-out 95 % interval — the search saw a
 //                   better value than the held-out seeds support;
@@ -15,7 +16,8 @@
 import type { MetricValues } from './metrics.js';
 import { formatSeeds } from './seeds.js';
 import { pairedComparison } from './stats.js';
-import { defaultParameterValues, type Objective, type ParamValues, type Strategy } from './strategy.js';
+import { evaluateRequirement, requirementTargets } from './relative-constraints.js';
+import { defaultParameterValues, type Objective, type ParamValues, type Requirement, type Strategy } from './strategy.js';
 import { textTableLines } from './text-table.js';
 
 export type Verdict = 'validated' | 'not significant' | 'over-fitted';
@@ -26,10 +28,19 @@ export interface ValidationSide {
   validation: readonly MetricValues[];
 }
 
+export interface HeldOutConstraint {
+  text: string;
+  /** Mean over the held-out seeds of the per-seed slack (relative-constraints.ts); ≤ 0 holds. */
+  mean_slack: number;
+  feasible: boolean;
+}
+
 export interface ValidationCandidate extends ValidationSide {
   /** Call number (from 1). */
   call: number;
   params: ParamValues;
+  /** The strategy's hard constraints evaluated on the held-out seeds (none: nothing to check). */
+  heldOutConstraints?: HeldOutConstraint[];
 }
 
 export interface ValidationReference extends ValidationSide {
@@ -57,6 +68,7 @@ export interface CandidateValidation {
   params: ParamValues;
   reference: string;
   objectives: ObjectiveValidation[];
+  held_out_constraints: HeldOutConstraint[];
   verdict: Verdict;
 }
 
@@ -94,8 +106,8 @@ export function compareObjective(objective: Objective, candidate: ValidationSide
   };
 }
 
-export function verdictOf(objectives: readonly ObjectiveValidation[]): Verdict {
-  if (objectives[0]!.significantly_better && !objectives.some((o) => o.significantly_worse)) return 'validated';
+export function verdictOf(objectives: readonly ObjectiveValidation[], constraintsHold = true): Verdict {
+  if (objectives[0]!.significantly_better && !objectives.some((o) => o.significantly_worse) && constraintsHold) return 'validated';
   if (objectives.some((o) => o.tuning_outside_ci)) return 'over-fitted';
   return 'not significant';
 }
@@ -111,7 +123,15 @@ export function validateCandidates(
   for (const candidate of candidates) {
     for (const reference of references) {
       const perObjective = objectives.map((o) => compareObjective(o, candidate, reference));
-      rows.push({ call: candidate.call, params: candidate.params, reference: reference.name, objectives: perObjective, verdict: verdictOf(perObjective) });
+      const constraints = candidate.heldOutConstraints ?? [];
+      rows.push({
+        call: candidate.call,
+        params: candidate.params,
+        reference: reference.name,
+        objectives: perObjective,
+        held_out_constraints: constraints,
+        verdict: verdictOf(perObjective, constraints.every((c) => c.feasible)),
+      });
     }
   }
   return {
@@ -141,6 +161,18 @@ export function formatValidation(report: ValidationReport, objectives: readonly 
       '95 % t interval; + significantly better, − significantly worse',
     ...textTableLines([header, ...body], (col) => col <= 1 || col === header.length - 1, { rule: true }),
   ];
+  const checked = new Map(report.rows.filter((r) => r.held_out_constraints.length > 0).map((r) => [r.call, r.held_out_constraints]));
+  if (checked.size > 0) {
+    lines.push(
+      'hard constraints on the held-out seeds (violated: mean per-seed slack > 0, in the metric\'s unit): ' +
+        [...checked]
+          .map(([call, cs]) => {
+            const broken = cs.filter((c) => !c.feasible);
+            return `call ${call}: ${broken.length === 0 ? 'all hold' : broken.map((c) => `${c.text} violated (${c.mean_slack > 0 ? '+' : ''}${c.mean_slack.toPrecision(3)})`).join(', ')}`;
+          })
+          .join('; '),
+    );
+  }
   const validated = report.rows.filter((r) => r.verdict === 'validated');
   lines.push(
     validated.length === 0
@@ -152,7 +184,7 @@ export function formatValidation(report: ValidationReport, objectives: readonly 
 
 /** The slice of StrategyEvaluator validation needs. */
 interface PointEvaluator {
-  evaluatePoint(strategy: Strategy, params: ParamValues, seeds: readonly number[]): Promise<Array<{ metrics: MetricValues }>>;
+  evaluatePoint(strategy: Strategy, params: ParamValues, seeds: readonly number[]): Promise<Array<{ seed: number; metrics: MetricValues }>>;
 }
 
 /**
@@ -166,6 +198,8 @@ export async function runValidation(
   references: readonly Strategy[],
   seeds: { tuning: number[]; validation: number[] },
   evaluator: PointEvaluator,
+  /** `strategy`'s hard constraints and the strategies they compare with (by absolute file). */
+  constraints: { requirements: readonly Requirement[]; targets: ReadonlyMap<string, Strategy> } = { requirements: [], targets: new Map() },
 ): Promise<ValidationReport> {
   const both = (s: Strategy, params: ParamValues) => {
     const tuning = evaluator.evaluatePoint(s, params, seeds.tuning);
@@ -175,12 +209,26 @@ export async function runValidation(
     return pending;
   };
   const candidateRuns = candidates.map((c) => both(strategy, c.params));
+  const targetRuns = new Map(
+    requirementTargets(constraints.requirements).map((file) => {
+      const target = constraints.targets.get(file)!;
+      const pending = evaluator.evaluatePoint(target, defaultParameterValues(target), seeds.validation);
+      pending.catch(() => undefined);
+      return [file, pending] as const;
+    }),
+  );
+  const targetValidation = new Map<string, Array<{ seed: number; metrics: MetricValues }>>();
+  for (const [file, pending] of targetRuns) targetValidation.set(file, await pending);
   const referenceRuns = references.map((r) => both(r, defaultParameterValues(r)));
-  const metricsOf = (es: Array<{ metrics: MetricValues }>) => es.map((e) => e.metrics);
+  const metricsOf = (es: ReadonlyArray<{ metrics: MetricValues }>) => es.map((e) => e.metrics);
   const evaluatedCandidates: ValidationCandidate[] = [];
   for (const [i, c] of candidates.entries()) {
     const [tuning, validation] = await candidateRuns[i]!;
-    evaluatedCandidates.push({ ...c, tuning: metricsOf(tuning), validation: metricsOf(validation) });
+    const heldOutConstraints = constraints.requirements.map((r): HeldOutConstraint => {
+      const outcome = evaluateRequirement(r, validation, r.target.kind === 'strategy' ? targetValidation.get(r.target.file) : undefined);
+      return { text: r.text, mean_slack: outcome.meanSlack, feasible: outcome.feasible };
+    });
+    evaluatedCandidates.push({ ...c, tuning: metricsOf(tuning), validation: metricsOf(validation), heldOutConstraints });
   }
   const evaluatedReferences: ValidationReference[] = [];
   for (const [i, r] of references.entries()) {
