@@ -10,6 +10,7 @@ import { StrategyEvaluator } from '../src/lab/evaluate.js';
 import { gpOptimizerFactory, optimizeStrategy, paretoOptimizerFactory, type OptimizeSettings } from '../src/lab/optimize.js';
 import { inProcessPool } from '../src/lab/pool.js';
 import { TrialStore } from '../src/lab/store.js';
+import { summarizeRun } from '../src/lab/trials.js';
 import { hypervolumeTracker } from '../src/lab/pareto.js';
 import { loadStrategy, type Strategy } from '../src/lab/strategy.js';
 import { countingEvaluator, flagValue, tempDir, THREE_PARAM_STRATEGY, writeStrategy } from './lab/helpers.js';
@@ -149,6 +150,13 @@ describe('multi-objective optimize', () => {
     const first = observations[0]!;
     expect(first.objectives).toEqual([first.meanMetrics.critical_ttft_p99_ms, -first.meanMetrics.throughput_tps!]);
     expect(first.constraints).toHaveLength(1);
+    // `servesim trials` names the same best call as optimize: the lowest score among the feasible calls.
+    const summary = summarizeRun(reference.store, reference.store.getRun(1)!);
+    expect(summary.best_call).toBe(uninterrupted.best_call);
+    expect(observations[summary.best_call! - 1]!.constraints!.every((c) => c <= 0)).toBe(true);
+    const lowest = observations.reduce((a, b) => (b.score < a.score ? b : a));
+    expect(lowest.constraints!.some((c) => c > 0)).toBe(true); // the toy's lowest critical TTFT needs a small, infeasible budget
+    expect(summary.best_score).toBeGreaterThan(lowest.score);
 
     const killed = setup(2, { failAfter: 30 });
     await expect(optimizeStrategy(killed.strategy, settings, killed.deps)).rejects.toThrow('simulated kill');

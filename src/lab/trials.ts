@@ -66,9 +66,13 @@ export function runSettingsOf(run: OptimizationRunRecord): Partial<RunSettingsRe
   return typeof settings === 'object' ? settings : {};
 }
 
+/** The lowest score among calls meeting their hard constraints (any call while none does), as `optimize` picks it. */
 function bestOf(observations: readonly ObservationRecord[]): { score: number; call: number } | undefined {
+  const feasible = (o: ObservationRecord) => (o.constraints ?? []).every((c) => c <= 0);
   let best: ObservationRecord | undefined;
-  for (const o of observations) if (best === undefined || o.score < best.score) best = o;
+  for (const o of observations) {
+    if (best === undefined || (feasible(o) && !feasible(best)) || (feasible(o) === feasible(best) && o.score < best.score)) best = o;
+  }
   return best && { score: best.score, call: best.callIndex + 1 };
 }
 
