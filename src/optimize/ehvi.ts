@@ -48,6 +48,10 @@ export class HypervolumeBoxes {
     const sizes = grids.slice(0, head).map((g) => g.length);
     const cell = new Array<number>(head).fill(0);
     const lastGrid = grids[head];
+    const sameTail = (box: number): boolean => {
+      for (let j = 1; j < head; j++) if (lower[box + j] !== cell[j]) return false;
+      return true;
+    };
     for (;;) {
       let top = lastGrid.length; // cells 0..top−1 of the last objective are non-dominated
       for (let p = 0; p < inside.length; p++) {
@@ -55,7 +59,12 @@ export class HypervolumeBoxes {
         for (let j = 0; j < head && below; j++) if (ranks[j][p] >= cell[j]) below = false;
         if (below) top = Math.min(top, ranks[head][p] + 1);
       }
-      if (top > 0) {
+      // Cells are visited with the first objective innermost: a cell continuing the previous box along it (same
+      // other indices, same top) widens that box instead of adding one, which cuts the count several-fold.
+      const previous = lower.length - d;
+      if (top > 0 && head > 0 && cell[0] > 0 && previous >= 0 && upper[previous] === cell[0] && upper[previous + head] === top && sameTail(previous)) {
+        upper[previous] = cell[0] + 1;
+      } else if (top > 0) {
         for (let j = 0; j < head; j++) {
           lower.push(cell[j]); // ψ-table index of grid[cell − 1] (0 = −∞)
           upper.push(cell[j] + 1);

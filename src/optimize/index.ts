@@ -57,7 +57,10 @@ export { dominates, hypervolume, nonDominatedIndices, nonDominatedSort, type Obj
 export { HypervolumeBoxes } from './ehvi.js';
 export { ParetoOptimizer, paretoMinimize, type ParetoOptimizerOptions, type ParetoPoint } from './pareto-optimizer.js';
 export {
+  CONSTRAINED_PROBLEMS,
+  GARDNER_NARROW,
   GARDNER_TOY,
+  constrainedSummary,
   MULTI_OBJECTIVE_PROBLEMS,
   dtlz2,
   nsga2,

@@ -261,11 +261,16 @@ export interface ConstrainedProblem {
   /** Feasible iff ≤ 0. */
   constraint: (x: Point) => number;
   nCalls: number;
+  description: string;
+  /** The constrained minimum (for reporting). */
+  optimum: number;
 }
 
-/** Gardner et al. 2014's toy problem: min cos(2x)cos(y) + sin(x) s.t. cos(x)cos(y) − sin(x)sin(y) ≤ 0.5 on [0, 6]². */
+/** Gardner et al. 2014's first simulation: min cos(2x)cos(y) + sin(x) s.t. cos(x)cos(y) − sin(x)sin(y) ≤ 0.5 on [0, 6]². */
 export const GARDNER_TOY: ConstrainedProblem = {
   name: 'gardner',
+  description: 'min cos 2x·cos y + sin x s.t. cos(x + y) ≤ 0.5 on [0, 6]²',
+  optimum: -2, // at (3π/2, 0), where cos(x + y) = 0
   space: [
     { kind: 'real', name: 'x', low: 0, high: 6 },
     { kind: 'real', name: 'y', low: 0, high: 6 },
@@ -275,13 +280,25 @@ export const GARDNER_TOY: ConstrainedProblem = {
   nCalls: 40,
 };
 
+/** Gardner et al. 2014's second simulation: min sin x + y s.t. sin x · sin y ≤ −0.95 on [0, 6]² (a small feasible region). */
+export const GARDNER_NARROW: ConstrainedProblem = {
+  name: 'gardner-narrow',
+  description: 'min sin x + y s.t. sin x·sin y ≤ −0.95 on [0, 6]²',
+  optimum: -1 + Math.asin(0.95), // at (3π/2, asin 0.95), on the constraint's boundary
+  space: GARDNER_TOY.space,
+  objective: ([x, y]) => Math.sin(x as number) + (y as number),
+  constraint: ([x, y]) => Math.sin(x as number) * Math.sin(y as number) + 0.95,
+  nCalls: 40,
+};
+
+export const CONSTRAINED_PROBLEMS: readonly ConstrainedProblem[] = [GARDNER_TOY, GARDNER_NARROW];
+
 export interface ConstrainedBenchmarkRun {
   problem: string;
   method: 'constrained-ei' | 'penalty';
   randomState: number;
-  infeasible: number;
-  /** Best feasible objective value found (∞ if none). */
-  bestFeasible: number;
+  /** Objective and constraint value of every evaluation, in order. */
+  evaluations: { objective: number; constraint: number }[];
   ms: number;
 }
 
@@ -296,7 +313,7 @@ export async function runConstrained(
   penaltyWeight = 100,
 ): Promise<ConstrainedBenchmarkRun> {
   const started = performance.now();
-  const points: Point[] = [];
+  let points: Point[] = [];
   if (method === 'constrained-ei') {
     const optimizer = new ParetoOptimizer(problem.space, 1, { randomState, nConstraints: 1 });
     for (let call = 0; call < problem.nCalls; call++) {
@@ -306,14 +323,27 @@ export async function runConstrained(
     }
   } else {
     const penalised = (x: Point): number => problem.objective(x) + penaltyWeight * Math.max(problem.constraint(x), 0);
-    const result = await minimize(penalised, problem.space, { nCalls: problem.nCalls, randomState });
-    points.push(...result.xIters);
+    points = (await minimize(penalised, problem.space, { nCalls: problem.nCalls, randomState })).xIters;
   }
+  const evaluations = points.map((x) => ({ objective: problem.objective(x), constraint: problem.constraint(x) }));
+  return { problem: problem.name, method, randomState, evaluations, ms: performance.now() - started };
+}
+
+/** Summary of a constrained run: infeasible evaluations, best feasible value, and the cost of reaching `quality`. */
+export function constrainedSummary(
+  run: ConstrainedBenchmarkRun,
+  quality = -Infinity,
+): { infeasible: number; bestFeasible: number; reached: boolean; infeasibleBeforeQuality: number } {
   let infeasible = 0;
   let bestFeasible = Infinity;
-  for (const x of points) {
-    if (problem.constraint(x) > 0) infeasible++;
-    else bestFeasible = Math.min(bestFeasible, problem.objective(x));
+  let infeasibleBeforeQuality: number | undefined;
+  for (const { objective, constraint } of run.evaluations) {
+    if (constraint > 0) {
+      infeasible++;
+      continue;
+    }
+    bestFeasible = Math.min(bestFeasible, objective);
+    if (infeasibleBeforeQuality === undefined && objective <= quality) infeasibleBeforeQuality = infeasible;
   }
-  return { problem: problem.name, method, randomState, infeasible, bestFeasible, ms: performance.now() - started };
+  return { infeasible, bestFeasible, reached: infeasibleBeforeQuality !== undefined, infeasibleBeforeQuality: infeasibleBeforeQuality ?? infeasible };
 }

@@ -27,9 +27,9 @@ import {
   HEDGE_PORTFOLIO,
   softmax,
 } from './acquisition.js';
-import { latinHypercube } from './design.js';
 import { GaussianProcess, type GpHyperparameters, type GpModelSummary } from './gp.js';
-import { minimizeBounded } from './lbfgsb.js';
+import { optionChecks } from './options.js';
+import { candidateSet, initialDesign, initialPoint, randomUnknownPoint, refineContinuous, samePoint } from './proposal.js';
 import { Rng, StreamPurpose } from './random.js';
 import { type Dimension, type Point, type PointValue, SearchSpace } from './space.js';
 
@@ -85,10 +85,6 @@ export interface OptimizeResult {
 }
 
 const ACQUISITION_FUNCTIONS: readonly AcquisitionFunction[] = ['gp_hedge', 'EI', 'PI', 'LCB'];
-/** Transformed vectors closer than this (max-abs) count as the same point. */
-const SAME_POINT_TOLERANCE = 1e-8;
-/** Refinement iterations per start: skopt uses 20; more buys nothing once started near the optimum. */
-const REFINE_ITERATIONS = 20;
 /** Best observations that local candidates are drawn around. */
 const LOCAL_INCUMBENTS = 5;
 /** Fitted models kept: the current one and the previous one (needed for gp_hedge's update). */
@@ -131,12 +127,7 @@ export class Optimizer {
     this.modelStart = Math.max(this.settings.nGiven + this.settings.nInitial, 2);
     this.hedgeAccountedThrough = this.modelStart;
     this.hedgeGains = HEDGE_PORTFOLIO.map(() => 0);
-    const designRng = Rng.derived(this.settings.randomState, StreamPurpose.initialDesign);
-    this.initialDesign = latinHypercube(this.settings.nInitial, this.space.dimensions.length, designRng).map((unit) => {
-      const z = new Float64Array(this.space.transformedSize);
-      this.space.writeFromUnitCoordinates(unit, z);
-      return z;
-    });
+    this.initialDesign = initialDesign(this.space, this.settings.nInitial, this.settings.randomState);
   }
 
   get observationCount(): number {
@@ -226,23 +217,9 @@ export class Optimizer {
     };
   }
 
-  /**
-   * The point for observation `index` before the model: design point `index - nGiven` (random once the design is
-   * used up, or while given points are still missing), skipping points already observed or pending.
-   */
+  /** The point for observation `index` before the model (see proposal.ts's initialPoint). */
   private initialPoint(index: number, pending: readonly Float64Array[]): Float64Array {
-    const designIndex = index - this.settings.nGiven;
-    if (designIndex >= 0 && designIndex < this.initialDesign.length) {
-      const z = this.initialDesign[designIndex];
-      if (!this.isKnown(z, pending)) return z;
-    }
-    const rng = Rng.derived(this.settings.randomState, StreamPurpose.extraInitialPoint, index);
-    const z = new Float64Array(this.space.transformedSize);
-    for (let attempt = 0; attempt < 100; attempt++) {
-      this.space.sampleTransformed(rng, z);
-      if (!this.isKnown(z, pending)) return z;
-    }
-    return z; // the space is (nearly) exhausted; a repeat is better than no answer
+    return initialPoint(this.space, this.initialDesign, index, this.settings.nGiven, this.settings.randomState, (z) => this.isKnown(z, pending));
   }
 
   /** GP fitted to the first `count` observations (cached). */
@@ -329,20 +306,14 @@ export class Optimizer {
   ): Float64Array[] {
     const size = this.space.transformedSize;
     const count = this.settings.nCandidates;
-    const candidates = new Float64Array(count * size);
-    const localCount = Math.round(count * this.settings.localCandidateShare);
-    for (let c = 0; c < count - localCount; c++) this.space.sampleTransformed(rng, candidates, c * size);
-    // Local candidates: perturbations of the best few observations at scales from 0.01 to 0.2 of each range.
+    // Local candidates: perturbations of the best few observations.
     const incumbents = this.observedValues
       .slice(0, observed)
       .map((value, index) => ({ value, index }))
       .sort((a, b) => a.value - b.value || a.index - b.index)
-      .slice(0, LOCAL_INCUMBENTS);
-    for (let c = count - localCount; c < count; c++) {
-      const incumbent = this.observedTransformed[incumbents[rng.int(incumbents.length)].index];
-      const scale = Math.exp(rng.uniform(Math.log(0.01), Math.log(0.2)));
-      this.space.perturbTransformed(incumbent, scale, rng, candidates, c * size);
-    }
+      .slice(0, LOCAL_INCUMBENTS)
+      .map(({ index }) => this.observedTransformed[index]);
+    const candidates = candidateSet(this.space, rng, count, this.settings.localCandidateShare, incumbents);
     const { mean, std } = model.predictBatch(candidates, count);
     // The model is fitted to warped values: the incumbent and the EI/PI margin are converted to match.
     const warp = this.warpAt(observed);
@@ -370,12 +341,8 @@ export class Optimizer {
         if (!this.isKnown(snapped, pending, observed)) return snapped;
       }
       const fallbackRng = Rng.derived(this.settings.randomState, StreamPurpose.duplicateFallback, observed, pending.length);
-      const z = new Float64Array(size);
-      for (let attempt = 0; attempt < 100; attempt++) {
-        this.space.sampleTransformed(fallbackRng, z);
-        if (!this.isKnown(z, pending, observed)) return z;
-      }
-      return this.space.snap(options[0]);
+      const fallback = randomUnknownPoint(this.space, fallbackRng, (z) => this.isKnown(z, pending, observed));
+      return fallback.found ? fallback.z : this.space.snap(options[0]);
     });
   }
 
@@ -387,29 +354,14 @@ export class Optimizer {
     start: Float64Array,
     startCost: number,
   ): { z: Float64Array; cost: number } {
-    const columns = this.space.continuousColumns;
-    if (columns.length === 0) return { z: start, cost: startCost };
-    const z = Float64Array.from(start);
-    const dMean = new Float64Array(z.length);
-    const dStd = new Float64Array(z.length);
-    const objective = (x: Float64Array, gradient: Float64Array): number => {
-      columns.forEach((column, i) => (z[column] = x[i]));
+    const dMean = new Float64Array(start.length);
+    const dStd = new Float64Array(start.length);
+    return refineContinuous(this.space, start, startCost, (z, gradient) => {
       const { mean, std } = model.predictWithGradient(z, dMean, dStd);
       const cost = acquisitionCost(acquisition, mean, std, parameters);
-      columns.forEach((column, i) => (gradient[i] = cost.dMean * dMean[column] + cost.dStd * dStd[column]));
+      for (let k = 0; k < z.length; k++) gradient[k] = cost.dMean * dMean[k] + cost.dStd * dStd[k];
       return cost.value;
-    };
-    const result = minimizeBounded(
-      objective,
-      columns.map((column) => start[column]),
-      columns.map(() => 0),
-      columns.map(() => 1),
-      { maxIterations: REFINE_ITERATIONS, relativeTolerance: 1e-12, projectedGradientTolerance: 1e-9 },
-    );
-    if (!(result.value < startCost)) return { z: start, cost: startCost };
-    const refined = Float64Array.from(start);
-    columns.forEach((column, i) => (refined[column] = result.x[i]));
-    return { z: refined, cost: result.value };
+    });
   }
 
   /** The output warp of the model on the first `count` observations (a pure function of their values). */
@@ -446,11 +398,6 @@ function outputWarp(values: readonly number[]): OutputWarp {
   return { apply: (y) => Math.log1p(Math.max(y - min, 0) / s), slopeAtMinimum: 1 / s };
 }
 
-function samePoint(a: Float64Array, b: Float64Array): boolean {
-  for (let i = 0; i < a.length; i++) if (Math.abs(a[i] - b[i]) > SAME_POINT_TOLERANCE) return false;
-  return true;
-}
-
 /** Indices of the `k` smallest entries, ascending (ties by index): O(n·k) worst case, ~O(n) in practice. */
 function smallestIndices(values: Float64Array, k: number): number[] {
   const chosen: number[] = [];
@@ -480,32 +427,17 @@ function validateOptions(options: OptimizerOptions): Settings {
     gpRestarts: options.gpRestarts ?? 1,
     hedgeEta: options.hedgeEta ?? 1,
   };
-  const requireInteger = (name: keyof Settings, minimum: number): void => {
-    const value = settings[name];
-    if (typeof value !== 'number' || !Number.isInteger(value) || value < minimum) {
-      throw new ServesimError(`optimizer option ${name} must be an integer >= ${minimum}, got ${String(value)}`);
-    }
-  };
-  const requireNonNegative = (name: keyof Settings): void => {
-    const value = settings[name];
-    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-      throw new ServesimError(`optimizer option ${name} must be a finite number >= 0, got ${String(value)}`);
-    }
-  };
-  requireInteger('nInitial', 0);
-  requireInteger('nGiven', 0);
-  requireInteger('nCandidates', 1);
-  requireInteger('nRefine', 0);
-  requireInteger('gpRestarts', 0);
-  if (!Number.isSafeInteger(settings.randomState)) {
-    throw new ServesimError(`optimizer option randomState must be an integer, got ${String(settings.randomState)}`);
-  }
-  requireNonNegative('xi');
-  requireNonNegative('kappa');
-  requireNonNegative('hedgeEta');
-  if (!(settings.localCandidateShare >= 0 && settings.localCandidateShare <= 1)) {
-    throw new ServesimError(`optimizer option localCandidateShare must be in [0, 1], got ${String(settings.localCandidateShare)}`);
-  }
+  const check = optionChecks(settings, 'optimizer');
+  check.integer('nInitial', 0);
+  check.integer('nGiven', 0);
+  check.integer('nCandidates', 1);
+  check.integer('nRefine', 0);
+  check.integer('gpRestarts', 0);
+  check.safeInteger('randomState');
+  check.nonNegative('xi');
+  check.nonNegative('kappa');
+  check.nonNegative('hedgeEta');
+  check.unitInterval('localCandidateShare');
   if (!ACQUISITION_FUNCTIONS.includes(settings.acqFunc)) {
     throw new ServesimError(`optimizer option acqFunc must be one of ${ACQUISITION_FUNCTIONS.join(', ')}, got ${String(settings.acqFunc)}`);
   }

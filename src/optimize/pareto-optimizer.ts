@@ -22,17 +22,18 @@
 // vector joins the front for the next slot. The believer shrinks the uncertainty and the EHVI near the
 // pending points, so the slots spread out, deterministically.
 //
-// Reproducibility contract (as Optimizer's): ask(q) is a pure function of (options, observations told, q). The
-// GPs are fitted from scratch to the observations (no warm-start chain), and every random stream is derived from
-// (randomState, purpose, observation count, batch slot / model index).
+// Reproducibility contract (as Optimizer's): ask(q) is a pure function of (options, observations told, q). Every
+// random stream is derived from (randomState, purpose, observation count, batch slot / model index), and each GP
+// fit is warm-started from the fit on one fewer observation, a chain refilled in order after a bulk tell (resume),
+// so it too depends on the observations alone.
 
 import { ServesimError } from '../errors.js';
 import { normalCdf, normalPdf } from './acquisition.js';
-import { latinHypercube } from './design.js';
 import { HypervolumeBoxes } from './ehvi.js';
-import { GaussianProcess } from './gp.js';
-import { minimizeBounded } from './lbfgsb.js';
+import { GaussianProcess, type GpHyperparameters } from './gp.js';
 import { nonDominatedIndices } from './pareto.js';
+import { optionChecks } from './options.js';
+import { candidateSet, initialDesign, initialPoint, randomUnknownPoint, refineContinuous, samePoint } from './proposal.js';
 import { Rng, StreamPurpose } from './random.js';
 import { type Dimension, type Point, SearchSpace } from './space.js';
 
@@ -45,7 +46,7 @@ export interface ParetoOptimizerOptions {
   randomState?: number;
   /** Constraint values told with each observation (feasible iff every one is ≤ 0). Default 0. */
   nConstraints?: number;
-  /** Candidates scored per proposal (random from the priors plus perturbations of front points). Default 2 000. */
+  /** Candidates scored per proposal (random from the priors plus perturbations of front points). Default 1 000. */
   nCandidates?: number;
   /** Share of the candidates drawn near front points. Default 0.3. */
   localCandidateShare?: number;
@@ -55,6 +56,11 @@ export interface ParetoOptimizerOptions {
   gpRestarts?: number;
   /** Reference point of the acquisition: nadir + this × the front's extent, per objective. Default 0.1. */
   referenceMargin?: number;
+  /**
+   * A fixed reference point instead, in objective units (one value per objective): the worst value of each
+   * objective still worth anything, e.g. a baseline's. Recommended with 4 or more objectives (see below).
+   */
+  referencePoint?: readonly number[];
 }
 
 export interface ParetoPoint {
@@ -62,13 +68,12 @@ export interface ParetoPoint {
   fun: number[];
 }
 
-const SAME_POINT_TOLERANCE = 1e-8;
-const REFINE_ITERATIONS = 20;
 /** Observations kept as local-search centres while nothing is feasible (the least violating ones). */
 const LOCAL_INCUMBENTS = 5;
-/** Distinct purposes for the per-model hyperparameter streams (mixed into the derived seed). */
-const OBJECTIVE_MODEL = 0x0b1;
-const CONSTRAINT_MODEL = 0xc0a;
+/** Mixed into the hyperparameter streams' seeds, so they differ from Optimizer's. */
+const PARETO_MODELS = 0x9a7e;
+/** Hyperparameter searches add screened random starts at every this many observation counts. */
+const RESTART_INTERVAL = 5;
 
 interface Settings {
   nInitial: number;
@@ -80,6 +85,7 @@ interface Settings {
   nRefine: number;
   gpRestarts: number;
   referenceMargin: number;
+  referencePoint: readonly number[] | undefined;
 }
 
 /** Everything an ask at one observation count needs; a pure function of those observations. */
@@ -115,6 +121,8 @@ export class ParetoOptimizer {
   private readonly observedObjectives: number[][] = [];
   private readonly observedConstraints: number[][] = [];
   private cachedStep: Step | undefined;
+  /** Fitted hyperparameters by observation count (objectives, then constraints): the warm-start chain. */
+  private readonly fittedHyperparameters = new Map<number, GpHyperparameters[]>();
 
   constructor(space: SearchSpace | readonly Dimension[], nObjectives: number, options: ParetoOptimizerOptions = {}) {
     this.space = SearchSpace.from(space);
@@ -123,13 +131,12 @@ export class ParetoOptimizer {
     }
     this.nObjectives = nObjectives;
     this.settings = validateOptions(options);
+    const reference = this.settings.referencePoint;
+    if (reference && (reference.length !== nObjectives || reference.some((r) => typeof r !== 'number' || !Number.isFinite(r)))) {
+      throw new ServesimError(`ParetoOptimizer option referencePoint must be ${nObjectives} finite numbers, got [${reference.join(', ')}]`);
+    }
     this.modelStart = Math.max(this.settings.nGiven + this.settings.nInitial, 2);
-    const designRng = Rng.derived(this.settings.randomState, StreamPurpose.initialDesign);
-    this.initialDesign = latinHypercube(this.settings.nInitial, this.space.dimensions.length, designRng).map((unit) => {
-      const z = new Float64Array(this.space.transformedSize);
-      this.space.writeFromUnitCoordinates(unit, z);
-      return z;
-    });
+    this.initialDesign = initialDesign(this.space, this.settings.nInitial, this.settings.randomState);
   }
 
   get observationCount(): number {
@@ -223,35 +230,45 @@ export class ParetoOptimizer {
   }
 
   private initialPoint(index: number, pending: readonly Float64Array[]): Float64Array {
-    const designIndex = index - this.settings.nGiven;
-    if (designIndex >= 0 && designIndex < this.initialDesign.length) {
-      const z = this.initialDesign[designIndex];
-      if (!this.isKnown(z, pending)) return z;
+    return initialPoint(this.space, this.initialDesign, index, this.settings.nGiven, this.settings.randomState, (z) => this.isKnown(z, pending));
+  }
+
+  /**
+   * GPs for every objective and constraint on the first `count` observations. Each hyperparameter search is
+   * warm-started from the fit on one fewer observation (as Optimizer's), so a missing link after a bulk tell is
+   * filled in by fitting every count since the last known one, in order: the chain depends on the observations
+   * alone.
+   */
+  private modelsAt(count: number): [GaussianProcess[], GaussianProcess[]] {
+    let first = count;
+    while (first > this.modelStart && !this.fittedHyperparameters.has(first - 1)) first--;
+    let models: GaussianProcess[] = [];
+    for (let k = first; k <= count; k++) {
+      const previous = this.fittedHyperparameters.get(k - 1);
+      if (k < count && this.fittedHyperparameters.has(k)) continue;
+      const inputs = this.observedTransformed.slice(0, k);
+      const outputs = [
+        ...Array.from({ length: this.nObjectives }, (_, j) => this.observedObjectives.slice(0, k).map((y) => y[j])),
+        ...Array.from({ length: this.settings.nConstraints }, (_, c) => this.observedConstraints.slice(0, k).map((y) => y[c])),
+      ];
+      models = outputs.map((values, index) =>
+        GaussianProcess.fit(inputs, values, {
+          rng: Rng.derived(this.settings.randomState, StreamPurpose.hyperparameterStarts, k, PARETO_MODELS, index),
+          // Random restarts only every few counts: the warm start tracks the optimum between them, and with a GP
+          // per objective and constraint, fitting dominates the cost of an ask.
+          restarts: (k - this.modelStart) % RESTART_INTERVAL === 0 ? this.settings.gpRestarts : 0,
+          warmStart: k > this.modelStart ? previous?.[index] : undefined,
+        }),
+      );
+      this.fittedHyperparameters.set(k, models.map((m) => m.hyperparameters));
     }
-    const rng = Rng.derived(this.settings.randomState, StreamPurpose.extraInitialPoint, index);
-    const z = new Float64Array(this.space.transformedSize);
-    for (let attempt = 0; attempt < 100; attempt++) {
-      this.space.sampleTransformed(rng, z);
-      if (!this.isKnown(z, pending)) return z;
-    }
-    return z;
+    return [models.slice(0, this.nObjectives), models.slice(this.nObjectives)];
   }
 
   /** Models, scaling and front for the first `count` observations (the last one cached). */
   private stepAt(count: number): Step {
     if (this.cachedStep?.count === count) return this.cachedStep;
-    const inputs = this.observedTransformed.slice(0, count);
-    const fit = (values: number[], purpose: number, index: number): GaussianProcess =>
-      GaussianProcess.fit(inputs, values, {
-        rng: Rng.derived(this.settings.randomState, StreamPurpose.hyperparameterStarts, count, purpose, index),
-        restarts: this.settings.gpRestarts,
-      });
-    const objectiveModels = Array.from({ length: this.nObjectives }, (_, j) =>
-      fit(this.observedObjectives.slice(0, count).map((y) => y[j]), OBJECTIVE_MODEL, j),
-    );
-    const constraintModels = Array.from({ length: this.settings.nConstraints }, (_, k) =>
-      fit(this.observedConstraints.slice(0, count).map((c) => c[k]), CONSTRAINT_MODEL, k),
-    );
+    const [objectiveModels, constraintModels] = this.modelsAt(count);
     const frontIndices = this.frontIndices(count);
     const all = this.observedObjectives.slice(0, count);
     // Scale to the feasible front, or to the unconstrained front of everything while nothing is feasible.
@@ -266,7 +283,8 @@ export class ParetoOptimizer {
       offset.push(low);
       scale.push(high > low ? high - low : everyHigh > everyLow ? everyHigh - everyLow : 1);
     }
-    const reference = offset.map(() => 1 + this.settings.referenceMargin);
+    const fixed = this.settings.referencePoint;
+    const reference = fixed ? fixed.map((r, j) => (r - offset[j]) / scale[j]) : offset.map(() => 1 + this.settings.referenceMargin);
     let incumbents = frontIndices;
     if (incumbents.length === 0) {
       const violation = (i: number): number => this.observedConstraints[i].reduce((s, c) => s + Math.max(c, 0), 0);
@@ -295,14 +313,8 @@ export class ParetoOptimizer {
   private propose(step: Step, acquisition: Acquisition, rng: Rng, pending: readonly Float64Array[]): Float64Array {
     const size = this.space.transformedSize;
     const count = this.settings.nCandidates;
-    const candidates = new Float64Array(count * size);
-    const localCount = Math.round(count * this.settings.localCandidateShare);
-    for (let c = 0; c < count - localCount; c++) this.space.sampleTransformed(rng, candidates, c * size);
-    for (let c = count - localCount; c < count; c++) {
-      const centre = this.observedTransformed[step.incumbents[rng.int(step.incumbents.length)]];
-      const spread = Math.exp(rng.uniform(Math.log(0.01), Math.log(0.2)));
-      this.space.perturbTransformed(centre, spread, rng, candidates, c * size);
-    }
+    const centres = step.incumbents.map((i) => this.observedTransformed[i]);
+    const candidates = candidateSet(this.space, rng, count, this.settings.localCandidateShare, centres);
     const scores = this.scoreBatch(step, acquisition, candidates, count);
     const ranked = Array.from({ length: count }, (_, c) => c)
       .filter((c) => scores[c] > -Infinity)
@@ -316,12 +328,7 @@ export class ParetoOptimizer {
       if (!this.isKnown(snapped, pending)) return snapped;
     }
     const fallbackRng = Rng.derived(this.settings.randomState, StreamPurpose.duplicateFallback, step.count, pending.length);
-    const z = new Float64Array(size);
-    for (let attempt = 0; attempt < 100; attempt++) {
-      this.space.sampleTransformed(fallbackRng, z);
-      if (!this.isKnown(z, pending)) return z;
-    }
-    return z;
+    return randomUnknownPoint(this.space, fallbackRng, (z) => this.isKnown(z, pending)).z;
   }
 
   /** log(EHVI × PoF) of each candidate (−∞ where it underflows). */
@@ -351,22 +358,19 @@ export class ParetoOptimizer {
 
   /** L-BFGS on −log(EHVI × PoF) over the real columns, from a candidate. */
   private refine(step: Step, acquisition: Acquisition, start: Float64Array, startScore: number): { z: Float64Array; score: number } {
-    const columns = this.space.continuousColumns;
-    if (columns.length === 0 || !Number.isFinite(startScore)) return { z: start, score: startScore };
+    if (!Number.isFinite(startScore)) return { z: start, score: startScore };
     const d = this.nObjectives;
-    const z = Float64Array.from(start);
-    const dMean = new Float64Array(z.length);
-    const dStd = new Float64Array(z.length);
-    const total = new Float64Array(z.length);
+    const width = start.length;
+    const dMean = new Float64Array(width);
+    const dStd = new Float64Array(width);
     const mean = new Float64Array(d);
     const std = new Float64Array(d);
-    const meanGradients = Array.from({ length: d }, () => new Float64Array(z.length));
-    const stdGradients = Array.from({ length: d }, () => new Float64Array(z.length));
+    const meanGradients = Array.from({ length: d }, () => new Float64Array(width));
+    const stdGradients = Array.from({ length: d }, () => new Float64Array(width));
     const ehviGradient = new Float64Array(2 * d);
     const tables = acquisition.boxes?.tables();
-    const objective = (x: Float64Array, gradient: Float64Array): number => {
-      columns.forEach((column, i) => (z[column] = x[i]));
-      total.fill(0);
+    const cost = (z: Float64Array, gradient: Float64Array): number => {
+      gradient.fill(0);
       let logScore = 0;
       for (const model of acquisition.constraints) {
         const p = model.predictWithGradient(z, dMean, dStd);
@@ -374,9 +378,9 @@ export class ParetoOptimizer {
         const logCdf = logNormalCdf(u);
         if (logCdf === -Infinity) return Infinity;
         logScore += logCdf;
-        // d log Φ(u) = φ(u)/Φ(u) du,  du = −dμ/σ − u dσ/σ
+        // d log Φ(u) = φ(u)/Φ(u) du,  du = −dμ/σ − u dσ/σ; the cost is −log score.
         const ratio = Math.exp(Math.log(normalPdf(u)) - logCdf);
-        for (let k = 0; k < z.length; k++) total[k] += (ratio * (-dMean[k] - u * dStd[k])) / p.std;
+        for (let k = 0; k < width; k++) gradient[k] -= (ratio * (-dMean[k] - u * dStd[k])) / p.std;
       }
       if (acquisition.boxes && tables) {
         for (let j = 0; j < d; j++) {
@@ -390,23 +394,13 @@ export class ParetoOptimizer {
         for (let j = 0; j < d; j++) {
           const gm = ehviGradient[j] / (ehvi * step.scale[j]);
           const gs = ehviGradient[d + j] / (ehvi * step.scale[j]);
-          for (let k = 0; k < z.length; k++) total[k] += gm * meanGradients[j][k] + gs * stdGradients[j][k];
+          for (let k = 0; k < width; k++) gradient[k] -= gm * meanGradients[j][k] + gs * stdGradients[j][k];
         }
       }
-      columns.forEach((column, i) => (gradient[i] = -total[column]));
       return -logScore;
     };
-    const result = minimizeBounded(
-      objective,
-      columns.map((column) => start[column]),
-      columns.map(() => 0),
-      columns.map(() => 1),
-      { maxIterations: REFINE_ITERATIONS, relativeTolerance: 1e-12, projectedGradientTolerance: 1e-9 },
-    );
-    if (!(-result.value > startScore)) return { z: start, score: startScore };
-    const refined = Float64Array.from(start);
-    columns.forEach((column, i) => (refined[column] = result.x[i]));
-    return { z: refined, score: -result.value };
+    const result = refineContinuous(this.space, start, -startScore, cost);
+    return { z: result.z, score: -result.cost };
   }
 
   private isKnown(z: Float64Array, pending: readonly Float64Array[]): boolean {
@@ -460,11 +454,6 @@ function logNormalCdf(u: number): number {
   return -0.5 * u * u - Math.log(-u) - 0.5 * Math.log(2 * Math.PI);
 }
 
-function samePoint(a: Float64Array, b: Float64Array): boolean {
-  for (let i = 0; i < a.length; i++) if (Math.abs(a[i] - b[i]) > SAME_POINT_TOLERANCE) return false;
-  return true;
-}
-
 function describeArray(value: unknown): string {
   return Array.isArray(value) ? `${value.length} (${value.join(', ')})` : String(value);
 }
@@ -475,32 +464,22 @@ function validateOptions(options: ParetoOptimizerOptions): Settings {
     nGiven: options.nGiven ?? 0,
     randomState: options.randomState ?? 0,
     nConstraints: options.nConstraints ?? 0,
-    nCandidates: options.nCandidates ?? 2_000,
+    nCandidates: options.nCandidates ?? 1_000,
     localCandidateShare: options.localCandidateShare ?? 0.3,
     nRefine: options.nRefine ?? 3,
     gpRestarts: options.gpRestarts ?? 1,
     referenceMargin: options.referenceMargin ?? 0.1,
+    referencePoint: options.referencePoint ? [...options.referencePoint] : undefined,
   };
-  const requireInteger = (name: keyof Settings, minimum: number): void => {
-    const value = settings[name];
-    if (typeof value !== 'number' || !Number.isInteger(value) || value < minimum) {
-      throw new ServesimError(`ParetoOptimizer option ${name} must be an integer >= ${minimum}, got ${String(value)}`);
-    }
-  };
-  requireInteger('nInitial', 0);
-  requireInteger('nGiven', 0);
-  requireInteger('nConstraints', 0);
-  requireInteger('nCandidates', 1);
-  requireInteger('nRefine', 0);
-  requireInteger('gpRestarts', 0);
-  if (!Number.isSafeInteger(settings.randomState)) {
-    throw new ServesimError(`ParetoOptimizer option randomState must be an integer, got ${String(settings.randomState)}`);
-  }
-  if (!(settings.localCandidateShare >= 0 && settings.localCandidateShare <= 1)) {
-    throw new ServesimError(`ParetoOptimizer option localCandidateShare must be in [0, 1], got ${String(settings.localCandidateShare)}`);
-  }
-  if (!(typeof settings.referenceMargin === 'number' && settings.referenceMargin > 0 && Number.isFinite(settings.referenceMargin))) {
-    throw new ServesimError(`ParetoOptimizer option referenceMargin must be a finite number > 0, got ${String(settings.referenceMargin)}`);
-  }
+  const check = optionChecks(settings, 'ParetoOptimizer');
+  check.integer('nInitial', 0);
+  check.integer('nGiven', 0);
+  check.integer('nConstraints', 0);
+  check.integer('nCandidates', 1);
+  check.integer('nRefine', 0);
+  check.integer('gpRestarts', 0);
+  check.safeInteger('randomState');
+  check.unitInterval('localCandidateShare');
+  check.positive('referenceMargin');
   return settings;
 }

@@ -91,8 +91,8 @@ export function nonDominatedSort(points: readonly ObjectiveVector[]): number[][]
  * Hypervolume (Lebesgue measure) of the region dominated by `points` and bounded by `reference`, every objective
  * minimised. Points that do not strictly dominate the reference in every objective add nothing and are ignored.
  * Exact in any dimension: a sweep in 2-D, and above that slicing along the last objective (HSO, While et al.
- * 2006) down to the 2-D sweep, with the running 2-D front kept sorted so 3-D costs O(n²). Meant for ≤ 4
- * objectives and a few hundred points (4-D is O(n³)).
+ * 2006) down to the 2-D sweep, with the running 2-D front kept sorted so 3-D costs O(n · front size). Meant for
+ * ≤ 4 objectives and up to a few hundred points in 4-D (O(n³) there).
  */
 export function hypervolume(points: readonly ObjectiveVector[], reference: readonly number[]): number {
   const d = checkPoints(points, 'hypervolume');
@@ -112,17 +112,27 @@ function volume(points: readonly ObjectiveVector[], reference: readonly number[]
   const last = d - 1;
   const sorted = [...points].sort((a, b) => a[last] - b[last]);
   if (d === 3) {
-    // Sweep upwards in the last objective, keeping the points seen so far sorted by the first: each slab
-    // between consecutive levels is the 2-D area of those points times its depth.
-    const seen: ObjectiveVector[] = [];
+    // Sweep upwards in the last objective, keeping the 2-D non-dominated set of the points seen so far (sorted by
+    // the first objective, so strictly descending in the second): each slab between consecutive levels is that
+    // set's area times the slab's depth.
+    const front: ObjectiveVector[] = [];
     let total = 0;
     for (let i = 0; i < sorted.length; i++) {
       const p = sorted[i];
-      let at = seen.length;
-      while (at > 0 && (seen[at - 1][0] > p[0] || (seen[at - 1][0] === p[0] && seen[at - 1][1] > p[1]))) at--;
-      seen.splice(at, 0, p);
+      let low = 0;
+      let high = front.length;
+      while (low < high) {
+        const mid = (low + high) >> 1;
+        if (front[mid][0] < p[0] || (front[mid][0] === p[0] && front[mid][1] <= p[1])) low = mid + 1;
+        else high = mid;
+      }
+      if (!(low > 0 && front[low - 1][1] <= p[1])) {
+        let end = low;
+        while (end < front.length && front[end][1] >= p[1]) end++;
+        front.splice(low, end - low, p);
+      }
       const top = i + 1 < sorted.length ? sorted[i + 1][last] : reference[last];
-      if (top > p[last]) total += area(seen, reference) * (top - p[last]);
+      if (top > p[last]) total += area(front, reference) * (top - p[last]);
     }
     return total;
   }
