@@ -142,6 +142,15 @@ describe('multi-objective optimize', () => {
     expect(hv!.per_call).toEqual(trace.map((t) => t.hypervolume));
   });
 
+  it('an objective undefined on a seed is a one-line error naming it', async () => {
+    const dir = tempDir();
+    const { strategy, deps } = setup(1, {}, undefined, dir);
+    const broken = { ...strategy, objectives: [strategy.objectives![0]!, { metric: 'critical_ttft_mean_ms', direction: 'minimize' as const }] };
+    await expect(optimizeStrategy(broken, settings, deps)).rejects.toThrow(
+      'objective critical_ttft_mean_ms is undefined for seed 42: metric critical_ttft_mean_ms was not produced',
+    );
+  });
+
   it('stores each call’s objective and constraint vectors; resume after a kill re-simulates nothing and ends identically', async () => {
     const reference = setup(1);
     const uninterrupted = await optimizeStrategy(reference.strategy, settings, reference.deps);

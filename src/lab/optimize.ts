@@ -23,7 +23,7 @@ import { Optimizer } from '../optimize/optimizer.js';
 import { ParetoOptimizer } from '../optimize/pareto-optimizer.js';
 import type { Dimension, Point } from '../optimize/space.js';
 import type { SeedEvaluation, StrategyEvaluator } from './evaluate.js';
-import { meanMetrics, scorePoint, type SeedScore } from './objective.js';
+import { meanMetrics, metricValue, scorePoint, type SeedScore } from './objective.js';
 import { evaluateRequirement, requirementTargets } from './relative-constraints.js';
 import { buildFront, hypervolumeTracker, type FrontPoint, type HypervolumeSettings } from './pareto.js';
 import type { MetricValues } from './metrics.js';
@@ -289,6 +289,8 @@ export async function optimizeStrategy(
     const { score } = scorePoint(objective, strategy.constraints, strategy.penalties, evaluations);
     const means = meanMetrics(evaluations.map((e) => e.metrics));
     if (!vector) return { score, means, outcome: { objectives: [score], constraints: [] } };
+    // Every objective must be defined on every seed (as the single objective is in scorePoint).
+    for (const e of evaluations) for (const o of objectives) metricValue(e.metrics, o.metric, e.seed, 'objective');
     const constraints = requirements.map(
       (r) => evaluateRequirement(r, evaluations, r.target.kind === 'strategy' ? targetEvaluations.get(r.target.file) : undefined).scaledSlack,
     );
