@@ -160,6 +160,9 @@ const optimizeCommandFactory: CommandFactory = (io) =>
         "Searches a strategy's parameters with Gaussian-process Bayesian optimisation; every call is the mean score over the seeds " +
           '(objective + constraint penalties, per seed). Every evaluation is stored as it finishes; --resume continues a killed run. ' +
           "The strategy's initial_points (e.g. `initial_points: defaults`) are evaluated first, then the space-filling points. " +
+          'With several `objectives:` or hard constraints (`metric >= reference`, per seed) it searches the Pareto front and ' +
+          'prints it with the hypervolume per call; with validation seeds it re-evaluates the front (or the best points) ' +
+          'against the references on held-out seeds: paired Δ % with 95 % CIs and a verdict. ' +
           'Calls are numbered from 1 everywhere: the summary ("best … at call K"), --output\'s best_call and trace[].call, ' +
           '`servesim trials STORE --run N` and `servesim export STORE --run N --call K`.',
       )
