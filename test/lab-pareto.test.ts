@@ -142,6 +142,26 @@ describe('multi-objective optimize', () => {
     expect(hv!.per_call).toEqual(trace.map((t) => t.hypervolume));
   });
 
+  it('--resume only continues a run whose constraint references are unchanged (they are part of the run key)', async () => {
+    const killed = setup(1, { failAfter: 12 });
+    await expect(optimizeStrategy(killed.strategy, settings, killed.deps)).rejects.toThrow('simulated kill');
+    const changedRef = { ...killed.ref, fixedArgs: killed.ref.fixedArgs.map((a) => (a === '2500' ? '2400' : a)) };
+    expect(changedRef.fixedArgs).toContain('2400');
+    const again = setup(1, {}, join(killed.dir, 'trials.sqlite'), killed.dir);
+    const messages: string[] = [];
+    await optimizeStrategy(killed.strategy, { ...settings, nCalls: 7 }, {
+      ...again.deps,
+      strategies: new Map([[changedRef.file, changedRef]]),
+      resume: true,
+      log: (m) => messages.push(m),
+    });
+    expect(messages[0]).toBe('no unfinished run of toy-front with these settings; starting a new one');
+    const same = setup(1, {}, join(killed.dir, 'trials.sqlite'), killed.dir);
+    const resumedMessages: string[] = [];
+    await optimizeStrategy(killed.strategy, { ...settings, nCalls: 7 }, { ...same.deps, resume: true, log: (m) => resumedMessages.push(m) });
+    expect(resumedMessages[0]).toMatch(/^resuming run 1 of toy-front: \d+ call\(s\) already done$/);
+  });
+
   it('an objective undefined on a seed is a one-line error naming it', async () => {
     const dir = tempDir();
     const { strategy, deps } = setup(1, {}, undefined, dir);

@@ -189,6 +189,12 @@ export interface RunSettingsRecord extends OptimizeSettings {
   strategy?: Strategy;
   /** sha256 of the workload file's content when the run started. */
   workload_sha256?: string;
+  /** The strategies its hard constraints compare with (part of the run key); absent when there are none. */
+  related_strategies?: Strategy[];
+}
+
+function runSettingsRecord(strategy: Strategy, settings: OptimizeSettings, related: readonly Strategy[]): RunSettingsRecord {
+  return { ...settings, strategy, workload_sha256: workloadDigest(strategy), ...(related.length > 0 ? { related_strategies: [...related] } : {}) };
 }
 
 export function workloadDigest(strategy: Strategy): string {
@@ -207,13 +213,36 @@ function initialPointsOf(strategy: Strategy): ParamValues[] {
 /**
  * Identity of an optimisation for --resume: the strategy's effective content (including the workload file's bytes)
  * and every setting that changes the proposals. --n-calls is left out so a finished or killed run can be extended.
+ * `related`: the strategies hard constraints compare with — their content changes the constraint values, hence the
+ * proposals (absent from the key when there are none, so other runs keep their keys).
  */
-export function runKeyOf(strategy: Strategy, settings: OptimizeSettings): string {
-  const { file: _file, ...content } = strategy;
-  const workload = workloadDigest(strategy);
+export function runKeyOf(strategy: Strategy, settings: OptimizeSettings, related: readonly Strategy[] = []): string {
+  const identity = (s: Strategy) => {
+    const { file: _file, ...content } = s;
+    return { content, workload: workloadDigest(s) };
+  };
+  const { content, workload } = identity(strategy);
   return createHash('sha256')
-    .update(JSON.stringify({ content, workload, seeds: settings.seeds, nInitial: settings.nInitial, randomState: settings.randomState }))
+    .update(
+      JSON.stringify({
+        content,
+        workload,
+        seeds: settings.seeds,
+        nInitial: settings.nInitial,
+        randomState: settings.randomState,
+        ...(related.length > 0 ? { related: related.map(identity) } : {}),
+      }),
+    )
     .digest('hex');
+}
+
+/** The strategies `strategy`'s hard constraints compare with, loaded (deps.strategies), in first-use order. */
+function relatedStrategies(strategy: Strategy, loaded: ReadonlyMap<string, Strategy> | undefined): Strategy[] {
+  return requirementTargets(strategy.requirements ?? []).map((file) => {
+    const target = loaded?.get(file);
+    if (!target) throw new Error(`optimize: strategy ${file} was not loaded`);
+    return target;
+  });
 }
 
 export async function optimizeStrategy(
@@ -241,7 +270,8 @@ export async function optimizeStrategy(
   const simulatedBefore = evaluator.simulated;
   const reusedBefore = evaluator.reused;
 
-  const runKey = store ? runKeyOf(strategy, settings) : '';
+  const related = relatedStrategies(strategy, deps.strategies);
+  const runKey = store ? runKeyOf(strategy, settings, related) : '';
   let runId: number | null = null;
   let replay: Array<{ params: ParamValues; score: number; outcome: CallOutcome; means: MetricValues }> = [];
   if (store) {
@@ -249,7 +279,7 @@ export async function optimizeStrategy(
     if (previous) {
       runId = previous.id;
       // Same strategy and proposals (same run key); --n-calls may have grown, and older stores lack the strategy.
-      store.setRunSettings(previous.id, { ...settings, strategy, workload_sha256: workloadDigest(strategy) } satisfies RunSettingsRecord);
+      store.setRunSettings(previous.id, runSettingsRecord(strategy, settings, related));
       replay = store.observations(previous.id).map((o) => ({
         params: o.params,
         score: o.score,
@@ -262,7 +292,7 @@ export async function optimizeStrategy(
       else if (store.findUnfinishedRun(runKey)) {
         deps.log?.(`an unfinished run of ${strategy.name} with these settings exists; --resume continues it (stored evaluations are reused either way)`);
       }
-      runId = store.createRun(strategy.name, runKey, { ...settings, strategy, workload_sha256: workloadDigest(strategy) } satisfies RunSettingsRecord).id;
+      runId = store.createRun(strategy.name, runKey, runSettingsRecord(strategy, settings, related)).id;
     }
   }
 

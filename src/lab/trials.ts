@@ -332,7 +332,7 @@ function runStrategy(run: OptimizationRunRecord, settings: Partial<RunSettingsRe
     if (!Array.isArray(settings.seeds) || typeof settings.nInitial !== 'number' || typeof settings.randomState !== 'number') {
       throw new ServesimError(`--run ${run.id}: its settings are incomplete in trial store ${options.storeLabel}; it cannot be matched with --strategy`);
     }
-    const key = runKeyOf(options.strategy, settings as OptimizeSettings);
+    const key = runKeyOf(options.strategy, settings as OptimizeSettings, settings.related_strategies ?? []);
     if (key !== run.runKey) {
       throw new ServesimError(
         `--strategy ${options.strategy.file}: not the strategy run ${run.id} optimised (its content, workload file or --set overrides differ from the run's)`,
