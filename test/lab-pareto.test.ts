@@ -83,6 +83,8 @@ describe('hypervolume per call', () => {
     const settings = tracker.settings();
     expect(settings.reference_point.map((v) => +v.toFixed(12))).toEqual([3.1, -0.8]);
     expect(settings.scale).toEqual([100, 1000]);
+    // The optimiser's reference point, in its units (means, maximised negated): critical 310 ms, throughput ≥ 800.
+    expect(tracker.toldReferencePoint().map((v) => +v.toFixed(9))).toEqual([310, -800]);
     expect(settings.per_call).toHaveLength(4);
   });
 });

@@ -61,7 +61,7 @@ export interface VectorAskTellOptimizer {
 export type VectorOptimizerFactory = (
   space: Dimension[],
   settings: OptimizeSettings,
-  context: { nGiven: number; nObjectives: number; nConstraints: number },
+  context: { nGiven: number; nObjectives: number; nConstraints: number; referencePoint?: number[] },
 ) => VectorAskTellOptimizer;
 
 /** The project's multi-objective GP optimiser (EHVI × probability of feasibility, src/optimize/pareto-optimizer.ts). */
@@ -71,6 +71,7 @@ export const paretoOptimizerFactory: VectorOptimizerFactory = (space, settings, 
     nGiven: context.nGiven,
     randomState: settings.randomState,
     nConstraints: context.nConstraints,
+    ...(context.referencePoint ? { referencePoint: context.referencePoint } : {}),
   });
 
 /** Whether `optimize` searches a front (or models constraints) rather than minimising one score. */
@@ -189,7 +190,8 @@ export interface RunSettingsRecord extends OptimizeSettings {
   strategy?: Strategy;
   /** sha256 of the workload file's content when the run started. */
   workload_sha256?: string;
-  /** The strategies its hard constraints compare with (part of the run key); absent when there are none. */
+  /** The strategies that steer its proposals — constraint targets and, with several objectives, the references
+   * fixing the acquisition's reference point (part of the run key); absent when there are none. */
   related_strategies?: Strategy[];
 }
 
@@ -213,8 +215,8 @@ function initialPointsOf(strategy: Strategy): ParamValues[] {
 /**
  * Identity of an optimisation for --resume: the strategy's effective content (including the workload file's bytes)
  * and every setting that changes the proposals. --n-calls is left out so a finished or killed run can be extended.
- * `related`: the strategies hard constraints compare with — their content changes the constraint values, hence the
- * proposals (absent from the key when there are none, so other runs keep their keys).
+ * `related`: the strategies that steer the proposals (constraint targets, reference-point references) — their
+ * content changes what the optimiser is told (absent from the key when there are none, so other runs keep theirs).
  */
 export function runKeyOf(strategy: Strategy, settings: OptimizeSettings, related: readonly Strategy[] = []): string {
   const identity = (s: Strategy) => {
@@ -236,9 +238,9 @@ export function runKeyOf(strategy: Strategy, settings: OptimizeSettings, related
     .digest('hex');
 }
 
-/** The strategies `strategy`'s hard constraints compare with, loaded (deps.strategies), in first-use order. */
-function relatedStrategies(strategy: Strategy, loaded: ReadonlyMap<string, Strategy> | undefined): Strategy[] {
-  return requirementTargets(strategy.requirements ?? []).map((file) => {
+/** The strategies that steer the proposals (constraint targets, then `more`), loaded (deps.strategies), deduplicated. */
+function relatedStrategies(strategy: Strategy, loaded: ReadonlyMap<string, Strategy> | undefined, more: readonly string[]): Strategy[] {
+  return [...new Set([...requirementTargets(strategy.requirements ?? []), ...more])].map((file) => {
     const target = loaded?.get(file);
     if (!target) throw new Error(`optimize: strategy ${file} was not loaded`);
     return target;
@@ -258,19 +260,15 @@ export async function optimizeStrategy(
   const objectives = objectivesOf(strategy);
   const requirements = strategy.requirements ?? [];
   if (vector && !deps.createVectorOptimizer) throw new Error('optimize: a multi-objective or constrained strategy needs createVectorOptimizer');
-  const optimizer: VectorAskTellOptimizer = vector
-    ? deps.createVectorOptimizer!(space, settings, {
-        nGiven: given.length,
-        // A single objective with hard constraints keeps its penalties in the one told value (its score).
-        nObjectives: objectives.length,
-        nConstraints: requirements.length,
-      })
-    : scalarAsVector(deps.createOptimizer(space, settings, { nGiven: given.length }));
   const { store, evaluator } = deps;
   const simulatedBefore = evaluator.simulated;
   const reusedBefore = evaluator.reused;
 
-  const related = relatedStrategies(strategy, deps.strategies);
+  const hypervolumeReferences = vector ? (deps.hypervolumeReferences ?? []) : [];
+  // With several objectives the references also fix the acquisition's reference point (below), so they steer the
+  // proposals like the constraint targets do.
+  const steeringReferences = objectives.length > 1 ? hypervolumeReferences : [];
+  const related = relatedStrategies(strategy, deps.strategies, steeringReferences);
   const runKey = store ? runKeyOf(strategy, settings, related) : '';
   let runId: number | null = null;
   let replay: Array<{ params: ParamValues; score: number; outcome: CallOutcome; means: MetricValues }> = [];
@@ -305,7 +303,6 @@ export async function optimizeStrategy(
 
   // The strategies hard constraints compare with (and the hypervolume's references), once per tuning seed, before
   // any call.
-  const hypervolumeReferences = vector ? (deps.hypervolumeReferences ?? []) : [];
   const targetFiles = [...requirementTargets(requirements), ...hypervolumeReferences];
   const targetEvaluations = new Map<string, SeedEvaluation[]>();
   for (const file of new Set(targetFiles)) {
@@ -333,6 +330,18 @@ export async function optimizeStrategy(
         hypervolumeReferences.map((file) => ({ file, means: meanMetrics(targetEvaluations.get(file)!.map((e) => e.metrics)) })),
       )
     : undefined;
+  // The acquisition's reference point (ParetoOptimizer's referencePoint, recommended with 4+ objectives): the
+  // hypervolume's, in told units — the worst reference + 10 % of the first reference's value in every objective.
+  const referencePoint = steeringReferences.length > 0 ? hypervolume!.toldReferencePoint() : undefined;
+  const optimizer: VectorAskTellOptimizer = vector
+    ? deps.createVectorOptimizer!(space, settings, {
+        nGiven: given.length,
+        // A single objective with hard constraints keeps its penalties in the one told value (its score).
+        nObjectives: objectives.length,
+        nConstraints: requirements.length,
+        ...(referencePoint ? { referencePoint } : {}),
+      })
+    : scalarAsVector(deps.createOptimizer(space, settings, { nGiven: given.length }));
   const observed: Array<{ call: number; params: ParamValues; outcome: CallOutcome; means: MetricValues }> = [];
 
   const trace: TracePoint[] = [];

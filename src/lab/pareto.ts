@@ -10,7 +10,8 @@
 // normaliser sits at ±1 (a normaliser mean of 0 is taken as 1). The reference point is, per objective, the worst of
 // the reference strategies (all of them, in this space) + 0.1: the hypervolume counts the region no worse than every
 // reference by more than 10 % of the normaliser's value — with the references iter8-opt and baseline, the box
-// spanned by the hand-made strategies.
+// spanned by the hand-made strategies. With several objectives the same point (in objective units) is the
+// optimiser's fixed referencePoint, so the search fills this box instead of chasing the front's extremes.
 import { hypervolume, nonDominatedIndices } from '../optimize/pareto.js';
 import type { MetricValues } from './metrics.js';
 import type { RequirementOutcome } from './relative-constraints.js';
@@ -114,6 +115,11 @@ export function hypervolumeTracker(objectives: readonly Objective[], references:
       }
       perCall.push(current);
       return current;
+    },
+    /** The reference point in the optimiser's units (objective means, maximised ones negated). */
+    toldReferencePoint(): number[] {
+      if (!scale) throw new Error('hypervolume: no reference strategies to place the reference point');
+      return referencePoint.map((r, k) => r * scale![k]!);
     },
     settings(): HypervolumeSettings {
       return {
