@@ -6,6 +6,7 @@ import {
   HypervolumeBoxes,
   ParetoOptimizer,
   Rng,
+  SearchSpace,
   constrainedSummary,
   dominates,
   dtlz2,
@@ -222,6 +223,18 @@ describe('ParetoOptimizer', () => {
     expect(resumed.ask(1)).toEqual([uninterrupted.observations()[12].x]);
   });
 
+  it('with a fixed reference point that most observations do not reach, proposals stay valid and pure', () => {
+    const told = run(5, 10).observations();
+    const make = (): ParetoOptimizer => {
+      const o = new ParetoOptimizer(SMALL_SPACE, 2, { ...FAST, randomState: 5, referencePoint: [0.5, 0.5] });
+      for (const t of told) o.tell(t.x, t.fun);
+      return o;
+    };
+    const batch = make().ask(2);
+    expect(make().ask(2)).toEqual(batch);
+    for (const x of batch) expect(() => new SearchSpace(SMALL_SPACE).validatePoint(x)).not.toThrow();
+  });
+
   it('batch points are distinct and valid', () => {
     const batch = run(1, 9).ask(4);
     expect(new Set(batch.map((x) => JSON.stringify(x))).size).toBe(4);
@@ -245,6 +258,8 @@ describe('ParetoOptimizer', () => {
 
   it('rejects bad input with a clear error', () => {
     expect(() => new ParetoOptimizer(SMALL_SPACE, 0)).toThrow(/nObjectives/);
+    expect(() => new ParetoOptimizer(SMALL_SPACE, 2, { referencePoint: [1] })).toThrow(/referencePoint must be 2 finite numbers/);
+    expect(() => new ParetoOptimizer(SMALL_SPACE, 2, { nCandidates: 0 })).toThrow('ParetoOptimizer option nCandidates must be an integer >= 1, got 0');
     const optimizer = new ParetoOptimizer(SMALL_SPACE, 2, { nConstraints: 1 });
     expect(() => optimizer.tell([0.5, 0.5, 1], [1], [0])).toThrow(/expected 2 objective values/);
     expect(() => optimizer.tell([0.5, 0.5, 1], [1, 2])).toThrow(/expected 1 constraint values/);
