@@ -30,7 +30,7 @@ function strategyError(yaml: string): string {
 describe('strategy schema errors', () => {
   const cases: Array<[string, string, RegExp]> = [
     ['missing name', 'workload_spec: workload.yaml\n', /name: required \(expected string\)/],
-    ['unknown top-level field', `${GOOD_HEAD}objectives: {}\n`, /\(top level\): unknown field "objectives"; allowed: extends, name, description, plugins, fixed_args/],
+    ['unknown top-level field', `${GOOD_HEAD}objectivez: {}\n`, /\(top level\): unknown field "objectivez"; allowed: extends, name, description, plugins, fixed_args/],
     [
       'unknown metric with the list of valid ones',
       `${GOOD_HEAD}objective: {metric: ttft_p99, direction: minimize}\n`,

@@ -10,13 +10,16 @@ import { buildMultiComparison, formatMultiCompareCsv, formatMultiCompareTable, w
 import { StrategyEvaluator } from './evaluate.js';
 import { countLedgerEvaluations, formatLedgerMarkdown, loadLedger, runLedger } from './ledger.js';
 import { metricsToJson } from './metrics.js';
-import { gpOptimizerFactory, optimizeStrategy, type OptimizeResult } from './optimize.js';
+import { gpOptimizerFactory, isVectorRun, objectivesOf, optimizeStrategy, paretoOptimizerFactory, type OptimizeResult } from './optimize.js';
+import { formatFrontSummary } from './front-report.js';
+import { mustDominateRequirements, requirementTargets } from './relative-constraints.js';
+import { formatValidation, runValidation, type ValidationReport } from './validation.js';
 import { defaultJobs, inProcessPool, parseJobs, workerPool, type EvaluationPool } from './pool.js';
 import { createProgress } from './progress.js';
 import { formatArgv } from './runargs.js';
 import { formatSeeds, parseSeeds } from './seeds.js';
 import { TrialStore } from './store.js';
-import { defaultParameterValues, loadStrategy, type Strategy } from './strategy.js';
+import { defaultParameterValues, loadStrategy, type ParamValues, type Strategy } from './strategy.js';
 import { applySets } from './strategy-variants.js';
 import { withWarmStart } from './warm-start.js';
 import { checkComponents, formatAblationTable, runAblation, type AblationResult } from './ablate.js';
@@ -188,6 +191,9 @@ const optimizeCommandFactory: CommandFactory = (io) =>
         "Searches a strategy's parameters with Gaussian-process Bayesian optimisation; every call is the mean score over the seeds " +
           '(objective + constraint penalties, per seed). Every evaluation is stored as it finishes; --resume continues a killed run. ' +
           "The strategy's initial_points (e.g. `initial_points: defaults`) are evaluated first, then the space-filling points. " +
+          'With several `objectives:` or hard constraints (`metric >= reference`, per seed) it searches the Pareto front and ' +
+          'prints it with the hypervolume per call; with validation seeds it re-evaluates the front (or the best points) ' +
+          'against the references on held-out seeds: paired Δ % with 95 % CIs and a verdict. ' +
           'Calls are numbered from 1 everywhere: the summary ("best … at call K"), --output\'s best_call and trace[].call, ' +
           '`servesim trials STORE --run N` and `servesim export STORE --run N --call K`.',
       )
@@ -196,9 +202,16 @@ const optimizeCommandFactory: CommandFactory = (io) =>
       .option('--n-calls <n>', 'optimiser calls (points evaluated, initial_points included)', integerOption('--n-calls', 1), 40)
       .option('--n-initial <n>', "space-filling initial points (after the strategy's initial_points) before the GP takes over", integerOption('--n-initial', 1), 12)
       .option('--random-state <n>', 'seed of every random choice of the optimiser', integerOption('--random-state', 0), 42)
-      .option('--output <file>', 'write the result as JSON (best point, its metrics and args, convergence trace)')
+      .option('--output <file>', 'write the result as JSON (best point, its metrics and args, convergence trace; front, hypervolume, validation)')
       .option('--resume', 'continue the latest unfinished run of this strategy with the same settings', false)
-      .option('--warm-start-from <run>', "evaluate an earlier run's points first (read back from --store), like initial_points", integerOption('--warm-start-from', 1)),
+      .option('--warm-start-from <run>', "evaluate an earlier run's points first (read back from --store), like initial_points", integerOption('--warm-start-from', 1))
+      .option(
+        '--must-dominate <strategy>',
+        'hard constraints: every objective no worse than this strategy on the paired per-seed mean, the first at least 1 % better',
+      )
+      .option('--validate-seeds <list>', "after the search, validate on these held-out seeds (default: the strategy's validation_seeds)")
+      .option('--validate-top <k>', 'validate the K best points (default: the whole front; 3 with one objective)', integerOption('--validate-top', 1))
+      .option('--reference <strategy>', "a strategy the validation compares with (repeatable; default: the strategy's references)", collect, []),
   ).action(async (strategyFile: string, options: CommonOptions & OptimizeCliOptions) => {
     await optimizeCommand(io, strategyFile, options);
   });
@@ -385,14 +398,50 @@ interface OptimizeCliOptions {
   randomState: number;
   output?: string;
   resume: boolean;
+  mustDominate?: string;
+  validateSeeds?: string;
+  validateTop?: number;
+  reference: string[];
   warmStartFrom?: number;
 }
 
-export async function optimizeCommand(io: LabIO, strategyFile: string, options: CommonOptions & OptimizeCliOptions): Promise<OptimizeResult> {
-  const strategy = warmStarted(io, strategyFrom(io, strategyFile, options), options);
+/** The optimize result as the command reports it: with the held-out validation when there was one. */
+export type OptimizeCommandResult = OptimizeResult & { validation?: ValidationReport };
+
+export async function optimizeCommand(io: LabIO, strategyFile: string, options: CommonOptions & OptimizeCliOptions): Promise<OptimizeCommandResult> {
+  const loaded = warmStarted(io, strategyFrom(io, strategyFile, options), options);
+  // --must-dominate becomes hard constraints of the strategy, so it is part of the run's identity (--resume).
+  const strategy =
+    options.mustDominate === undefined
+      ? loaded
+      : {
+          ...loaded,
+          requirements: [...(loaded.requirements ?? []), ...mustDominateRequirements(objectivesOf(loaded), resolve(io.cwd, options.mustDominate))],
+        };
   if (options.output) checkWritableFile(resolve(io.cwd, options.output), '--output', true);
   const seeds = seedsFor(options.seeds, { what: strategyFile, ...(strategy.seeds ? { seeds: strategy.seeds } : {}) });
   const settings = { seeds, nCalls: options.nCalls, nInitial: options.nInitial, randomState: options.randomState };
+  const validationSeeds = options.validateSeeds !== undefined ? parseSeeds(options.validateSeeds, '--validate-seeds') : strategy.validationSeeds;
+  const validateFlag = options.validateSeeds !== undefined ? '--validate-seeds' : `${strategyFile}: validation_seeds`;
+  if (validationSeeds) {
+    const overlap = validationSeeds.filter((s) => seeds.includes(s));
+    if (overlap.length > 0) throw new ServesimError(`${validateFlag}: must not overlap the tuning seeds (${formatSeeds(seeds)}); both list ${formatSeeds(overlap)}`);
+  } else if (options.validateTop !== undefined) {
+    throw new ServesimError('--validate-top: only meaningful with --validate-seeds (or validation_seeds in the strategy)');
+  }
+  const referenceFiles = options.reference.length > 0 ? options.reference.map((f) => resolve(io.cwd, f)) : (strategy.references ?? []);
+  if (validationSeeds && referenceFiles.length === 0) {
+    throw new ServesimError(`--reference: validation on held-out seeds needs a strategy to compare with (--reference FILE, or references: in ${strategyFile})`);
+  }
+  // Every other strategy the run evaluates, loaded and checked (runnable at their defaults) before any simulation.
+  const others = new Map<string, Strategy>();
+  for (const file of [...requirementTargets(strategy.requirements ?? []), ...referenceFiles]) {
+    if (others.has(file)) continue;
+    const other = strategyFrom(io, file, options);
+    defaultParameterValues(other);
+    others.set(file, other);
+  }
+  const hypervolumeReferences = referenceFiles.length > 0 ? referenceFiles : requirementTargets(strategy.requirements ?? []).slice(0, 1);
   const progress = progressFor(io, `optimize ${strategy.name}`, 'calls', settings.nCalls);
   let simulated = 0;
   const result = await withEvaluator(
@@ -401,20 +450,37 @@ export async function optimizeCommand(io: LabIO, strategyFile: string, options: 
     (e) => {
       if (!e.cached) simulated++;
     },
-    (evaluator, store) =>
-      optimizeStrategy(strategy, settings, {
+    async (evaluator, store): Promise<OptimizeCommandResult> => {
+      const optimized = await optimizeStrategy(strategy, settings, {
         evaluator,
         store,
         createOptimizer: gpOptimizerFactory,
+        createVectorOptimizer: paretoOptimizerFactory,
+        strategies: others,
+        hypervolumeReferences,
         resume: options.resume,
         log: (m) => io.stderr(`${m}\n`),
         onCall: (p) =>
           progress.update(p.done, { score: p.score.toFixed(2), best: p.best.toFixed(2), sims: String(simulated) }),
-      }),
+      });
+      if (!validationSeeds) return optimized;
+      progress.stop();
+      const candidates = validationCandidates(strategy, optimized, options.validateTop);
+      const references = referenceFiles.map((f) => others.get(f)!);
+      io.stderr(`validating ${candidates.length} point(s) and ${references.length} reference(s) on held-out seeds ${formatSeeds(validationSeeds)}\n`);
+      const validation = await runValidation(strategy, objectivesOf(strategy), candidates, references, { tuning: seeds, validation: validationSeeds }, evaluator, {
+        requirements: strategy.requirements ?? [],
+        targets: others,
+      });
+      return { ...optimized, validation };
+    },
   ).finally(() => progress.stop());
 
   // The summary goes out first: a failing --output must not lose it.
-  io.stdout(formatOptimizeSummary(strategy, result, options.output, options.store));
+  io.stdout(
+    (isVectorRun(strategy) ? formatFrontSummary(strategy, result, options.output, options.store) : formatOptimizeSummary(strategy, result, options.output, options.store)) +
+      (result.validation ? formatValidation(result.validation, objectivesOf(strategy)) : ''),
+  );
   if (options.output) writeJson(resolve(io.cwd, options.output), optimizeResultJson(result), '--output');
   return result;
 }
@@ -430,7 +496,21 @@ function warmStarted(io: LabIO, strategy: Strategy, options: CommonOptions & Opt
   }
 }
 
-function optimizeResultJson(result: OptimizeResult): unknown {
+/** What validation re-evaluates: the front (its first K by the first objective), or the K (default 3) best-scoring distinct points. */
+function validationCandidates(strategy: Strategy, result: OptimizeResult, top: number | undefined): Array<{ call: number; params: ParamValues }> {
+  if (isVectorRun(strategy)) return (result.front ?? []).slice(0, top).map((p) => ({ call: p.call, params: p.params }));
+  const seen = new Set<string>();
+  return [...result.trace]
+    .sort((a, b) => a.score - b.score || a.call - b.call)
+    .filter((t) => {
+      const key = JSON.stringify(t.params);
+      return !seen.has(key) && seen.add(key);
+    })
+    .slice(0, top ?? 3)
+    .map((t) => ({ call: t.call, params: t.params }));
+}
+
+function optimizeResultJson(result: OptimizeCommandResult): unknown {
   return { ...result, best_mean_metrics: metricsToJson(result.best_mean_metrics) };
 }
 

@@ -27,15 +27,18 @@ export function constraintViolation(constraint: Constraint, value: number): numb
     : Math.max(0, constraint.threshold - value);
 }
 
+/** A metric's value on one seed; a missing or NaN value is an error naming `role`, the metric, the seed and why. */
+export function metricValue(metrics: MetricValues, metric: string, seed: number, role: string): number {
+  const value = metrics[metric];
+  if (value === undefined || Number.isNaN(value)) {
+    const why = value === undefined ? `metric ${metric} was not produced` : explainMissingMetric(metric, metrics);
+    throw new ServesimError(`${role} ${metric} is undefined for seed ${seed}: ${why}`);
+  }
+  return value;
+}
+
 export function scoreSeed(objective: Objective, constraints: readonly Constraint[], metrics: MetricValues, seed: number): SeedScore {
-  const read = (metric: string, role: string): number => {
-    const value = metrics[metric];
-    if (value === undefined || Number.isNaN(value)) {
-      const why = value === undefined ? `metric ${metric} was not produced` : explainMissingMetric(metric, metrics);
-      throw new ServesimError(`${role} ${metric} is undefined for seed ${seed}: ${why}`);
-    }
-    return value;
-  };
+  const read = (metric: string, role: string): number => metricValue(metrics, metric, seed, role);
   const objectiveValue = read(objective.metric, 'objective');
   let penalty = 0;
   constraints.forEach((c, i) => {

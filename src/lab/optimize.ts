@@ -7,19 +7,29 @@
 // loop is strictly sequential (ask → evaluate all seeds concurrently → tell). Observations are told and stored in
 // call order.
 //
+// Several objectives, or hard constraints (`requirements`), make the run multi-objective: each call tells the
+// ParetoOptimizer the vector of objective means over the tuning seeds (maximised ones negated) and the scaled mean
+// per-seed slack of every constraint (relative-constraints.ts); the strategies the constraints compare with are
+// evaluated once per tuning seed before the first call (through the same evaluator and store). The same determinism
+// holds: told vectors depend only on the stored evaluations, and are stored with the observation so --resume re-tells
+// exactly what a killed run told. One objective without hard constraints is the scalar path above, unchanged.
+//
 // Calls are numbered from 1 wherever a user sees them (summary, --output's best_call and trace, `trials --run`,
 // `export --call`); the store keeps the 0-based index (observations.call_index = call − 1).
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { ServesimError } from '../errors.js';
 import { Optimizer } from '../optimize/optimizer.js';
+import { ParetoOptimizer } from '../optimize/pareto-optimizer.js';
 import type { Dimension, Point } from '../optimize/space.js';
-import type { StrategyEvaluator } from './evaluate.js';
-import { meanMetrics, scorePoint, type SeedScore } from './objective.js';
+import type { SeedEvaluation, StrategyEvaluator } from './evaluate.js';
+import { meanMetrics, metricValue, scorePoint, type SeedScore } from './objective.js';
+import { evaluateRequirement, requirementTargets } from './relative-constraints.js';
+import { buildFront, hypervolumeTracker, type FrontPoint, type HypervolumeSettings } from './pareto.js';
 import type { MetricValues } from './metrics.js';
 import { buildRunArgv, formatArgv, normalizeParamValue, parameterArgs } from './runargs.js';
 import type { TrialStore } from './store.js';
-import type { Objective, ParamValues, Strategy } from './strategy.js';
+import { defaultParameterValues, type Objective, type ParamValues, type Strategy } from './strategy.js';
 
 export interface OptimizeSettings {
   seeds: number[];
@@ -42,6 +52,38 @@ export const gpOptimizerFactory: OptimizerFactory = (space, settings, context) =
 /** `nGiven`: points told before the first ask (the strategy's initial_points). */
 export type OptimizerFactory = (space: Dimension[], settings: OptimizeSettings, context?: { nGiven: number }) => AskTellOptimizer;
 
+/** The vector counterpart: minimised objectives and constraint values (feasible iff all ≤ 0) per observation. */
+export interface VectorAskTellOptimizer {
+  ask(count: number): Point[] | Promise<Point[]>;
+  tell(x: Point, objectives: number[], constraints: number[]): void | Promise<void>;
+}
+
+export type VectorOptimizerFactory = (
+  space: Dimension[],
+  settings: OptimizeSettings,
+  context: { nGiven: number; nObjectives: number; nConstraints: number; referencePoint?: number[] },
+) => VectorAskTellOptimizer;
+
+/** The project's multi-objective GP optimiser (EHVI × probability of feasibility, src/optimize/pareto-optimizer.ts). */
+export const paretoOptimizerFactory: VectorOptimizerFactory = (space, settings, context) =>
+  new ParetoOptimizer(space, context.nObjectives, {
+    nInitial: settings.nInitial,
+    nGiven: context.nGiven,
+    randomState: settings.randomState,
+    nConstraints: context.nConstraints,
+    ...(context.referencePoint ? { referencePoint: context.referencePoint } : {}),
+  });
+
+/** Whether `optimize` searches a front (or models constraints) rather than minimising one score. */
+export function isVectorRun(strategy: Strategy): boolean {
+  return (strategy.objectives?.length ?? 1) > 1 || (strategy.requirements?.length ?? 0) > 0;
+}
+
+/** The objectives a run reports: `objectives:`, or the single `objective:`. */
+export function objectivesOf(strategy: Strategy): Objective[] {
+  return strategy.objectives ?? (strategy.objective ? [strategy.objective] : []);
+}
+
 export interface CallProgress {
   /** 1-based number of calls done. */
   done: number;
@@ -55,6 +97,12 @@ export interface CallProgress {
 export interface OptimizeDependencies {
   evaluator: StrategyEvaluator;
   createOptimizer: OptimizerFactory;
+  /** For multi-objective or constrained strategies (isVectorRun). */
+  createVectorOptimizer?: VectorOptimizerFactory;
+  /** The strategies hard constraints compare with and the hypervolume's references, by absolute file. */
+  strategies?: ReadonlyMap<string, Strategy>;
+  /** Reference strategy files of the hypervolume (pareto.ts: the first normalises; default: call 1's means). */
+  hypervolumeReferences?: readonly string[];
   store?: TrialStore;
   /** Continue the latest unfinished run with the same strategy and settings. */
   resume?: boolean;
@@ -69,6 +117,13 @@ export interface TracePoint {
   params: ParamValues;
   score: number;
   best_so_far: number;
+  /** Vector runs: each objective's mean over the tuning seeds, natural sign. */
+  objectives?: number[];
+  /** Vector runs: each hard constraint's scaled mean slack (≤ 0 satisfied). */
+  constraints?: number[];
+  feasible?: boolean;
+  /** Vector runs: hypervolume of the feasible front after this call (normalised space, see hypervolume). */
+  hypervolume?: number;
 }
 
 export interface OptimizeResult {
@@ -87,6 +142,11 @@ export interface OptimizeResult {
   /** A full `servesim run` command for the best point on the first seed. */
   best_command: string;
   trace: TracePoint[];
+  /** Vector runs: the objectives, hard constraints, front and hypervolume settings. */
+  objectives?: Objective[];
+  requirements?: string[];
+  front?: FrontPoint[];
+  hypervolume?: HypervolumeSettings;
   simulations_run: number;
   evaluations_reused: number;
   wall_time_s: number;
@@ -101,7 +161,7 @@ export function searchSpaceOf(strategy: Strategy): Dimension[] {
 }
 
 export function validateSettings(strategy: Strategy, settings: OptimizeSettings): Objective {
-  if (!strategy.objective) throw new ServesimError(`strategy ${strategy.file}: objective: required for optimize`);
+  if (!strategy.objective) throw new ServesimError(`strategy ${strategy.file}: objective: required for optimize (or objectives:)`);
   if (strategy.parameters.length === 0) {
     throw new ServesimError(`strategy ${strategy.file}: parameters: optimize needs at least one parameter to search`);
   }
@@ -130,6 +190,13 @@ export interface RunSettingsRecord extends OptimizeSettings {
   strategy?: Strategy;
   /** sha256 of the workload file's content when the run started. */
   workload_sha256?: string;
+  /** The strategies that steer its proposals — constraint targets and, with several objectives, the references
+   * fixing the acquisition's reference point (part of the run key); absent when there are none. */
+  related_strategies?: Strategy[];
+}
+
+function runSettingsRecord(strategy: Strategy, settings: OptimizeSettings, related: readonly Strategy[]): RunSettingsRecord {
+  return { ...settings, strategy, workload_sha256: workloadDigest(strategy), ...(related.length > 0 ? { related_strategies: [...related] } : {}) };
 }
 
 export function workloadDigest(strategy: Strategy): string {
@@ -148,13 +215,36 @@ function initialPointsOf(strategy: Strategy): ParamValues[] {
 /**
  * Identity of an optimisation for --resume: the strategy's effective content (including the workload file's bytes)
  * and every setting that changes the proposals. --n-calls is left out so a finished or killed run can be extended.
+ * `related`: the strategies that steer the proposals (constraint targets, reference-point references) — their
+ * content changes what the optimiser is told (absent from the key when there are none, so other runs keep theirs).
  */
-export function runKeyOf(strategy: Strategy, settings: OptimizeSettings): string {
-  const { file: _file, ...content } = strategy;
-  const workload = workloadDigest(strategy);
+export function runKeyOf(strategy: Strategy, settings: OptimizeSettings, related: readonly Strategy[] = []): string {
+  const identity = (s: Strategy) => {
+    const { file: _file, ...content } = s;
+    return { content, workload: workloadDigest(s) };
+  };
+  const { content, workload } = identity(strategy);
   return createHash('sha256')
-    .update(JSON.stringify({ content, workload, seeds: settings.seeds, nInitial: settings.nInitial, randomState: settings.randomState }))
+    .update(
+      JSON.stringify({
+        content,
+        workload,
+        seeds: settings.seeds,
+        nInitial: settings.nInitial,
+        randomState: settings.randomState,
+        ...(related.length > 0 ? { related: related.map(identity) } : {}),
+      }),
+    )
     .digest('hex');
+}
+
+/** The strategies that steer the proposals (constraint targets, then `more`), loaded (deps.strategies), deduplicated. */
+function relatedStrategies(strategy: Strategy, loaded: ReadonlyMap<string, Strategy> | undefined, more: readonly string[]): Strategy[] {
+  return [...new Set([...requirementTargets(strategy.requirements ?? []), ...more])].map((file) => {
+    const target = loaded?.get(file);
+    if (!target) throw new Error(`optimize: strategy ${file} was not loaded`);
+    return target;
+  });
 }
 
 export async function optimizeStrategy(
@@ -166,28 +256,41 @@ export async function optimizeStrategy(
   const objective = validateSettings(strategy, settings);
   const space = searchSpaceOf(strategy);
   const given = initialPointsOf(strategy);
-  const optimizer = deps.createOptimizer(space, settings, { nGiven: given.length });
+  const vector = isVectorRun(strategy);
+  const objectives = objectivesOf(strategy);
+  const requirements = strategy.requirements ?? [];
+  if (vector && !deps.createVectorOptimizer) throw new Error('optimize: a multi-objective or constrained strategy needs createVectorOptimizer');
   const { store, evaluator } = deps;
   const simulatedBefore = evaluator.simulated;
   const reusedBefore = evaluator.reused;
 
-  const runKey = store ? runKeyOf(strategy, settings) : '';
+  const hypervolumeReferences = vector ? (deps.hypervolumeReferences ?? []) : [];
+  // With several objectives the references also fix the acquisition's reference point (below), so they steer the
+  // proposals like the constraint targets do.
+  const steeringReferences = objectives.length > 1 ? hypervolumeReferences : [];
+  const related = relatedStrategies(strategy, deps.strategies, steeringReferences);
+  const runKey = store ? runKeyOf(strategy, settings, related) : '';
   let runId: number | null = null;
-  let replay: Array<{ params: ParamValues; score: number }> = [];
+  let replay: Array<{ params: ParamValues; score: number; outcome: CallOutcome; means: MetricValues }> = [];
   if (store) {
     const previous = deps.resume ? store.findUnfinishedRun(runKey) : undefined;
     if (previous) {
       runId = previous.id;
       // Same strategy and proposals (same run key); --n-calls may have grown, and older stores lack the strategy.
-      store.setRunSettings(previous.id, { ...settings, strategy, workload_sha256: workloadDigest(strategy) } satisfies RunSettingsRecord);
-      replay = store.observations(previous.id).map((o) => ({ params: o.params, score: o.score }));
+      store.setRunSettings(previous.id, runSettingsRecord(strategy, settings, related));
+      replay = store.observations(previous.id).map((o) => ({
+        params: o.params,
+        score: o.score,
+        outcome: storedOutcome(o, objectives, vector),
+        means: o.meanMetrics,
+      }));
       deps.log?.(`resuming run ${previous.id} of ${strategy.name}: ${replay.length} call(s) already done`);
     } else {
       if (deps.resume) deps.log?.(`no unfinished run of ${strategy.name} with these settings; starting a new one`);
       else if (store.findUnfinishedRun(runKey)) {
         deps.log?.(`an unfinished run of ${strategy.name} with these settings exists; --resume continues it (stored evaluations are reused either way)`);
       }
-      runId = store.createRun(strategy.name, runKey, { ...settings, strategy, workload_sha256: workloadDigest(strategy) } satisfies RunSettingsRecord).id;
+      runId = store.createRun(strategy.name, runKey, runSettingsRecord(strategy, settings, related)).id;
     }
   }
 
@@ -198,12 +301,65 @@ export async function optimizeStrategy(
   };
   const toPoint = (params: ParamValues): Point => strategy.parameters.map((p) => params[p.name]!);
 
+  // The strategies hard constraints compare with (and the hypervolume's references), once per tuning seed, before
+  // any call.
+  const targetFiles = [...requirementTargets(requirements), ...hypervolumeReferences];
+  const targetEvaluations = new Map<string, SeedEvaluation[]>();
+  for (const file of new Set(targetFiles)) {
+    const target = deps.strategies?.get(file);
+    if (!target) throw new Error(`optimize: strategy ${file} was not loaded`);
+    targetEvaluations.set(file, await evaluator.evaluatePoint(target, defaultParameterValues(target), settings.seeds));
+  }
+
+  /** What one call tells the optimiser, from its evaluations (deterministic: seed order, fixed summation order). */
+  const assess = (evaluations: SeedEvaluation[]): { score: number; means: MetricValues; outcome: CallOutcome } => {
+    const { score } = scorePoint(objective, strategy.constraints, strategy.penalties, evaluations);
+    const means = meanMetrics(evaluations.map((e) => e.metrics));
+    if (!vector) return { score, means, outcome: { objectives: [score], constraints: [] } };
+    // Every objective must be defined on every seed (as the single objective is in scorePoint).
+    for (const e of evaluations) for (const o of objectives) metricValue(e.metrics, o.metric, e.seed, 'objective');
+    const constraints = requirements.map(
+      (r) => evaluateRequirement(r, evaluations, r.target.kind === 'strategy' ? targetEvaluations.get(r.target.file) : undefined).scaledSlack,
+    );
+    return { score: vectorScore(objectives, means, score), means, outcome: { objectives: toldObjectives(objectives, means, score), constraints } };
+  };
+
+  const hypervolume = vector
+    ? hypervolumeTracker(
+        objectives,
+        hypervolumeReferences.map((file) => ({ file, means: meanMetrics(targetEvaluations.get(file)!.map((e) => e.metrics)) })),
+      )
+    : undefined;
+  // The acquisition's reference point (ParetoOptimizer's referencePoint, recommended with 4+ objectives): the
+  // hypervolume's, in told units — the worst reference + 10 % of the first reference's value in every objective.
+  const referencePoint = steeringReferences.length > 0 ? hypervolume!.toldReferencePoint() : undefined;
+  const optimizer: VectorAskTellOptimizer = vector
+    ? deps.createVectorOptimizer!(space, settings, {
+        nGiven: given.length,
+        // A single objective with hard constraints keeps its penalties in the one told value (its score).
+        nObjectives: objectives.length,
+        nConstraints: requirements.length,
+        ...(referencePoint ? { referencePoint } : {}),
+      })
+    : scalarAsVector(deps.createOptimizer(space, settings, { nGiven: given.length }));
+  const observed: Array<{ call: number; params: ParamValues; outcome: CallOutcome; means: MetricValues }> = [];
+
   const trace: TracePoint[] = [];
-  let best = { score: Infinity, call: -1, params: {} as ParamValues };
+  let best = { score: Infinity, call: -1, params: {} as ParamValues, feasible: false };
   // `call` is the 0-based index here; users see call + 1.
-  const record = (call: number, params: ParamValues, score: number, replayed: boolean) => {
-    if (score < best.score) best = { score, call: call + 1, params };
-    trace.push({ call: call + 1, params, score, best_so_far: best.score });
+  const record = (call: number, params: ParamValues, score: number, replayed: boolean, outcome: CallOutcome, means: MetricValues) => {
+    const feasible = outcome.constraints.every((c) => c <= 0);
+    // The best point: the lowest score among feasible calls (any call until one is feasible).
+    if ((feasible && !best.feasible) || (feasible === best.feasible && score < best.score)) best = { score, call: call + 1, params, feasible };
+    const point: TracePoint = { call: call + 1, params, score, best_so_far: best.score };
+    if (vector) {
+      observed.push({ call: call + 1, params, outcome, means });
+      point.objectives = objectives.map((o) => means[o.metric]!);
+      point.constraints = outcome.constraints;
+      point.feasible = feasible;
+      point.hypervolume = hypervolume!.add(means, feasible);
+    }
+    trace.push(point);
     deps.onCall?.({ done: call + 1, total: settings.nCalls, score, best: best.score, replayed });
   };
 
@@ -212,9 +368,9 @@ export async function optimizeStrategy(
     // far, so the continuation is the same as if the run had never stopped.
     const replayCount = Math.min(replay.length, settings.nCalls);
     for (let call = 0; call < replayCount; call++) {
-      const { params, score } = replay[call]!;
-      await optimizer.tell(toPoint(params), score);
-      record(call, params, score, true);
+      const { params, score, outcome, means } = replay[call]!;
+      await optimizer.tell(toPoint(params), outcome.objectives, outcome.constraints);
+      record(call, params, score, true, outcome, means);
     }
     let call = replayCount;
     const designEnd = Math.min(given.length + settings.nInitial, settings.nCalls);
@@ -231,10 +387,10 @@ export async function optimizeStrategy(
       for (const p of pending) p.catch(() => undefined);
       for (const [i, params] of batch.entries()) {
         const evaluations = await pending[i]!;
-        const { score } = scorePoint(objective, strategy.constraints, strategy.penalties, evaluations);
-        store?.addObservation(runId!, { callIndex: call, params, score, meanMetrics: meanMetrics(evaluations.map((e) => e.metrics)) });
-        await optimizer.tell(toPoint(params), score);
-        record(call, params, score, false);
+        const { score, means, outcome } = assess(evaluations);
+        store?.addObservation(runId!, { callIndex: call, params, score, meanMetrics: means, ...(vector ? outcome : {}) });
+        await optimizer.tell(toPoint(params), outcome.objectives, outcome.constraints);
+        record(call, params, score, false, outcome, means);
         call++;
       }
     }
@@ -260,10 +416,61 @@ export async function optimizeStrategy(
     best_args: bestArgs,
     best_command: `servesim run ${formatArgv(buildRunArgv(strategy, best.params, settings.seeds[0]!))}`,
     trace,
+    ...(vector
+      ? {
+          objectives,
+          ...(requirements.length > 0 ? { requirements: requirements.map((r) => r.text) } : {}),
+          front: await buildFront(observed, objectives, async (params) => {
+            const evaluations = await evaluator.evaluatePoint(strategy, params, settings.seeds);
+            return {
+              perSeed: evaluations.map((e) => e.metrics),
+              requirements: requirements.map((r) =>
+                evaluateRequirement(r, evaluations, r.target.kind === 'strategy' ? targetEvaluations.get(r.target.file) : undefined),
+              ),
+              args: [...strategy.fixedArgs, ...parameterArgs(strategy, params)],
+            };
+          }),
+          hypervolume: hypervolume!.settings(),
+        }
+      : {}),
     simulations_run: evaluator.simulated - simulatedBefore,
     evaluations_reused: evaluator.reused - reusedBefore,
     wall_time_s: (performance.now() - started) / 1000,
   };
   if (store && runId !== null) store.setRunStatus(runId, 'done', { best_params: best.params, best_score: best.score });
   return result;
+}
+
+/** What one call tells the optimiser: minimised objectives and constraint values (empty for scalar runs). */
+interface CallOutcome {
+  objectives: number[];
+  constraints: number[];
+}
+
+/** A scalar optimiser behind the vector interface: it is told the one score. */
+function scalarAsVector(optimizer: AskTellOptimizer): VectorAskTellOptimizer {
+  return { ask: (count) => optimizer.ask(count), tell: (x, objectives) => optimizer.tell(x, objectives[0]!) };
+}
+
+/** Minimised objective values: means over the tuning seeds, maximised ones negated; one objective keeps its penalties. */
+function toldObjectives(objectives: readonly Objective[], means: MetricValues, score: number): number[] {
+  if (objectives.length === 1) return [score];
+  return objectives.map((o) => (o.direction === 'minimize' ? means[o.metric]! : -means[o.metric]!));
+}
+
+/** The store's (and trace's) scalar for a vector call: the first objective, minimised (with penalties if single). */
+function vectorScore(objectives: readonly Objective[], means: MetricValues, score: number): number {
+  return toldObjectives(objectives, means, score)[0]!;
+}
+
+function storedOutcome(
+  o: { callIndex: number; objectives?: number[]; constraints?: number[]; score: number },
+  objectives: readonly Objective[],
+  vector: boolean,
+): CallOutcome {
+  if (!vector) return { objectives: [o.score], constraints: [] };
+  if (!o.objectives || o.objectives.length !== objectives.length) {
+    throw new ServesimError(`--resume: stored call ${o.callIndex + 1} lacks its objective vector; start a new run without --resume`);
+  }
+  return { objectives: o.objectives, constraints: o.constraints ?? [] };
 }

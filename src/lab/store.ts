@@ -44,9 +44,16 @@ export interface ObservationRecord {
   params: ParamValues;
   score: number;
   meanMetrics: MetricValues;
+  /** Multi-objective or constrained runs: the minimised objective vector the optimiser was told… */
+  objectives?: number[];
+  /** …and the constraint values (feasible iff all ≤ 0). Absent for single-objective runs. */
+  constraints?: number[];
 }
 
-const SCHEMA_VERSION = 1;
+/** Version 2 added observations.objectives_json and constraints_json (nullable; version 1 stores gain them on open). */
+const SCHEMA_VERSION = 2;
+/** Stores written before the application_id marker carry this version. */
+const PRE_MARKER_SCHEMA_VERSION = 1;
 /** SQLite application_id marking a servesim trial store ('SVST'): servesim writes only to files carrying it. */
 export const STORE_APPLICATION_ID = 0x53565354;
 const SERVESIM_TABLES = ['evaluations', 'observations', 'optimization_runs'];
@@ -91,7 +98,7 @@ function classifyDatabase(db: Database.Database): { kind: 'store' | 'empty' } | 
   if (applicationId === STORE_APPLICATION_ID) return { kind: 'store' };
   const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as Array<{ name: string }>).map((r) => r.name);
   const version = db.pragma('user_version', { simple: true }) as number;
-  if (applicationId === 0 && version === SCHEMA_VERSION && tables.join(',') === SERVESIM_TABLES.join(',')) return { kind: 'store' };
+  if (applicationId === 0 && version === PRE_MARKER_SCHEMA_VERSION && tables.join(',') === SERVESIM_TABLES.join(',')) return { kind: 'store' };
   if (applicationId === 0 && tables.length === 0 && version === 0) return { kind: 'empty' };
   return { kind: 'foreign', what: applicationId !== 0 ? `application id 0x${applicationId.toString(16)}` : `tables ${tables.join(', ') || '(none)'}` };
 }
@@ -165,8 +172,8 @@ export class TrialStore {
       setRunSettings: db.prepare('UPDATE optimization_runs SET settings_json = ?, updated_at = ? WHERE id = ?'),
       setRunStatus: db.prepare('UPDATE optimization_runs SET status = ?, result_json = ?, updated_at = ? WHERE id = ?'),
       addObservation: db.prepare(
-        `INSERT OR REPLACE INTO observations (run_id, call_index, params_json, score, mean_metrics_json, created_at)
-         VALUES (?, ?, ?, ?, ?, ?)`,
+        `INSERT OR REPLACE INTO observations (run_id, call_index, params_json, score, mean_metrics_json, objectives_json, constraints_json, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
       observations: db.prepare('SELECT * FROM observations WHERE run_id = ? ORDER BY call_index'),
       allEvaluations: db.prepare('SELECT * FROM evaluations ORDER BY id'),
@@ -325,6 +332,8 @@ export class TrialStore {
       JSON.stringify(observation.params),
       observation.score,
       JSON.stringify(metricsToJson(observation.meanMetrics)),
+      observation.objectives ? JSON.stringify(observation.objectives) : null,
+      observation.constraints ? JSON.stringify(observation.constraints) : null,
       new Date().toISOString(),
     );
   }
@@ -345,6 +354,9 @@ export class TrialStore {
       params: JSON.parse(row.params_json) as ParamValues,
       score: row.score,
       meanMetrics: metricsFromJson(JSON.parse(row.mean_metrics_json) as Record<string, number | null>),
+      // A version-1 store read in place (read-only) has no such columns.
+      ...(row.objectives_json ? { objectives: JSON.parse(row.objectives_json) as number[] } : {}),
+      ...(row.constraints_json ? { constraints: JSON.parse(row.constraints_json) as number[] } : {}),
     }));
   }
 }
@@ -376,6 +388,8 @@ interface ObservationRow {
   params_json: string;
   score: number;
   mean_metrics_json: string;
+  objectives_json?: string | null;
+  constraints_json?: string | null;
 }
 
 function rowToEvaluation(row: EvaluationRow): EvaluationRecord {
@@ -416,6 +430,18 @@ function migrate(db: Database.Database): void {
       `trial store schema version ${version} is newer than this servesim understands (${SCHEMA_VERSION}); use a newer servesim or another --store file`,
     );
   }
+  if (version === PRE_MARKER_SCHEMA_VERSION) {
+    // Additive: old rows keep NULL (single-objective observations). One transaction: a kill leaves version 1 or 2.
+    db.exec(`
+      BEGIN;
+      ALTER TABLE observations ADD COLUMN objectives_json TEXT;
+      ALTER TABLE observations ADD COLUMN constraints_json TEXT;
+      PRAGMA user_version = ${SCHEMA_VERSION};
+      PRAGMA application_id = ${STORE_APPLICATION_ID};
+      COMMIT;
+    `);
+    return;
+  }
   db.exec(`
     CREATE TABLE IF NOT EXISTS evaluations (
       id INTEGER PRIMARY KEY,
@@ -447,6 +473,8 @@ function migrate(db: Database.Database): void {
       params_json TEXT NOT NULL,
       score REAL NOT NULL,
       mean_metrics_json TEXT NOT NULL,
+      objectives_json TEXT,
+      constraints_json TEXT,
       created_at TEXT NOT NULL,
       PRIMARY KEY (run_id, call_index)
     );

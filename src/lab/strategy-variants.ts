@@ -11,8 +11,8 @@
 //   remove_parameters: [max_tokens]      # inherited parameters to drop
 //   parameters: [...]                    # a parameter with an inherited name replaces it
 //
-// Everything else (description, workload_spec, seeds, objective, constraints, penalties, initial_points,
-// components) is inherited unless given (inherited initial points drop the parameters that are no longer searched);
+// Everything else (description, workload_spec, seeds, objective(s), constraints, penalties, initial_points,
+// components, references, validation_seeds) is inherited unless given (inherited initial points drop the parameters that are no longer searched);
 // plugins are the union.
 
 import { dirname, isAbsolute, resolve } from 'node:path';
@@ -36,7 +36,10 @@ export interface RawStrategyData {
   parameters?: Array<{ name: string; flag: string } & Record<string, unknown>>;
   derived?: Array<{ flag: string; when: { param: string } } & Record<string, unknown>>;
   objective?: unknown;
+  objectives?: unknown[];
   constraints?: unknown[];
+  references?: string[];
+  validation_seeds?: unknown;
   penalties?: unknown;
   initial_points?: 'defaults' | Array<'defaults' | Record<string, unknown>>;
   components?: Record<string, string[]>;
@@ -72,7 +75,19 @@ function absolutized(data: RawStrategyData, file: string): RawStrategyData {
     ...(data.workload_spec !== undefined ? { workload_spec: resolve(dir, data.workload_spec) } : {}),
     ...(data.plugins ? { plugins: data.plugins.map((p) => resolve(dir, p)) } : {}),
     ...(data.fixed_args ? { fixed_args: flagGroups(data.fixed_args, dir).map((g) => g.text) } : {}),
+    ...(data.references ? { references: data.references.map((r) => resolve(dir, r)) } : {}),
+    ...(data.constraints ? { constraints: data.constraints.map((c) => absoluteConstraintTarget(c, dir)) } : {}),
   };
+}
+
+/** A hard constraint naming a strategy file (`metric <= other.yaml`) with that file made absolute. */
+function absoluteConstraintTarget(constraint: unknown, dir: string): unknown {
+  const absolute = (text: string) => text.replace(/(<=|>=|==)\s*(\S(?:.*\S)?\.ya?ml)\s*$/, (_all, op: string, file: string) => `${op} ${resolve(dir, file)}`);
+  if (typeof constraint === 'string') return absolute(constraint);
+  if (constraint !== null && typeof constraint === 'object' && typeof (constraint as { require?: unknown }).require === 'string') {
+    return { ...constraint, require: absolute((constraint as { require: string }).require) };
+  }
+  return constraint;
 }
 
 function merge(base: RawStrategyData, child: RawStrategyData, where: string): RawStrategyData {
@@ -111,8 +126,12 @@ function merge(base: RawStrategyData, child: RawStrategyData, where: string): Ra
     fixed_args: [...baseGroups.filter((g) => !removed.has(g.flag) && !childFixed.has(g.flag)).map((g) => g.text), ...(child.fixed_args ?? [])],
     parameters,
     derived,
-    objective: child.objective ?? base.objective,
+    // objective and objectives replace each other: a variant naming either drops the inherited other.
+    objective: child.objective ?? (child.objectives ? undefined : base.objective),
+    objectives: child.objectives ?? (child.objective ? undefined : base.objectives),
     constraints: child.constraints ?? base.constraints,
+    references: child.references ?? base.references,
+    validation_seeds: child.validation_seeds ?? base.validation_seeds,
     penalties: child.penalties ?? base.penalties,
     initial_points: child.initial_points ?? inheritedInitialPoints(base.initial_points, names),
     components: child.components ?? base.components,

@@ -24,10 +24,19 @@
 //   derived:                              # flags computed from parameters
 //     - {flag: --slo-prefill-sheddable, when: {param: prefill_critical, equals: 0}, then: 0, else: 256}
 //   objective: {metric: critical_ttft_p99_ms, direction: minimize}      # or maximize
+//   objectives:                           # instead of objective: several → `optimize` searches a Pareto front
+//     - {metric: critical_ttft_p99_ms, direction: minimize}
+//     - {metric: throughput_tps, direction: maximize}
 //   penalties: per_seed                   # or on_means: how constraint penalties combine with seeds (objective.ts)
-//   constraints:                          # penalties: weight × violation
+//   constraints:                          # penalties: weight × violation (single objective only)
 //     - {metric: throughput_tps, direction: at_least, threshold: 15000, weight: 0.01}
 //     - {metric: sheddable_ttft_p99_ms, direction: at_most, threshold: 600, weight: 2}
+//                                         # or hard constraints, modelled by the optimiser (relative-constraints.ts):
+//     - throughput_tps >= reference       # the first `references:` entry, paired per seed
+//     - {require: sheddable_ttft_p99_ms <= iter8-opt.yaml, tolerance: 1%}   # another strategy; tolerance % or absolute
+//     - rejected == 0                     # a fixed number
+//   references: [iter8-opt.yaml, baseline.yaml]   # compared with after the search (validation) and named by `reference`
+//   validation_seeds: 52-61               # held-out seeds `optimize` validates on; must not overlap seeds
 //
 // Boolean values (in categories, derived then/else or defaults) mean "flag present" (true) or "flag absent" (false).
 import { existsSync, readFileSync } from 'node:fs';
@@ -36,7 +45,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ServesimError } from '../errors.js';
 import { isMetricName, METRIC_NAMES } from './metrics.js';
-import { parseSeeds } from './seeds.js';
+import { formatSeeds, parseSeeds } from './seeds.js';
 import { resolveExtends, type RawStrategyData } from './strategy-variants.js';
 import { checkStrategyFlags } from './strategy-flags.js';
 
@@ -90,6 +99,18 @@ export interface Constraint {
   weight: number;
 }
 
+/** A hard constraint: `metric op target` per seed, feasible iff the mean per-seed slack is ≤ 0 (relative-constraints.ts). */
+export interface Requirement {
+  /** As the user wrote it, normalised (`metric op target`), for messages and reports. */
+  text: string;
+  metric: string;
+  op: '<=' | '>=' | '==';
+  /** A fixed number, or another strategy (absolute file) evaluated on the same seed. */
+  target: { kind: 'value'; value: number } | { kind: 'strategy'; file: string };
+  /** Allowed slack: a fraction of the target's per-seed value, or an absolute amount; negative = a required margin. */
+  tolerance: { kind: 'relative'; fraction: number } | { kind: 'absolute'; value: number };
+}
+
 export interface Strategy {
   name: string;
   description: string;
@@ -102,8 +123,18 @@ export interface Strategy {
   /** Absolute path. */
   workloadSpec: string;
   seeds?: number[];
+  /** The (first) objective; with `objectives:` the first of them. */
   objective?: Objective;
+  /** `objectives:` as given (present only when the file lists them); more than one makes `optimize` multi-objective. */
+  objectives?: Objective[];
+  /** Penalty constraints (weight × violation added to the score). */
   constraints: Constraint[];
+  /** Hard constraints modelled by the optimiser; present only when the file has some. */
+  requirements?: Requirement[];
+  /** `references:` as absolute files; present only when given. */
+  references?: string[];
+  /** Held-out seeds for `optimize`'s validation; never overlapping `seeds`. */
+  validationSeeds?: number[];
   /** Whether penalties apply per seed (default) or to the means over seeds. */
   penalties: 'per_seed' | 'on_means';
   /** Points `optimize` evaluates first, in order (`initial_points`, resolved); absent when the file gives none. */
@@ -144,6 +175,13 @@ const constraintSchema = z.strictObject({
   weight: z.number().positive(),
 });
 
+const requirementSchema = z.strictObject({
+  require: z.string().min(1),
+  tolerance: z.union([z.number(), z.string()]).optional(),
+});
+
+const seedsSchema = z.union([z.array(z.number().int()).min(1), z.string(), z.number().int()]);
+
 const initialPointSchema = z.union([z.literal('defaults'), z.record(z.string(), scalar)]);
 
 const strategySchema = z.strictObject({
@@ -157,9 +195,12 @@ const strategySchema = z.strictObject({
   workload_spec: z.string().min(1).optional(),
   remove_args: z.array(z.string().min(1)).optional(),
   remove_parameters: z.array(z.string().min(1)).optional(),
-  seeds: z.union([z.array(z.number().int()).min(1), z.string(), z.number().int()]).optional(),
+  seeds: seedsSchema.optional(),
+  validation_seeds: seedsSchema.optional(),
   objective: objectiveSchema.optional(),
-  constraints: z.array(constraintSchema).optional(),
+  objectives: z.array(objectiveSchema).min(1).optional(),
+  constraints: z.array(z.union([constraintSchema, z.string().min(1), requirementSchema])).optional(),
+  references: z.array(z.string().min(1)).min(1).optional(),
   penalties: z.enum(['per_seed', 'on_means']).optional(),
   initial_points: z.union([z.literal('defaults'), z.array(initialPointSchema)]).optional(),
   components: z.record(z.string().regex(/^[a-z0-9][a-z0-9_-]*$/), z.array(z.string().min(1)).min(1)).optional(),
@@ -172,6 +213,7 @@ const ALLOWED_KEYS = {
   when: ['param', 'equals'],
   objective: Object.keys(objectiveSchema.shape),
   constraint: Object.keys(constraintSchema.shape),
+  requirement: Object.keys(requirementSchema.shape),
 };
 
 /** The lab owns these flags: it sets them per evaluation. */
@@ -272,18 +314,42 @@ export function parseStrategy(text: string, file: string, options: StrategyLoadO
   const checkMetric = (metric: string, path: string) => {
     if (!isMetricName(metric)) fail(path, `unknown metric "${metric}"; valid metrics: ${METRIC_NAMES.join(', ')}`);
   };
+  if (data.objective && data.objectives) fail('objectives', 'objective and objectives exclude each other; list the objective in objectives');
   if (data.objective) checkMetric(data.objective.metric, 'objective.metric');
-  const constraints = (data.constraints ?? []).map((c, i) => {
-    checkMetric(c.metric, `constraints[${i}].metric`);
-    return { ...c } satisfies Constraint;
+  data.objectives?.forEach((o, i) => checkMetric(o.metric, `objectives[${i}].metric`));
+  const objectiveMetrics = new Set<string>();
+  data.objectives?.forEach((o, i) => {
+    if (objectiveMetrics.has(o.metric)) fail(`objectives[${i}].metric`, `"${o.metric}" is listed twice`);
+    objectiveMetrics.add(o.metric);
+  });
+  const references = data.references?.map((r) => resolve(baseDir, r));
+  const constraints: Constraint[] = [];
+  const requirements: Requirement[] = [];
+  (data.constraints ?? []).forEach((c, i) => {
+    const path = `constraints[${i}]`;
+    if (typeof c === 'string' || 'require' in c) {
+      const text = typeof c === 'string' ? c : c.require;
+      const tolerance = typeof c === 'string' ? undefined : c.tolerance;
+      requirements.push(parseRequirement(text, tolerance, { baseDir, references, path, fail }));
+      return;
+    }
+    checkMetric(c.metric, `${path}.metric`);
+    if ((data.objectives?.length ?? 0) > 1) {
+      fail(path, `penalty constraints (threshold/weight) add to a single objective's score; with several objectives write a hard constraint like "${c.metric} ${c.direction === 'at_most' ? '<=' : '>='} ${c.threshold}"`);
+    }
+    constraints.push({ ...c });
   });
 
-  let seeds: number[] | undefined;
-  if (data.seeds !== undefined) {
-    seeds = Array.isArray(data.seeds)
-      ? [...data.seeds]
-      : parseSeeds(String(data.seeds), `${where}: seeds`);
-    if (new Set(seeds).size !== seeds.length) fail('seeds', 'a seed is listed twice');
+  const seedList = (raw: z.infer<typeof seedsSchema>, key: string): number[] => {
+    const list = Array.isArray(raw) ? [...raw] : parseSeeds(String(raw), `${where}: ${key}`);
+    if (new Set(list).size !== list.length) fail(key, 'a seed is listed twice');
+    return list;
+  };
+  const seeds = data.seeds === undefined ? undefined : seedList(data.seeds, 'seeds');
+  const validationSeeds = data.validation_seeds === undefined ? undefined : seedList(data.validation_seeds, 'validation_seeds');
+  if (seeds && validationSeeds) {
+    const overlap = validationSeeds.filter((s) => seeds.includes(s));
+    if (overlap.length > 0) fail('validation_seeds', `must not overlap the tuning seeds (${formatSeeds(seeds)}); both list ${formatSeeds(overlap)}`);
   }
 
   const initialPoints = data.initial_points === undefined ? undefined : resolveInitialPoints(data.initial_points, parameters, fail);
@@ -291,6 +357,12 @@ export function parseStrategy(text: string, file: string, options: StrategyLoadO
   const workloadSpec = resolve(baseDir, data.workload_spec!);
   if (options.checkFiles ?? true) {
     if (!existsSync(workloadSpec)) fail('workload_spec', `file not found: ${workloadSpec}`);
+    references?.forEach((r, i) => {
+      if (!existsSync(r)) fail(`references[${i}]`, `file not found: ${r}`);
+    });
+    requirements.forEach((r, i) => {
+      if (r.target.kind === 'strategy' && !existsSync(r.target.file)) fail('constraints', `"${r.text}": file not found: ${r.target.file}`);
+    });
     checkStrategyFlags(fixedArgs, parameters, derived, baseDir, fail);
   }
 
@@ -304,11 +376,52 @@ export function parseStrategy(text: string, file: string, options: StrategyLoadO
     workloadSpec,
     ...(seeds ? { seeds } : {}),
     ...(data.objective ? { objective: { ...data.objective } } : {}),
+    ...(data.objectives ? { objective: { ...data.objectives[0]! }, objectives: data.objectives.map((o) => ({ ...o })) } : {}),
     constraints,
+    ...(requirements.length > 0 ? { requirements } : {}),
+    ...(references ? { references } : {}),
+    ...(validationSeeds ? { validationSeeds } : {}),
     penalties: data.penalties ?? 'per_seed',
     ...(initialPoints ? { initialPoints } : {}),
     components: Object.entries(data.components ?? {}).map(([name, args]) => ({ name, args: [...args] })),
   };
+}
+
+const REQUIREMENT_PATTERN = /^\s*([A-Za-z0-9_]+)\s*(<=|>=|==)\s*(\S(?:.*\S)?)\s*$/;
+
+/**
+ * A hard constraint `metric op target`: the target is a number, `reference` (the first `references:` entry) or a
+ * strategy file (relative to this strategy's file). `tolerance`: `1%` (of the target's per-seed value) or an absolute
+ * number, ≥ 0.
+ */
+export function parseRequirement(
+  text: string,
+  tolerance: number | string | undefined,
+  context: { baseDir: string; references: readonly string[] | undefined; path: string; fail: (path: string, message: string) => never },
+): Requirement {
+  const { path, fail } = context;
+  const match = REQUIREMENT_PATTERN.exec(text);
+  if (!match) fail(path, `expected "METRIC <=|>=|== TARGET" (TARGET: a number, reference or a strategy .yaml), got ${JSON.stringify(text)}`);
+  const [, metric, op, rawTarget] = match!;
+  if (!isMetricName(metric!)) fail(path, `unknown metric "${metric}"; valid metrics: ${METRIC_NAMES.join(', ')}`);
+  let target: Requirement['target'];
+  if (/^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i.test(rawTarget!)) target = { kind: 'value', value: Number(rawTarget) };
+  else if (rawTarget === 'reference') {
+    if (!context.references?.length) fail(path, `"reference" names the first entry of references:, but the strategy lists none`);
+    target = { kind: 'strategy', file: context.references![0]! };
+  } else if (/\.ya?ml$/.test(rawTarget!)) target = { kind: 'strategy', file: resolve(context.baseDir, rawTarget!) };
+  else fail(path, `expected a number, reference or a strategy .yaml file after ${op}, got "${rawTarget}"`);
+  let tol: Requirement['tolerance'] = { kind: 'absolute', value: 0 };
+  if (tolerance !== undefined) {
+    const pct = typeof tolerance === 'string' ? /^\s*(\d+\.?\d*|\.\d+)\s*%\s*$/.exec(tolerance) : null;
+    const abs = typeof tolerance === 'number' ? tolerance : pct ? NaN : Number(tolerance);
+    if (pct) tol = { kind: 'relative', fraction: Number(pct[1]) / 100 };
+    else if (Number.isFinite(abs) && abs >= 0 && String(tolerance).trim() !== '') tol = { kind: 'absolute', value: abs };
+    else fail(`${path}.tolerance`, `expected a percentage like 1% or a number >= 0, got ${JSON.stringify(tolerance)}`);
+  }
+  const shown = target!.kind === 'value' ? String(target!.value) : rawTarget === 'reference' ? `reference (${target!.file.split('/').pop()})` : rawTarget!;
+  const tolText = tol.kind === 'relative' ? ` (tolerance ${+(tol.fraction * 100).toFixed(6)}%)` : tol.value !== 0 ? ` (tolerance ${tol.value})` : '';
+  return { text: `${metric} ${op} ${shown}${tolText}`, metric: metric!, op: op as Requirement['op'], target: target!, tolerance: tol };
 }
 
 /**
@@ -420,7 +533,8 @@ function allowedKeysAt(path: readonly PropertyKey[]): string[] | undefined {
   if (head === 'derived' && path.length === 2) return ALLOWED_KEYS.derived;
   if (head === 'derived' && path.length === 3) return ALLOWED_KEYS.when;
   if (head === 'objective' && path.length === 1) return ALLOWED_KEYS.objective;
-  if (head === 'constraints' && path.length === 2) return ALLOWED_KEYS.constraint;
+  if (head === 'objectives' && path.length === 2) return ALLOWED_KEYS.objective;
+  if (head === 'constraints' && path.length === 2) return [...ALLOWED_KEYS.constraint, ...ALLOWED_KEYS.requirement];
   return undefined;
 }
 
@@ -463,8 +577,19 @@ export function formatIssues(
         const keys = issue.keys.map((k) => `"${k}"`).join(', ');
         return `${path}: unknown field ${keys}${allowed ? `; allowed: ${allowed.join(', ')}` : ''}`;
       }
-      case 'invalid_union':
-        return `${path}: unexpected ${describeInput(input)}`;
+      case 'invalid_union': {
+        // Several forms are allowed (e.g. a penalty constraint mapping, a require: mapping, a string): report the
+        // problems of the form the input matches best (fewest issues, none about the input's own type).
+        const branches = ((issue as { errors?: z.core.$ZodIssue[][] }).errors ?? []).filter(
+          (b) => b.length > 0 && !b.some((sub) => sub.path.length === 0 && sub.code === 'invalid_type'),
+        );
+        const best = branches.sort((a, b) => a.length - b.length)[0];
+        if (!best) return `${path}: unexpected ${describeInput(input)}`;
+        return formatIssues(
+          best.map((sub) => ({ ...sub, path: [...issue.path, ...sub.path] })),
+          allowedKeys,
+        );
+      }
       default:
         return `${path}: ${issue.message}`;
     }

@@ -67,9 +67,13 @@ export function runSettingsOf(run: OptimizationRunRecord): Partial<RunSettingsRe
   return typeof settings === 'object' ? settings : {};
 }
 
+/** The lowest score among calls meeting their hard constraints (any call while none does), as `optimize` picks it. */
 function bestOf(observations: readonly ObservationRecord[]): { score: number; call: number } | undefined {
+  const feasible = (o: ObservationRecord) => (o.constraints ?? []).every((c) => c <= 0);
   let best: ObservationRecord | undefined;
-  for (const o of observations) if (best === undefined || o.score < best.score) best = o;
+  for (const o of observations) {
+    if (best === undefined || (feasible(o) && !feasible(best)) || (feasible(o) === feasible(best) && o.score < best.score)) best = o;
+  }
   return best && { score: best.score, call: best.callIndex + 1 };
 }
 
@@ -329,7 +333,7 @@ function runStrategy(run: OptimizationRunRecord, settings: Partial<RunSettingsRe
     if (!Array.isArray(settings.seeds) || typeof settings.nInitial !== 'number' || typeof settings.randomState !== 'number') {
       throw new ServesimError(`--run ${run.id}: its settings are incomplete in trial store ${options.storeLabel}; it cannot be matched with --strategy`);
     }
-    const key = runKeyOf(options.strategy, settings as OptimizeSettings);
+    const key = runKeyOf(options.strategy, settings as OptimizeSettings, settings.related_strategies ?? []);
     if (key !== run.runKey) {
       throw new ServesimError(
         `--strategy ${options.strategy.file}: not the strategy run ${run.id} optimised (its content, workload file or --set overrides differ from the run's)`,
