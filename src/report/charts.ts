@@ -264,6 +264,12 @@ export function paretoFlags(points: ReadonlyArray<{ x: number; y: number }>, dir
   );
 }
 
+/** A log axis when positive values span 20× or more (one bad call at 5 s would flatten the front at 70 ms). */
+function spanningAxis(values: readonly number[], title: string): { title: string; scale: Record<string, unknown> } {
+  const log = values.length > 0 && Math.min(...values) > 0 && Math.max(...values) / Math.min(...values) >= 20;
+  return log ? { title: `${title} (log scale)`, scale: { type: 'log' } } : { title, scale: { zero: false } };
+}
+
 /** Evaluated points, the front (joined in x order), validated points ringed, reference points labelled. */
 export function paretoChart(
   points: readonly ObjectivePoint[],
@@ -274,8 +280,8 @@ export function paretoChart(
     ...points.map((p) => ({ kind: p.front ? 'on the front' : 'dominated', label: p.label, x: p.x, y: p.y, validated: p.validated === true })),
     ...references.map((r) => ({ kind: 'reference', label: r.label, x: r.x, y: r.y, validated: false })),
   ].filter((v) => Number.isFinite(v.x) && Number.isFinite(v.y));
-  const x = { field: 'x', type: 'quantitative', title: options.xTitle, scale: { zero: false } };
-  const y = { field: 'y', type: 'quantitative', title: options.yTitle, scale: { zero: false } };
+  const x = { field: 'x', type: 'quantitative', ...spanningAxis(values.map((v) => v.x), options.xTitle) };
+  const y = { field: 'y', type: 'quantitative', ...spanningAxis(values.map((v) => v.y), options.yTitle) };
   const kinds = ['on the front', 'dominated', ...(references.length > 0 ? ['reference'] : [])];
   const color = { field: 'kind', type: 'nominal', title: null, sort: kinds, scale: { domain: kinds, range: ['#e45756', '#9ab', '#222'].slice(0, kinds.length) } };
   return base({
@@ -331,11 +337,8 @@ export interface SweepLinePoint {
 /** Mean vs the varied value, one line per series, with its 95 % CI as a band. */
 export function sweepChart(points: readonly SweepLinePoint[], options: { xTitle: string; yTitle: string; order: readonly string[]; xOrder?: readonly string[] }): ChartSpec {
   const numeric = points.every((p) => typeof p.value === 'number');
-  // Grids that span decades (KV blocks 2 000–132 139, log-spaced sweeps) read on a log axis.
-  const xs = points.map((p) => p.value as number);
-  const logScale = numeric && Math.min(...xs) > 0 && Math.max(...xs) / Math.min(...xs) >= 20;
   const x = numeric
-    ? { field: 'value', type: 'quantitative', title: options.xTitle + (logScale ? ' (log scale)' : ''), scale: logScale ? { type: 'log' } : { zero: false } }
+    ? { field: 'value', type: 'quantitative', ...spanningAxis(points.map((p) => p.value as number), options.xTitle) }
     : { field: 'value', type: 'ordinal', title: options.xTitle, sort: options.xOrder, axis: { labelAngle: 0 } };
   const color = { field: 'series', type: 'nominal', title: null, sort: options.order, scale: { domain: options.order } };
   const values = points.map((p) => ({ ...p, lo: Number.isFinite(p.lo) ? p.lo : p.mean, hi: Number.isFinite(p.hi) ? p.hi : p.mean }));

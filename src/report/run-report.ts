@@ -5,7 +5,9 @@ import { strategyDirectory } from '../lab/evaluate.js';
 import { formatSeeds } from '../lab/seeds.js';
 import { buildRunArgv, configHash } from '../lab/runargs.js';
 import type { TrialStore, OptimizationRunRecord } from '../lab/store.js';
-import type { ParamValues, Strategy } from '../lab/strategy.js';
+import type { MetricValues } from '../lab/metrics.js';
+import { defaultParameterValues, loadStrategy, type ParamValues, type Strategy } from '../lab/strategy.js';
+import { validateCandidates, type ValidationReference } from '../lab/validation.js';
 import { listRun, runSettingsOf, type CallListing, type RunListing } from '../lab/trials.js';
 import {
   convergenceChart,
@@ -100,6 +102,64 @@ function perSeedTable(store: TrialStore, strategy: Strategy | undefined, seeds: 
   };
 }
 
+/** Per-seed metrics of `strategy` at `params` as the store has them, or undefined when a seed is missing. */
+function storedMetrics(store: TrialStore, strategy: Strategy, params: ParamValues, seeds: readonly number[], simVersion: string): MetricValues[] | undefined {
+  const found: MetricValues[] = [];
+  for (const seed of seeds) {
+    const ref = callRef(strategy, params, seed);
+    const stored = store.getEvaluation({ configHash: configHash(ref.argv, ref.cwd), seed, simVersion });
+    if (!stored) return undefined;
+    found.push(stored.metrics);
+  }
+  return found;
+}
+
+/** The strategy's `references:` (the optimiser evaluates them on the tuning seeds through the same store). */
+function referenceStrategies(strategy: Strategy | undefined, context: ReportContext): Strategy[] {
+  const loaded: Strategy[] = [];
+  for (const file of strategy?.references ?? []) {
+    try {
+      loaded.push(loadStrategy(file));
+    } catch (error) {
+      context.warn(`reference ${file} is not shown: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+  return loaded;
+}
+
+/**
+ * Calls validated against every reference on the strategy's validation seeds, recomputed from the stored
+ * evaluations with the optimiser's own rule (src/lab/validation.ts); calls without stored held-out evaluations
+ * are not judged.
+ */
+function validatedCalls(
+  store: TrialStore,
+  strategy: Strategy,
+  references: readonly Strategy[],
+  calls: readonly CallListing[],
+  tuningSeeds: readonly number[],
+  simVersion: string,
+): Set<number> {
+  const validationSeeds = strategy.validationSeeds ?? [];
+  const objectives = strategy.objectives ?? (strategy.objective ? [strategy.objective] : []);
+  if (validationSeeds.length < 2 || references.length === 0 || objectives.length === 0) return new Set();
+  const sides: ValidationReference[] = [];
+  for (const reference of references) {
+    const params = defaultParameterValues(reference);
+    const tuning = storedMetrics(store, reference, params, tuningSeeds, simVersion);
+    const validation = storedMetrics(store, reference, params, validationSeeds, simVersion);
+    if (!tuning || !validation) return new Set();
+    sides.push({ name: reference.name, file: reference.file, tuning, validation });
+  }
+  const candidates = calls.flatMap((c) => {
+    const tuning = storedMetrics(store, strategy, c.params, tuningSeeds, simVersion);
+    const validation = storedMetrics(store, strategy, c.params, validationSeeds, simVersion);
+    return tuning && validation ? [{ call: c.call, params: c.params, tuning, validation }] : [];
+  });
+  const report = validateCandidates(objectives, candidates, sides, { tuning: [...tuningSeeds], validation: [...validationSeeds] });
+  return new Set(candidates.map((c) => c.call).filter((call) => report.rows.filter((r) => r.call === call).every((r) => r.verdict === 'validated')));
+}
+
 export interface RunReportOptions {
   storeLabel: string;
   /** Simulator version the store's evaluations are keyed on (this servesim's). */
@@ -168,10 +228,19 @@ export async function runSections(store: TrialStore, run: OptimizationRunRecord,
   if (pair) {
     const xy = listing.calls.map((c) => ({ x: c.mean_metrics[pair[0].metric] ?? NaN, y: c.mean_metrics[pair[1].metric] ?? NaN }));
     const flags = paretoFlags(xy, [pair[0].direction, pair[1].direction]);
-    const points: ObjectivePoint[] = listing.calls.map((c, i) => ({ label: `call ${c.call}`, ...xy[i]!, front: flags[i]! }));
+    const referenceRuns = referenceStrategies(strategy, context);
+    const validated = strategy ? validatedCalls(store, strategy, referenceRuns, listing.calls.filter((_, i) => flags[i]), seeds, options.simVersion) : new Set<number>();
+    const points: ObjectivePoint[] = listing.calls.map((c, i) => ({ label: `call ${c.call}`, ...xy[i]!, front: flags[i]!, validated: validated.has(c.call) }));
+    const storedReferences = referenceRuns.flatMap((r) => {
+      const metrics = storedMetrics(store, r, defaultParameterValues(r), seeds, options.simVersion);
+      if (!metrics) return [];
+      const mean = (metric: string) => metrics.reduce((sum, m) => sum + (m[metric] ?? NaN), 0) / metrics.length;
+      return [{ label: r.name, x: mean(pair[0].metric), y: mean(pair[1].metric) }];
+    });
     const references: ReferencePoint[] = [
       { label: 'call 1', ...xy[0]! },
       ...(best.call !== first.call ? [{ label: `best (call ${best.call})`, ...xy[listing.calls.indexOf(best)]! }] : []),
+      ...storedReferences,
     ];
     const multi = objectives.length >= 2;
     sections.push({
@@ -185,7 +254,7 @@ export async function runSections(store: TrialStore, run: OptimizationRunRecord,
           id: 'run-pareto',
           title: `${metricTitle(pair[0].metric)} vs ${metricTitle(pair[1].metric)}`,
           svg: await renderSvg(paretoChart(points, references, { xTitle: `${metricTitle(pair[0].metric)} (${pair[0].direction})`, yTitle: `${metricTitle(pair[1].metric)} (${pair[1].direction})` })),
-          caption: `Mean over the seeds per call; red: not dominated by any other call; crosses: references. ${what}`,
+          caption: `Mean over the seeds per call; red: not dominated by any other call${validated.size > 0 ? '; ringed: validated against every reference on the held-out seeds (recomputed from the stored evaluations)' : ''}; crosses: call 1, the best call and the strategy's references (mean over the same seeds). ${what}`,
           series: ['on the front', 'dominated', 'reference'],
         },
       ],
