@@ -15,6 +15,7 @@ import { defaultJobs, inProcessPool, parseJobs, workerPool, type EvaluationPool 
 import { createProgress } from './progress.js';
 import { formatArgv } from './runargs.js';
 import { formatSeeds, parseSeeds } from './seeds.js';
+import { racingSummaryLine, seedAllocationOption, type SeedAllocation } from './seed-racing.js';
 import { TrialStore } from './store.js';
 import { defaultParameterValues, loadStrategy, type Strategy } from './strategy.js';
 import { applySets } from './strategy-variants.js';
@@ -168,7 +169,12 @@ const optimizeCommandFactory: CommandFactory = (io) =>
       .option('--random-state <n>', 'seed of every random choice of the optimiser', integerOption('--random-state', 0), 42)
       .option('--output <file>', 'write the result as JSON (best point, its metrics and args, convergence trace)')
       .option('--resume', 'continue the latest unfinished run of this strategy with the same settings', false)
-      .option('--warm-start-from <run>', "evaluate an earlier run's points first (read back from --store), like initial_points", integerOption('--warm-start-from', 1)),
+      .option('--warm-start-from <run>', "evaluate an earlier run's points first (read back from --store), like initial_points", integerOption('--warm-start-from', 1))
+      .option(
+        '--seed-allocation <mode>',
+        "all (every point on every seed) or racing (same budget of n-calls x seeds simulations, proposals raced seed by seed); default: the strategy's seed_allocation, else all",
+        seedAllocationOption,
+      ),
   ).action(async (strategyFile: string, options: CommonOptions & OptimizeCliOptions) => {
     await optimizeCommand(io, strategyFile, options);
   });
@@ -356,10 +362,12 @@ interface OptimizeCliOptions {
   output?: string;
   resume: boolean;
   warmStartFrom?: number;
+  seedAllocation?: SeedAllocation;
 }
 
 export async function optimizeCommand(io: LabIO, strategyFile: string, options: CommonOptions & OptimizeCliOptions): Promise<OptimizeResult> {
-  const strategy = warmStarted(io, strategyFrom(io, strategyFile, options), options);
+  const loaded = warmStarted(io, strategyFrom(io, strategyFile, options), options);
+  const strategy = options.seedAllocation ? { ...loaded, seedAllocation: options.seedAllocation } : loaded;
   if (options.output) checkWritableFile(resolve(io.cwd, options.output), '--output', true);
   const seeds = seedsFor(options.seeds, { what: strategyFile, ...(strategy.seeds ? { seeds: strategy.seeds } : {}) });
   const settings = { seeds, nCalls: options.nCalls, nInitial: options.nInitial, randomState: options.randomState };
@@ -412,6 +420,7 @@ function formatOptimizeSummary(strategy: Strategy, r: OptimizeResult, output: st
       `${r.settings.nInitial} initial, random state ${r.settings.randomState}`,
     // best_call is numbered from 1, like trace[].call, `trials --run` and `export --call`.
     `best score ${r.best_score.toFixed(4)} at call ${r.best_call} (${scoreMeaning(strategy, objective)})`,
+    ...(racingSummaryLine(r) === undefined ? [] : [racingSummaryLine(r)!]),
     'best parameters:',
     ...Object.entries(r.best_params).map(([k, v]) => `  ${k} = ${String(v)}`),
     ...perSeedLines(strategy, r),

@@ -18,6 +18,7 @@ import type { StrategyEvaluator } from './evaluate.js';
 import { meanMetrics, scorePoint, type SeedScore } from './objective.js';
 import type { MetricValues } from './metrics.js';
 import { buildRunArgv, formatArgv, normalizeParamValue, parameterArgs } from './runargs.js';
+import { optimizeWithSeedRacing } from './seed-racing.js';
 import type { TrialStore } from './store.js';
 import type { Objective, ParamValues, Strategy } from './strategy.js';
 
@@ -164,6 +165,7 @@ export async function optimizeStrategy(
 ): Promise<OptimizeResult> {
   const started = performance.now();
   const objective = validateSettings(strategy, settings);
+  if (strategy.seedAllocation === 'racing') return optimizeWithSeedRacing(strategy, settings, deps, objective);
   const space = searchSpaceOf(strategy);
   const given = initialPointsOf(strategy);
   const optimizer = deps.createOptimizer(space, settings, { nGiven: given.length });

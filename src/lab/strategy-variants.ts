@@ -38,6 +38,7 @@ export interface RawStrategyData {
   objective?: unknown;
   constraints?: unknown[];
   penalties?: unknown;
+  seed_allocation?: unknown;
   initial_points?: 'defaults' | Array<'defaults' | Record<string, unknown>>;
   components?: Record<string, string[]>;
 }
@@ -114,6 +115,7 @@ function merge(base: RawStrategyData, child: RawStrategyData, where: string): Ra
     objective: child.objective ?? base.objective,
     constraints: child.constraints ?? base.constraints,
     penalties: child.penalties ?? base.penalties,
+    seed_allocation: child.seed_allocation ?? base.seed_allocation,
     initial_points: child.initial_points ?? inheritedInitialPoints(base.initial_points, names),
     components: child.components ?? base.components,
   } as RawStrategyData;

@@ -25,6 +25,8 @@
 //     - {flag: --slo-prefill-sheddable, when: {param: prefill_critical, equals: 0}, then: 0, else: 256}
 //   objective: {metric: critical_ttft_p99_ms, direction: minimize}      # or maximize
 //   penalties: per_seed                   # or on_means: how constraint penalties combine with seeds (objective.ts)
+//   seed_allocation: racing               # optimize: race proposals seed by seed within n-calls × seeds simulations
+//                                         # (src/lab/seed-racing.ts); default: every point on every seed
 //   constraints:                          # penalties: weight × violation
 //     - {metric: throughput_tps, direction: at_least, threshold: 15000, weight: 0.01}
 //     - {metric: sheddable_ttft_p99_ms, direction: at_most, threshold: 600, weight: 2}
@@ -106,6 +108,8 @@ export interface Strategy {
   constraints: Constraint[];
   /** Whether penalties apply per seed (default) or to the means over seeds. */
   penalties: 'per_seed' | 'on_means';
+  /** `optimize`'s use of the seeds (src/lab/seed-racing.ts); absent = every point on every seed. */
+  seedAllocation?: 'all' | 'racing';
   /** Points `optimize` evaluates first, in order (`initial_points`, resolved); absent when the file gives none. */
   initialPoints?: ParamValues[];
   /** Named groups of fixed flags that `ablate` adds to a baseline or removes one at a time (file order). */
@@ -161,6 +165,7 @@ const strategySchema = z.strictObject({
   objective: objectiveSchema.optional(),
   constraints: z.array(constraintSchema).optional(),
   penalties: z.enum(['per_seed', 'on_means']).optional(),
+  seed_allocation: z.enum(['all', 'racing']).optional(),
   initial_points: z.union([z.literal('defaults'), z.array(initialPointSchema)]).optional(),
   components: z.record(z.string().regex(/^[a-z0-9][a-z0-9_-]*$/), z.array(z.string().min(1)).min(1)).optional(),
 });
@@ -306,6 +311,8 @@ export function parseStrategy(text: string, file: string, options: StrategyLoadO
     ...(data.objective ? { objective: { ...data.objective } } : {}),
     constraints,
     penalties: data.penalties ?? 'per_seed',
+    // Only when given: the run key hashes the strategy, and runs stored before this key existed must still resume.
+    ...(data.seed_allocation ? { seedAllocation: data.seed_allocation } : {}),
     ...(initialPoints ? { initialPoints } : {}),
     components: Object.entries(data.components ?? {}).map(([name, args]) => ({ name, args: [...args] })),
   };
