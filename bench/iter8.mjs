@@ -9,7 +9,7 @@
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Rng, SearchSpace, median } from '../dist/optimize/index.js';
-import { StrategyEvaluator, TrialStore, gpOptimizerFactory, loadStrategy, optimizeStrategy, searchSpaceOf, workerPool } from '../dist/lab/index.js';
+import { StrategyEvaluator, TrialStore, compositeOptimizerFactory, gpOptimizerFactory, loadStrategy, optimizeStrategy, optimizeWithSeedRacing, workerPool } from '../dist/lab/index.js';
 
 const STRATEGY = fileURLToPath(new URL('../presets/strategies/opt-iter8.yaml', import.meta.url));
 const SEEDS = [42, 43, 44];
@@ -23,11 +23,19 @@ const randomFactory = (space, settings) => {
   return { ask: (count) => Array.from({ length: count }, () => searchSpace.samplePoint(rng)), tell() {} };
 };
 
-/** Each method: (strategy, randomState, deps) → optimizeStrategy's result. */
+const optimizeWith = (factory) => (strategy, settings, evaluator) => optimizeStrategy(strategy, settings, { evaluator, createOptimizer: factory });
+const racingWith = (tuning, factoryOf = () => gpOptimizerFactory) => (strategy, settings, evaluator) =>
+  optimizeWithSeedRacing({ ...strategy, seedAllocation: 'racing' }, settings, { evaluator, createOptimizer: factoryOf(strategy) }, strategy.objective, tuning);
+
+/** Each method: (strategy, settings, evaluator) → the lab's optimisation result. */
 export const ITER8_METHODS = {
-  gp: { label: "servesim GP (today's optimize)", strategy: (s) => s, factory: gpOptimizerFactory },
-  random: { label: 'random search', strategy: (s) => s, factory: randomFactory },
-  racing: { label: 'GP + seed racing (seed_allocation: racing)', strategy: (s) => ({ ...s, seedAllocation: 'racing' }), factory: gpOptimizerFactory },
+  gp: { label: "servesim GP (today's optimize)", run: optimizeWith(gpOptimizerFactory) },
+  random: { label: 'random search', run: optimizeWith(randomFactory) },
+  racing: { label: 'GP + seed racing (seed_allocation: racing)', run: racingWith({}) },
+  'racing-z0.67': { label: 'GP + seed racing, promotion z = 0.67', run: racingWith({ promotionZ: 0.67 }) },
+  'racing-z2': { label: 'GP + seed racing, promotion z = 2', run: racingWith({ promotionZ: 2 }) },
+  // Every point on every seed (no racing), one GP per metric, EI of the on-means score by Monte Carlo.
+  composite: { label: 'composite GP (one GP per metric)', run: racingWith({ promotionZ: Infinity }, compositeOptimizerFactory) },
 };
 
 /** Best score over points evaluated on every seed, as the run reports it. */
@@ -62,7 +70,7 @@ export async function runIter8Benchmark({ states, methods, jobs, storeFile, conc
       const settingsFor = (randomState) => ({ seeds: SEEDS, nCalls: N_CALLS, nInitial: N_INITIAL, randomState });
       const runs = await inParallel(states, concurrentStates, async (randomState) => {
         const started = performance.now();
-        const result = await optimizeStrategy(method.strategy(strategy), settingsFor(randomState), { evaluator, createOptimizer: method.factory });
+        const result = await method.run(strategy, settingsFor(randomState), evaluator);
         const seconds = (performance.now() - started) / 1000;
         const simulations = result.simulations_total ?? result.trace.length * SEEDS.length;
         log(`  ${name} state ${randomState}: best ${bestOf(result).toFixed(3)} (${result.trace.length} points, ${simulations} simulations) in ${seconds.toFixed(1)} s`);

@@ -15,6 +15,7 @@
 // finished evaluation is read back, not re-simulated), which reproduces the interrupted run's trace exactly.
 import { ServesimError } from '../errors.js';
 import type { Point } from '../optimize/space.js';
+import { isEvaluationAware } from './composite.js';
 import type { SeedEvaluation } from './evaluate.js';
 import { meanMetrics, scorePoint, type PenaltyMode } from './objective.js';
 import {
@@ -56,7 +57,7 @@ export function racingSummaryLine(result: OptimizeResult): string | undefined {
  * normal error with the measured spread, is at least 10 % (z = 1.2816): keeping a point that cannot win costs one
  * simulation, dropping one that would have won costs the run's result.
  */
-const PROMOTION_Z = 1.2816;
+export const PROMOTION_Z = 1.2816;
 /** Fully evaluated points needed before offsets are trusted; before that every point goes to every seed. */
 const MIN_CALIBRATION_POINTS = 6;
 
@@ -108,12 +109,20 @@ export function subsetCalibration(points: readonly FullPoint[], subsetScoreOf: (
   return { offset, spread };
 }
 
+/** Knobs for experiments (bench/iter8.mjs); `optimize` uses the defaults. */
+export interface RacingTuning {
+  /** Promotion threshold in spreads above the incumbent. Default PROMOTION_Z. */
+  promotionZ?: number;
+}
+
 export async function optimizeWithSeedRacing(
   strategy: Strategy,
   settings: OptimizeSettings,
   deps: OptimizeDependencies,
   objective: Objective,
+  tuning: RacingTuning = {},
 ): Promise<RacingResult> {
+  const promotionZ = tuning.promotionZ ?? PROMOTION_Z;
   const started = performance.now();
   const seeds = settings.seeds;
   const budget = settings.nCalls * seeds.length;
@@ -166,7 +175,8 @@ export async function optimizeWithSeedRacing(
     if (call >= storedCalls) {
       store?.addObservation(runId!, { callIndex: call, params, score: told, meanMetrics: meanMetrics(evaluations.map((e) => e.metrics)) });
     }
-    await optimizer.tell(toPoint(params), told);
+    if (isEvaluationAware(optimizer)) optimizer.tellEvaluations(toPoint(params), told, evaluations);
+    else await optimizer.tell(toPoint(params), told);
     trace.push({ call: call + 1, params, score: told, best_so_far: best.score, seeds_evaluated: evaluations.map((e) => e.seed), estimated });
     // Progress in call-equivalents (simulations ÷ seeds), so a bar sized for n-calls ends full.
     deps.onCall?.({ done: Math.floor(used / seeds.length), total: settings.nCalls, score: told, best: best.score, replayed: call < storedCalls });
@@ -215,7 +225,7 @@ export async function optimizeWithSeedRacing(
         // The subset's score of each full point, with the strategy's own rule on those seeds' metrics.
         const { offset, spread } = subsetCalibration(full, (p) => score(indices.map((i) => p.evaluations[i]!)));
         const estimate = score(evaluations) - offset;
-        if (estimate > best.score + PROMOTION_Z * spread) {
+        if (estimate > best.score + promotionZ * spread) {
           droppedAt = estimate;
           break;
         }
