@@ -10,11 +10,12 @@ import { buildMultiComparison, formatMultiCompareCsv, formatMultiCompareTable, w
 import { StrategyEvaluator } from './evaluate.js';
 import { countLedgerEvaluations, formatLedgerMarkdown, loadLedger, runLedger } from './ledger.js';
 import { metricsToJson } from './metrics.js';
-import { gpOptimizerFactory, optimizeStrategy, type OptimizeResult } from './optimize.js';
+import { optimizeStrategy, type OptimizeResult } from './optimize.js';
 import { defaultJobs, inProcessPool, parseJobs, workerPool, type EvaluationPool } from './pool.js';
 import { createProgress } from './progress.js';
 import { formatArgv } from './runargs.js';
 import { formatSeeds, parseSeeds } from './seeds.js';
+import { optimizerFactoryFor, surrogateOption, type Surrogate } from './composite.js';
 import { racingSummaryLine, seedAllocationOption, type SeedAllocation } from './seed-racing.js';
 import { TrialStore } from './store.js';
 import { defaultParameterValues, loadStrategy, type Strategy } from './strategy.js';
@@ -174,6 +175,11 @@ const optimizeCommandFactory: CommandFactory = (io) =>
         '--seed-allocation <mode>',
         "all (every point on every seed) or racing (same budget of n-calls x seeds simulations, proposals raced seed by seed); default: the strategy's seed_allocation, else all",
         seedAllocationOption,
+      )
+      .option(
+        '--surrogate <model>',
+        "gp (one GP of the score) or composite (one GP per metric, expected improvement of the known on-means score); default: the strategy's surrogate, else gp",
+        surrogateOption,
       ),
   ).action(async (strategyFile: string, options: CommonOptions & OptimizeCliOptions) => {
     await optimizeCommand(io, strategyFile, options);
@@ -363,11 +369,13 @@ interface OptimizeCliOptions {
   resume: boolean;
   warmStartFrom?: number;
   seedAllocation?: SeedAllocation;
+  surrogate?: Surrogate;
 }
 
 export async function optimizeCommand(io: LabIO, strategyFile: string, options: CommonOptions & OptimizeCliOptions): Promise<OptimizeResult> {
   const loaded = warmStarted(io, strategyFrom(io, strategyFile, options), options);
-  const strategy = options.seedAllocation ? { ...loaded, seedAllocation: options.seedAllocation } : loaded;
+  const strategy = withOptimizerChoices(loaded, options);
+  const createOptimizer = optimizerFactoryFor(strategy);
   if (options.output) checkWritableFile(resolve(io.cwd, options.output), '--output', true);
   const seeds = seedsFor(options.seeds, { what: strategyFile, ...(strategy.seeds ? { seeds: strategy.seeds } : {}) });
   const settings = { seeds, nCalls: options.nCalls, nInitial: options.nInitial, randomState: options.randomState };
@@ -383,7 +391,7 @@ export async function optimizeCommand(io: LabIO, strategyFile: string, options: 
       optimizeStrategy(strategy, settings, {
         evaluator,
         store,
-        createOptimizer: gpOptimizerFactory,
+        createOptimizer,
         resume: options.resume,
         log: (m) => io.stderr(`${m}\n`),
         onCall: (p) =>
@@ -395,6 +403,14 @@ export async function optimizeCommand(io: LabIO, strategyFile: string, options: 
   io.stdout(formatOptimizeSummary(strategy, result, options.output, options.store));
   if (options.output) writeJson(resolve(io.cwd, options.output), optimizeResultJson(result), '--output');
   return result;
+}
+
+/** --seed-allocation and --surrogate override the strategy's keys; defaults are left out, as the YAML parser does. */
+function withOptimizerChoices(strategy: Strategy, options: OptimizeCliOptions): Strategy {
+  const { seedAllocation, surrogate, ...rest } = strategy;
+  const allocation = options.seedAllocation ?? seedAllocation;
+  const model = options.surrogate ?? surrogate;
+  return { ...rest, ...(allocation === 'racing' ? { seedAllocation: allocation } : {}), ...(model === 'composite' ? { surrogate: model } : {}) };
 }
 
 /** The strategy with --warm-start-from's points first (the store is only read here; the run opens it for writing). */

@@ -1,31 +1,55 @@
-// The lab's side of composite BO (src/optimize/composite.ts): a strategy's outputs are its objective metric and its
-// constraint metrics, averaged over the seeds, and the known score function is the strategy's own on-means scoring.
+// The lab's side of composite BO (src/optimize/composite.ts), `surrogate: composite` in a strategy: the outputs are
+// the objective metric and the constraint metrics averaged over the seeds, and the known score function is the
+// strategy's own on-means scoring (objective + Σ weight × hinge on the means).
 import { ServesimError } from '../errors.js';
 import { CompositeOptimizer } from '../optimize/composite.js';
 import type { Point } from '../optimize/space.js';
-import type { SeedEvaluation } from './evaluate.js';
-import { meanMetrics, scoreSeed } from './objective.js';
-import type { AskTellOptimizer, OptimizerFactory } from './optimize.js';
+import type { MetricValues } from './metrics.js';
+import { scoreSeed } from './objective.js';
+import { gpOptimizerFactory, type AskTellOptimizer, type OptimizerFactory } from './optimize.js';
 import type { Strategy } from './strategy.js';
 
-/** An ask/tell optimiser that also wants the evaluations behind each score. */
-export interface EvaluationAwareOptimizer extends AskTellOptimizer {
-  tellEvaluations(x: Point, score: number, evaluations: readonly SeedEvaluation[]): void;
+export type Surrogate = 'gp' | 'composite';
+export const SURROGATES: readonly Surrogate[] = ['gp', 'composite'];
+
+export function surrogateOption(text: string): Surrogate {
+  if (!(SURROGATES as readonly string[]).includes(text)) {
+    throw new ServesimError(`--surrogate: expected ${SURROGATES.join(' or ')}, got "${text.slice(0, 40)}"`);
+  }
+  return text as Surrogate;
 }
 
-export function isEvaluationAware(optimizer: AskTellOptimizer): optimizer is EvaluationAwareOptimizer {
-  return typeof (optimizer as Partial<EvaluationAwareOptimizer>).tellEvaluations === 'function';
+/** An ask/tell optimiser that also learns from the mean metrics behind each score. */
+export interface MetricAwareOptimizer extends AskTellOptimizer {
+  tellMetrics(x: Point, score: number, meanMetrics: MetricValues): void;
+}
+
+/** Tells an observation, with its mean metrics to an optimiser that models them. */
+export async function tellObservation(optimizer: AskTellOptimizer, x: Point, score: number, meanMetrics: MetricValues): Promise<void> {
+  const aware = optimizer as Partial<MetricAwareOptimizer>;
+  if (typeof aware.tellMetrics === 'function') aware.tellMetrics(x, score, meanMetrics);
+  else await optimizer.tell(x, score);
+}
+
+/** The optimiser `optimize` uses for a strategy: its `surrogate` (default gp, today's optimiser). */
+export function optimizerFactoryFor(strategy: Strategy): OptimizerFactory {
+  return strategy.surrogate === 'composite' ? compositeOptimizerFactory(strategy) : gpOptimizerFactory;
 }
 
 export function compositeOptimizerFactory(strategy: Strategy): OptimizerFactory {
   const objective = strategy.objective;
   if (!objective) throw new ServesimError(`strategy ${strategy.file}: objective: required for optimize`);
   if (strategy.penalties !== 'on_means' && strategy.constraints.length > 0) {
-    throw new ServesimError(`strategy ${strategy.file}: the composite model needs penalties: on_means (its score is a function of the mean metrics)`);
+    throw new ServesimError(
+      `strategy ${strategy.file}: surrogate: composite models the mean metrics, so its constraints need penalties: on_means, got per_seed`,
+    );
+  }
+  if (strategy.seedAllocation === 'racing') {
+    throw new ServesimError(`strategy ${strategy.file}: surrogate: composite needs every point on every seed; use seed_allocation: all`);
   }
   const metrics = [objective.metric, ...strategy.constraints.map((c) => c.metric)];
   const score = (outputs: readonly number[]) => {
-    const values: Record<string, number> = {};
+    const values: MetricValues = {};
     metrics.forEach((m, i) => (values[m] = outputs[i]!));
     return scoreSeed(objective, strategy.constraints, values, NaN).score;
   };
@@ -34,12 +58,9 @@ export function compositeOptimizerFactory(strategy: Strategy): OptimizerFactory 
     return {
       ask: (count: number) => inner.ask(count),
       tell: () => {
-        throw new Error('composite optimiser: tell through tellEvaluations');
+        throw new Error('the composite optimiser learns from metrics: tell it through tellMetrics');
       },
-      tellEvaluations: (x: Point, told: number, evaluations: readonly SeedEvaluation[]) => {
-        const means = meanMetrics(evaluations.map((e) => e.metrics));
-        inner.tell(x, told, metrics.map((m) => means[m]!));
-      },
-    } satisfies EvaluationAwareOptimizer;
+      tellMetrics: (x: Point, told: number, meanMetrics: MetricValues) => inner.tell(x, told, metrics.map((m) => meanMetrics[m]!)),
+    } satisfies MetricAwareOptimizer;
   };
 }

@@ -19,6 +19,7 @@ import { meanMetrics, scorePoint, type SeedScore } from './objective.js';
 import type { MetricValues } from './metrics.js';
 import { buildRunArgv, formatArgv, normalizeParamValue, parameterArgs } from './runargs.js';
 import { optimizeWithSeedRacing } from './seed-racing.js';
+import { tellObservation } from './composite.js';
 import type { TrialStore } from './store.js';
 import type { Objective, ParamValues, Strategy } from './strategy.js';
 
@@ -175,14 +176,14 @@ export async function optimizeStrategy(
 
   const runKey = store ? runKeyOf(strategy, settings) : '';
   let runId: number | null = null;
-  let replay: Array<{ params: ParamValues; score: number }> = [];
+  let replay: Array<{ params: ParamValues; score: number; meanMetrics: MetricValues }> = [];
   if (store) {
     const previous = deps.resume ? store.findUnfinishedRun(runKey) : undefined;
     if (previous) {
       runId = previous.id;
       // Same strategy and proposals (same run key); --n-calls may have grown, and older stores lack the strategy.
       store.setRunSettings(previous.id, { ...settings, strategy, workload_sha256: workloadDigest(strategy) } satisfies RunSettingsRecord);
-      replay = store.observations(previous.id).map((o) => ({ params: o.params, score: o.score }));
+      replay = store.observations(previous.id).map((o) => ({ params: o.params, score: o.score, meanMetrics: o.meanMetrics }));
       deps.log?.(`resuming run ${previous.id} of ${strategy.name}: ${replay.length} call(s) already done`);
     } else {
       if (deps.resume) deps.log?.(`no unfinished run of ${strategy.name} with these settings; starting a new one`);
@@ -214,8 +215,8 @@ export async function optimizeStrategy(
     // far, so the continuation is the same as if the run had never stopped.
     const replayCount = Math.min(replay.length, settings.nCalls);
     for (let call = 0; call < replayCount; call++) {
-      const { params, score } = replay[call]!;
-      await optimizer.tell(toPoint(params), score);
+      const { params, score, meanMetrics: means } = replay[call]!;
+      await tellObservation(optimizer, toPoint(params), score, means);
       record(call, params, score, true);
     }
     let call = replayCount;
@@ -234,8 +235,9 @@ export async function optimizeStrategy(
       for (const [i, params] of batch.entries()) {
         const evaluations = await pending[i]!;
         const { score } = scorePoint(objective, strategy.constraints, strategy.penalties, evaluations);
-        store?.addObservation(runId!, { callIndex: call, params, score, meanMetrics: meanMetrics(evaluations.map((e) => e.metrics)) });
-        await optimizer.tell(toPoint(params), score);
+        const means = meanMetrics(evaluations.map((e) => e.metrics));
+        store?.addObservation(runId!, { callIndex: call, params, score, meanMetrics: means });
+        await tellObservation(optimizer, toPoint(params), score, means);
         record(call, params, score, false);
         call++;
       }

@@ -15,7 +15,6 @@
 // finished evaluation is read back, not re-simulated), which reproduces the interrupted run's trace exactly.
 import { ServesimError } from '../errors.js';
 import type { Point } from '../optimize/space.js';
-import { isEvaluationAware } from './composite.js';
 import type { SeedEvaluation } from './evaluate.js';
 import { meanMetrics, scorePoint, type PenaltyMode } from './objective.js';
 import {
@@ -175,8 +174,7 @@ export async function optimizeWithSeedRacing(
     if (call >= storedCalls) {
       store?.addObservation(runId!, { callIndex: call, params, score: told, meanMetrics: meanMetrics(evaluations.map((e) => e.metrics)) });
     }
-    if (isEvaluationAware(optimizer)) optimizer.tellEvaluations(toPoint(params), told, evaluations);
-    else await optimizer.tell(toPoint(params), told);
+    await optimizer.tell(toPoint(params), told);
     trace.push({ call: call + 1, params, score: told, best_so_far: best.score, seeds_evaluated: evaluations.map((e) => e.seed), estimated });
     // Progress in call-equivalents (simulations ÷ seeds), so a bar sized for n-calls ends full.
     deps.onCall?.({ done: Math.floor(used / seeds.length), total: settings.nCalls, score: told, best: best.score, replayed: call < storedCalls });

@@ -39,6 +39,7 @@ export interface RawStrategyData {
   constraints?: unknown[];
   penalties?: unknown;
   seed_allocation?: unknown;
+  surrogate?: unknown;
   initial_points?: 'defaults' | Array<'defaults' | Record<string, unknown>>;
   components?: Record<string, string[]>;
 }
@@ -116,6 +117,7 @@ function merge(base: RawStrategyData, child: RawStrategyData, where: string): Ra
     constraints: child.constraints ?? base.constraints,
     penalties: child.penalties ?? base.penalties,
     seed_allocation: child.seed_allocation ?? base.seed_allocation,
+    surrogate: child.surrogate ?? base.surrogate,
     initial_points: child.initial_points ?? inheritedInitialPoints(base.initial_points, names),
     components: child.components ?? base.components,
   } as RawStrategyData;
