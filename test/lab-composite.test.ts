@@ -5,24 +5,17 @@ import { describe, expect, it } from 'vitest';
 import { CompositeOptimizer } from '../src/optimize/composite.js';
 import { Optimizer } from '../src/optimize/optimizer.js';
 import type { Dimension } from '../src/optimize/space.js';
-import { StrategyEvaluator } from '../src/lab/evaluate.js';
 import { compositeOptimizerFactory, optimizerFactoryFor, surrogateOption } from '../src/lab/composite.js';
 import { gpOptimizerFactory, optimizeStrategy, type OptimizeSettings } from '../src/lab/optimize.js';
-import { inProcessPool } from '../src/lab/pool.js';
-import { TrialStore } from '../src/lab/store.js';
 import { loadStrategy } from '../src/lab/strategy.js';
-import { countingEvaluator, tempDir, THREE_PARAM_STRATEGY, writeStrategy } from './lab/helpers.js';
+import { countingEvaluator, labSetup, tempDir, THREE_PARAM_STRATEGY, writeStrategy } from './lab/helpers.js';
 
 const settings: OptimizeSettings = { seeds: [42, 43, 44], nCalls: 12, nInitial: 5, randomState: 42 };
 const COMPOSITE_STRATEGY = `${THREE_PARAM_STRATEGY}penalties: on_means\nsurrogate: composite\n`;
 
 function setup(yaml: string, jobs: number, options: Parameters<typeof countingEvaluator>[0] = {}, storeFile?: string) {
-  const dir = tempDir();
-  const strategy = loadStrategy(writeStrategy(dir, yaml));
-  const fake = countingEvaluator(options);
-  const store = TrialStore.open(storeFile ?? join(dir, 'trials.sqlite'));
-  const evaluator = new StrategyEvaluator({ pool: inProcessPool(fake.evaluate, jobs), store, simVersion: 'test' });
-  return { dir, strategy, fake, store, evaluator, createOptimizer: optimizerFactoryFor(strategy) };
+  const lab = labSetup(yaml, jobs, options, storeFile);
+  return { ...lab, createOptimizer: optimizerFactoryFor(lab.strategy) };
 }
 
 describe('CompositeOptimizer', () => {

@@ -3,25 +3,15 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ServesimError } from '../src/errors.js';
-import { StrategyEvaluator } from '../src/lab/evaluate.js';
 import { gpOptimizerFactory, optimizeStrategy, runKeyOf, type OptimizeSettings } from '../src/lab/optimize.js';
-import { inProcessPool } from '../src/lab/pool.js';
 import { seedAllocationOption, subsetCalibration, type RacingResult } from '../src/lab/seed-racing.js';
-import { TrialStore } from '../src/lab/store.js';
 import { loadStrategy } from '../src/lab/strategy.js';
-import { countingEvaluator, tempDir, THREE_PARAM_STRATEGY, writeStrategy } from './lab/helpers.js';
+import { countingEvaluator, labSetup, tempDir, THREE_PARAM_STRATEGY, writeStrategy } from './lab/helpers.js';
 
 const settings: OptimizeSettings = { seeds: [42, 43, 44], nCalls: 16, nInitial: 6, randomState: 3 };
 const RACING_STRATEGY = `${THREE_PARAM_STRATEGY}seed_allocation: racing\n`;
 
-function setup(yaml: string, jobs: number, options: Parameters<typeof countingEvaluator>[0] = {}, storeFile?: string) {
-  const dir = tempDir();
-  const strategy = loadStrategy(writeStrategy(dir, yaml));
-  const fake = countingEvaluator(options);
-  const store = TrialStore.open(storeFile ?? join(dir, 'trials.sqlite'));
-  const evaluator = new StrategyEvaluator({ pool: inProcessPool(fake.evaluate, jobs), store, simVersion: 'test' });
-  return { dir, strategy, fake, store, evaluator };
-}
+const setup = labSetup;
 
 async function race(jobs: number, options: Parameters<typeof countingEvaluator>[0] = {}) {
   const s = setup(RACING_STRATEGY, jobs, options);

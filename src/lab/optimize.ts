@@ -17,7 +17,7 @@ import type { Dimension, Point } from '../optimize/space.js';
 import type { StrategyEvaluator } from './evaluate.js';
 import { meanMetrics, scorePoint, type SeedScore } from './objective.js';
 import type { MetricValues } from './metrics.js';
-import { buildRunArgv, formatArgv, normalizeParamValue, parameterArgs } from './runargs.js';
+import { buildRunArgv, formatArgv, normalizeParamValue, parameterArgs, paramsOfPoint, pointOfParams } from './runargs.js';
 import { optimizeWithSeedRacing } from './seed-racing.js';
 import { tellObservation } from './composite.js';
 import type { TrialStore } from './store.js';
@@ -139,7 +139,7 @@ export function workloadDigest(strategy: Strategy): string {
 }
 
 /** The strategy's initial points, restricted to and normalised for its parameters. */
-function initialPointsOf(strategy: Strategy): ParamValues[] {
+export function initialPointsOf(strategy: Strategy): ParamValues[] {
   return (strategy.initialPoints ?? []).map((point) => {
     const params: ParamValues = {};
     for (const p of strategy.parameters) params[p.name] = normalizeParamValue(p, point[p.name]!);
@@ -194,12 +194,8 @@ export async function optimizeStrategy(
     }
   }
 
-  const toParams = (x: Point): ParamValues => {
-    const params: ParamValues = {};
-    strategy.parameters.forEach((p, i) => (params[p.name] = normalizeParamValue(p, x[i]!)));
-    return params;
-  };
-  const toPoint = (params: ParamValues): Point => strategy.parameters.map((p) => params[p.name]!);
+  const toParams = (x: Point): ParamValues => paramsOfPoint(strategy, x);
+  const toPoint = (params: ParamValues): Point => pointOfParams(strategy, params);
 
   const trace: TracePoint[] = [];
   let best = { score: Infinity, call: -1, params: {} as ParamValues };

@@ -18,6 +18,7 @@ import type { Point } from '../optimize/space.js';
 import type { SeedEvaluation } from './evaluate.js';
 import { meanMetrics, scorePoint, type PenaltyMode } from './objective.js';
 import {
+  initialPointsOf,
   searchSpaceOf,
   runKeyOf,
   workloadDigest,
@@ -27,7 +28,7 @@ import {
   type RunSettingsRecord,
   type TracePoint,
 } from './optimize.js';
-import { buildRunArgv, formatArgv, normalizeParamValue, parameterArgs } from './runargs.js';
+import { buildRunArgv, formatArgv, parameterArgs, paramsOfPoint, pointOfParams } from './runargs.js';
 import type { Constraint, Objective, ParamValues, Strategy } from './strategy.js';
 
 /** How a strategy spends its simulations: every point on every seed (default), or raced across seeds. */
@@ -126,11 +127,7 @@ export async function optimizeWithSeedRacing(
   const seeds = settings.seeds;
   const budget = settings.nCalls * seeds.length;
   const space = searchSpaceOf(strategy);
-  const given = (strategy.initialPoints ?? []).map((point) => {
-    const params: ParamValues = {};
-    for (const p of strategy.parameters) params[p.name] = normalizeParamValue(p, point[p.name]!);
-    return params;
-  });
+  const given = initialPointsOf(strategy);
   const optimizer = deps.createOptimizer(space, settings, { nGiven: given.length });
   const { store, evaluator } = deps;
   const simulatedBefore = evaluator.simulated;
@@ -154,12 +151,8 @@ export async function optimizeWithSeedRacing(
     }
   }
 
-  const toParams = (x: Point): ParamValues => {
-    const params: ParamValues = {};
-    strategy.parameters.forEach((p, i) => (params[p.name] = normalizeParamValue(p, x[i]!)));
-    return params;
-  };
-  const toPoint = (params: ParamValues): Point => strategy.parameters.map((p) => params[p.name]!);
+  const toParams = (x: Point): ParamValues => paramsOfPoint(strategy, x);
+  const toPoint = (params: ParamValues): Point => pointOfParams(strategy, params);
 
   const trace: RacingTracePoint[] = [];
   const full: FullPoint[] = [];
