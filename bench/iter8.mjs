@@ -9,7 +9,7 @@
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Rng, SearchSpace, median } from '../dist/optimize/index.js';
-import { StrategyEvaluator, TrialStore, gpOptimizerFactory, optimizerFactoryFor, loadStrategy, optimizeStrategy, optimizeWithSeedRacing, workerPool } from '../dist/lab/index.js';
+import { StrategyEvaluator, TrialStore, compositeOptimizerFactory, gpOptimizerFactory, optimizerFactoryFor, loadStrategy, optimizeStrategy, optimizeWithSeedRacing, workerPool } from '../dist/lab/index.js';
 
 const STRATEGY = fileURLToPath(new URL('../presets/strategies/opt-iter8.yaml', import.meta.url));
 const SEEDS = [42, 43, 44];
@@ -27,6 +27,11 @@ const optimizeWith = (factory) => (strategy, settings, evaluator) => optimizeStr
 const racingWith = (tuning) => (strategy, settings, evaluator) =>
   optimizeWithSeedRacing({ ...strategy, seedAllocation: 'racing' }, settings, { evaluator, createOptimizer: gpOptimizerFactory }, strategy.objective, tuning);
 
+const compositeWith = (tuning) => (strategy, settings, evaluator) => {
+  const composite = { ...strategy, surrogate: 'composite' };
+  return optimizeStrategy(composite, settings, { evaluator, createOptimizer: tuning ? compositeOptimizerFactory(composite, tuning) : optimizerFactoryFor(composite) });
+};
+
 /** Each method: (strategy, settings, evaluator) → the lab's optimisation result. */
 export const ITER8_METHODS = {
   gp: { label: "servesim GP (today's optimize)", run: optimizeWith(gpOptimizerFactory) },
@@ -35,13 +40,8 @@ export const ITER8_METHODS = {
   'racing-z0.67': { label: 'GP + seed racing, promotion z = 0.67', run: racingWith({ promotionZ: 0.67 }) },
   'racing-z2': { label: 'GP + seed racing, promotion z = 2', run: racingWith({ promotionZ: 2 }) },
   // Every point on every seed (no racing), one GP per metric, EI of the on-means score by Monte Carlo.
-  composite: {
-    label: 'composite GP (surrogate: composite)',
-    run: (strategy, settings, evaluator) => {
-      const composite = { ...strategy, surrogate: 'composite' };
-      return optimizeStrategy(composite, settings, { evaluator, createOptimizer: optimizerFactoryFor(composite) });
-    },
-  },
+  composite: { label: 'composite GP (surrogate: composite)', run: compositeWith() },
+  'composite-10k': { label: 'composite GP, 10 000 candidates per proposal', run: compositeWith({ nCandidates: 10000 }) },
 };
 
 /** Best score over points evaluated on every seed, as the run reports it. */

@@ -2,7 +2,7 @@
 // the objective metric and the constraint metrics averaged over the seeds, and the known score function is the
 // strategy's own on-means scoring (objective + Σ weight × hinge on the means).
 import { ServesimError } from '../errors.js';
-import { CompositeOptimizer } from '../optimize/composite.js';
+import { CompositeOptimizer, type CompositeOptimizerOptions } from '../optimize/composite.js';
 import type { Point } from '../optimize/space.js';
 import type { MetricValues } from './metrics.js';
 import { scoreSeed } from './objective.js';
@@ -36,7 +36,8 @@ export function optimizerFactoryFor(strategy: Strategy): OptimizerFactory {
   return strategy.surrogate === 'composite' ? compositeOptimizerFactory(strategy) : gpOptimizerFactory;
 }
 
-export function compositeOptimizerFactory(strategy: Strategy): OptimizerFactory {
+/** `tuning`: the composite optimiser's knobs for experiments (bench/iter8.mjs); `optimize` uses the defaults. */
+export function compositeOptimizerFactory(strategy: Strategy, tuning: Pick<CompositeOptimizerOptions, 'nCandidates' | 'nSamples'> = {}): OptimizerFactory {
   const objective = strategy.objective;
   if (!objective) throw new ServesimError(`strategy ${strategy.file}: objective: required for optimize`);
   if (strategy.penalties !== 'on_means' && strategy.constraints.length > 0) {
@@ -54,7 +55,11 @@ export function compositeOptimizerFactory(strategy: Strategy): OptimizerFactory 
     return scoreSeed(objective, strategy.constraints, values, NaN).score;
   };
   return (space, settings, context) => {
-    const inner = new CompositeOptimizer(space, { nInitial: settings.nInitial, nGiven: context?.nGiven ?? 0, randomState: settings.randomState }, score);
+    const inner = new CompositeOptimizer(
+      space,
+      { ...tuning, nInitial: settings.nInitial, nGiven: context?.nGiven ?? 0, randomState: settings.randomState },
+      score,
+    );
     return {
       ask: (count: number) => inner.ask(count),
       tell: () => {
