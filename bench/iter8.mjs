@@ -41,7 +41,7 @@ export const ITER8_METHODS = {
   'racing-z2': { label: 'GP + seed racing, promotion z = 2', run: racingWith({ promotionZ: 2 }) },
   // Every point on every seed (no racing), one GP per metric, EI of the on-means score by Monte Carlo.
   composite: { label: 'composite GP (surrogate: composite)', run: compositeWith() },
-  'composite-10k': { label: 'composite GP, 10 000 candidates per proposal', run: compositeWith({ nCandidates: 10000 }) },
+  'composite-3k': { label: 'composite GP, 3 000 candidates per proposal', run: compositeWith({ nCandidates: 3000 }) },
 };
 
 /** Best score over points evaluated on every seed, as the run reports it. */
