@@ -37,8 +37,6 @@ export const ITER8_METHODS = {
   gp: { label: "servesim GP (today's optimize)", run: optimizeWith(gpOptimizerFactory) },
   random: { label: 'random search', run: optimizeWith(randomFactory) },
   racing: { label: 'GP + seed racing (seed_allocation: racing)', run: racingWith({}) },
-  'racing-z0.67': { label: 'GP + seed racing, promotion z = 0.67', run: racingWith({ promotionZ: 0.67 }) },
-  'racing-z2': { label: 'GP + seed racing, promotion z = 2', run: racingWith({ promotionZ: 2 }) },
   // Every point on every seed (no racing), one GP per metric, EI of the on-means score by Monte Carlo.
   composite: { label: 'composite GP (surrogate: composite)', run: compositeWith() },
   'composite-3k': { label: 'composite GP, 3 000 candidates per proposal', run: compositeWith({ nCandidates: 3000 }) },
