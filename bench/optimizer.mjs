@@ -3,11 +3,27 @@
 // same budget on Branin (50 calls) and Hartmann-6 (100 calls), over several random states, plus wall/CPU time.
 // Runs the compiled code in dist/ (the npm script builds first).
 // Usage: node bench/optimizer.mjs [--states 10] [--problems branin,hartmann6] [--options '{"nCandidates":10000}']
+//   --problems iter8: the seed's iteration-8 strategy lab set-up instead (bench/iter8.mjs; 20 states by default):
+//   node bench/optimizer.mjs --problems iter8 [--states 20] [--methods gp,random,racing,composite-3k,composite] [--jobs 2] [--iter8-store FILE]
 import { BENCHMARK_PROBLEMS, median, runOptimizerBenchmark } from '../dist/optimize/index.js';
+import { defaultIter8Jobs, formatIter8Table, runIter8Benchmark } from './iter8.mjs';
 
 function option(name, fallback) {
   const i = process.argv.indexOf(name);
   return i >= 0 ? process.argv[i + 1] : fallback;
+}
+if (option('--problems', '') === 'iter8') {
+  const states = Array.from({ length: Number(option('--states', '20')) }, (_, i) => i);
+  const rows = await runIter8Benchmark({
+    states,
+    methods: option('--methods', 'gp,random,racing,composite').split(','),
+    jobs: Number(option('--jobs', String(defaultIter8Jobs()))),
+    storeFile: option('--iter8-store', new URL('./.cache/iter8.sqlite', import.meta.url).pathname),
+    concurrentStates: Number(option('--concurrent-states', '4')),
+    log: (line) => process.stderr.write(`${line}\n`),
+  });
+  console.log(formatIter8Table(rows, states));
+  process.exit(0);
 }
 const stateCount = Number(option('--states', '10'));
 const problemNames = option('--problems', BENCHMARK_PROBLEMS.map((p) => p.name).join(',')).split(',');

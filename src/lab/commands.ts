@@ -10,7 +10,7 @@ import { buildMultiComparison, formatMultiCompareCsv, formatMultiCompareTable, w
 import { StrategyEvaluator } from './evaluate.js';
 import { countLedgerEvaluations, formatLedgerMarkdown, loadLedger, runLedger } from './ledger.js';
 import { metricsToJson } from './metrics.js';
-import { gpOptimizerFactory, isVectorRun, objectivesOf, optimizeStrategy, paretoOptimizerFactory, type OptimizeResult } from './optimize.js';
+import { isVectorRun, objectivesOf, optimizeStrategy, paretoOptimizerFactory, type OptimizeResult } from './optimize.js';
 import { formatFrontSummary } from './front-report.js';
 import { mustDominateRequirements, requirementTargets } from './relative-constraints.js';
 import { formatValidation, runValidation, type ValidationReport } from './validation.js';
@@ -18,6 +18,8 @@ import { defaultJobs, inProcessPool, parseJobs, workerPool, type EvaluationPool 
 import { createProgress } from './progress.js';
 import { formatArgv } from './runargs.js';
 import { formatSeeds, parseSeeds } from './seeds.js';
+import { optimizerFactoryFor, surrogateOption, type Surrogate } from './composite.js';
+import { racingSummaryLine, seedAllocationOption, type SeedAllocation } from './seed-racing.js';
 import { TrialStore } from './store.js';
 import { defaultParameterValues, loadStrategy, type ParamValues, type Strategy } from './strategy.js';
 import { applySets } from './strategy-variants.js';
@@ -211,7 +213,17 @@ const optimizeCommandFactory: CommandFactory = (io) =>
       )
       .option('--validate-seeds <list>', "after the search, validate on these held-out seeds (default: the strategy's validation_seeds)")
       .option('--validate-top <k>', 'validate the K best points (default: the whole front; 3 with one objective)', integerOption('--validate-top', 1))
-      .option('--reference <strategy>', "a strategy the validation compares with (repeatable; default: the strategy's references)", collect, []),
+      .option('--reference <strategy>', "a strategy the validation compares with (repeatable; default: the strategy's references)", collect, [])
+      .option(
+        '--seed-allocation <mode>',
+        "all (every point on every seed) or racing (same budget of n-calls x seeds simulations, proposals raced seed by seed); default: the strategy's seed_allocation, else all",
+        seedAllocationOption,
+      )
+      .option(
+        '--surrogate <model>',
+        "gp (one GP of the score) or composite (one GP per metric, expected improvement of the known on-means score); default: the strategy's surrogate, else gp",
+        surrogateOption,
+      ),
   ).action(async (strategyFile: string, options: CommonOptions & OptimizeCliOptions) => {
     await optimizeCommand(io, strategyFile, options);
   });
@@ -403,13 +415,15 @@ interface OptimizeCliOptions {
   validateTop?: number;
   reference: string[];
   warmStartFrom?: number;
+  seedAllocation?: SeedAllocation;
+  surrogate?: Surrogate;
 }
 
 /** The optimize result as the command reports it: with the held-out validation when there was one. */
 export type OptimizeCommandResult = OptimizeResult & { validation?: ValidationReport };
 
 export async function optimizeCommand(io: LabIO, strategyFile: string, options: CommonOptions & OptimizeCliOptions): Promise<OptimizeCommandResult> {
-  const loaded = warmStarted(io, strategyFrom(io, strategyFile, options), options);
+  const loaded = withOptimizerChoices(warmStarted(io, strategyFrom(io, strategyFile, options), options), options);
   // --must-dominate becomes hard constraints of the strategy, so it is part of the run's identity (--resume).
   const strategy =
     options.mustDominate === undefined
@@ -418,6 +432,7 @@ export async function optimizeCommand(io: LabIO, strategyFile: string, options: 
           ...loaded,
           requirements: [...(loaded.requirements ?? []), ...mustDominateRequirements(objectivesOf(loaded), resolve(io.cwd, options.mustDominate))],
         };
+  const createOptimizer = optimizerFactoryFor(strategy);
   if (options.output) checkWritableFile(resolve(io.cwd, options.output), '--output', true);
   const seeds = seedsFor(options.seeds, { what: strategyFile, ...(strategy.seeds ? { seeds: strategy.seeds } : {}) });
   const settings = { seeds, nCalls: options.nCalls, nInitial: options.nInitial, randomState: options.randomState };
@@ -454,7 +469,7 @@ export async function optimizeCommand(io: LabIO, strategyFile: string, options: 
       const optimized = await optimizeStrategy(strategy, settings, {
         evaluator,
         store,
-        createOptimizer: gpOptimizerFactory,
+        createOptimizer,
         createVectorOptimizer: paretoOptimizerFactory,
         strategies: others,
         hypervolumeReferences,
@@ -483,6 +498,14 @@ export async function optimizeCommand(io: LabIO, strategyFile: string, options: 
   );
   if (options.output) writeJson(resolve(io.cwd, options.output), optimizeResultJson(result), '--output');
   return result;
+}
+
+/** --seed-allocation and --surrogate override the strategy's keys; defaults are left out, as the YAML parser does. */
+function withOptimizerChoices(strategy: Strategy, options: OptimizeCliOptions): Strategy {
+  const { seedAllocation, surrogate, ...rest } = strategy;
+  const allocation = options.seedAllocation ?? seedAllocation;
+  const model = options.surrogate ?? surrogate;
+  return { ...rest, ...(allocation === 'racing' ? { seedAllocation: allocation } : {}), ...(model === 'composite' ? { surrogate: model } : {}) };
 }
 
 /** The strategy with --warm-start-from's points first (the store is only read here; the run opens it for writing). */
@@ -522,6 +545,7 @@ function formatOptimizeSummary(strategy: Strategy, r: OptimizeResult, output: st
       `${r.settings.nInitial} initial, random state ${r.settings.randomState}`,
     // best_call is numbered from 1, like trace[].call, `trials --run` and `export --call`.
     `best score ${r.best_score.toFixed(4)} at call ${r.best_call} (${scoreMeaning(strategy, objective)})`,
+    ...(racingSummaryLine(r) === undefined ? [] : [racingSummaryLine(r)!]),
     'best parameters:',
     ...Object.entries(r.best_params).map(([k, v]) => `  ${k} = ${String(v)}`),
     ...perSeedLines(strategy, r),

@@ -17,6 +17,8 @@ export { StrategyEvaluator, type SeedEvaluation } from './evaluate.js';
 export { TrialStore } from './store.js';
 export { inProcessPool, workerPool, type EvaluationPool, type EvalTask, type EvalOutcome } from './pool.js';
 export { optimizeStrategy, gpOptimizerFactory, searchSpaceOf, type OptimizeSettings, type OptimizeResult, type RunSettingsRecord } from './optimize.js';
+export { optimizeWithSeedRacing, PROMOTION_Z, type RacingResult, type RacingTuning } from './seed-racing.js';
+export { compositeOptimizerFactory, optimizerFactoryFor, type Surrogate } from './composite.js';
 export { exportTrial, listEvaluations, listRun, summarizeRun, type ExportedTrial, type RunListing, type RunSummary } from './trials.js';
 export { compareStrategies, buildComparison, formatCompareTable, type CompareResult } from './compare.js';
 export { loadLedger, parseLedger, runLedger, formatLedgerMarkdown, type LedgerReport } from './ledger.js';

@@ -27,7 +27,9 @@ import { meanMetrics, metricValue, scorePoint, type SeedScore } from './objectiv
 import { evaluateRequirement, requirementTargets } from './relative-constraints.js';
 import { buildFront, hypervolumeTracker, type FrontPoint, type HypervolumeSettings } from './pareto.js';
 import type { MetricValues } from './metrics.js';
-import { buildRunArgv, formatArgv, normalizeParamValue, parameterArgs } from './runargs.js';
+import { buildRunArgv, formatArgv, normalizeParamValue, parameterArgs, paramsOfPoint, pointOfParams } from './runargs.js';
+import { optimizeWithSeedRacing } from './seed-racing.js';
+import { tellObservation } from './composite.js';
 import type { TrialStore } from './store.js';
 import { defaultParameterValues, type Objective, type ParamValues, type Strategy } from './strategy.js';
 
@@ -55,7 +57,8 @@ export type OptimizerFactory = (space: Dimension[], settings: OptimizeSettings, 
 /** The vector counterpart: minimised objectives and constraint values (feasible iff all ≤ 0) per observation. */
 export interface VectorAskTellOptimizer {
   ask(count: number): Point[] | Promise<Point[]>;
-  tell(x: Point, objectives: number[], constraints: number[]): void | Promise<void>;
+  /** `means`: the call's mean metrics, for optimisers that model them (`surrogate: composite`). */
+  tell(x: Point, objectives: number[], constraints: number[], means?: MetricValues): void | Promise<void>;
 }
 
 export type VectorOptimizerFactory = (
@@ -204,7 +207,7 @@ export function workloadDigest(strategy: Strategy): string {
 }
 
 /** The strategy's initial points, restricted to and normalised for its parameters. */
-function initialPointsOf(strategy: Strategy): ParamValues[] {
+export function initialPointsOf(strategy: Strategy): ParamValues[] {
   return (strategy.initialPoints ?? []).map((point) => {
     const params: ParamValues = {};
     for (const p of strategy.parameters) params[p.name] = normalizeParamValue(p, point[p.name]!);
@@ -254,6 +257,11 @@ export async function optimizeStrategy(
 ): Promise<OptimizeResult> {
   const started = performance.now();
   const objective = validateSettings(strategy, settings);
+  if (isVectorRun(strategy) && (strategy.seedAllocation === 'racing' || strategy.surrogate === 'composite')) {
+    const choice = strategy.seedAllocation === 'racing' ? 'seed_allocation: racing' : 'surrogate: composite';
+    throw new ServesimError(`strategy ${strategy.file}: ${choice} works on one scored objective; this strategy has several objectives or hard constraints`);
+  }
+  if (strategy.seedAllocation === 'racing') return optimizeWithSeedRacing(strategy, settings, deps, objective);
   const space = searchSpaceOf(strategy);
   const given = initialPointsOf(strategy);
   const vector = isVectorRun(strategy);
@@ -294,12 +302,8 @@ export async function optimizeStrategy(
     }
   }
 
-  const toParams = (x: Point): ParamValues => {
-    const params: ParamValues = {};
-    strategy.parameters.forEach((p, i) => (params[p.name] = normalizeParamValue(p, x[i]!)));
-    return params;
-  };
-  const toPoint = (params: ParamValues): Point => strategy.parameters.map((p) => params[p.name]!);
+  const toParams = (x: Point): ParamValues => paramsOfPoint(strategy, x);
+  const toPoint = (params: ParamValues): Point => pointOfParams(strategy, params);
 
   // The strategies hard constraints compare with (and the hypervolume's references), once per tuning seed, before
   // any call.
@@ -369,7 +373,7 @@ export async function optimizeStrategy(
     const replayCount = Math.min(replay.length, settings.nCalls);
     for (let call = 0; call < replayCount; call++) {
       const { params, score, outcome, means } = replay[call]!;
-      await optimizer.tell(toPoint(params), outcome.objectives, outcome.constraints);
+      await optimizer.tell(toPoint(params), outcome.objectives, outcome.constraints, means);
       record(call, params, score, true, outcome, means);
     }
     let call = replayCount;
@@ -389,7 +393,7 @@ export async function optimizeStrategy(
         const evaluations = await pending[i]!;
         const { score, means, outcome } = assess(evaluations);
         store?.addObservation(runId!, { callIndex: call, params, score, meanMetrics: means, ...(vector ? outcome : {}) });
-        await optimizer.tell(toPoint(params), outcome.objectives, outcome.constraints);
+        await optimizer.tell(toPoint(params), outcome.objectives, outcome.constraints, means);
         record(call, params, score, false, outcome, means);
         call++;
       }
@@ -449,7 +453,10 @@ interface CallOutcome {
 
 /** A scalar optimiser behind the vector interface: it is told the one score. */
 function scalarAsVector(optimizer: AskTellOptimizer): VectorAskTellOptimizer {
-  return { ask: (count) => optimizer.ask(count), tell: (x, objectives) => optimizer.tell(x, objectives[0]!) };
+  return {
+    ask: (count) => optimizer.ask(count),
+    tell: (x, objectives, _constraints, means) => (means ? tellObservation(optimizer, x, objectives[0]!, means) : optimizer.tell(x, objectives[0]!)),
+  };
 }
 
 /** Minimised objective values: means over the tuning seeds, maximised ones negated; one objective keeps its penalties. */

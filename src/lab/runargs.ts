@@ -137,3 +137,15 @@ function fileDigest(path: string): string {
 export function formatArgv(argv: readonly string[]): string {
   return argv.map((t) => (/^[\w@%+=:,./-]+$/.test(t) ? t : `'${t.replace(/'/g, `'\\''`)}'`)).join(' ');
 }
+
+/** An optimiser's point (values in parameter order) as the strategy's parameter values, normalised. */
+export function paramsOfPoint(strategy: Pick<Strategy, 'parameters'>, x: readonly ParamValue[]): ParamValues {
+  const params: ParamValues = {};
+  strategy.parameters.forEach((p, i) => (params[p.name] = normalizeParamValue(p, x[i]!)));
+  return params;
+}
+
+/** The strategy's parameter values as an optimiser's point (values in parameter order). */
+export function pointOfParams(strategy: Pick<Strategy, 'parameters'>, params: ParamValues): ParamValue[] {
+  return strategy.parameters.map((p) => params[p.name]!);
+}

@@ -41,6 +41,8 @@ export interface RawStrategyData {
   references?: string[];
   validation_seeds?: unknown;
   penalties?: unknown;
+  seed_allocation?: unknown;
+  surrogate?: unknown;
   initial_points?: 'defaults' | Array<'defaults' | Record<string, unknown>>;
   components?: Record<string, string[]>;
 }
@@ -133,6 +135,8 @@ function merge(base: RawStrategyData, child: RawStrategyData, where: string): Ra
     references: child.references ?? base.references,
     validation_seeds: child.validation_seeds ?? base.validation_seeds,
     penalties: child.penalties ?? base.penalties,
+    seed_allocation: child.seed_allocation ?? base.seed_allocation,
+    surrogate: child.surrogate ?? base.surrogate,
     initial_points: child.initial_points ?? inheritedInitialPoints(base.initial_points, names),
     components: child.components ?? base.components,
   } as RawStrategyData;

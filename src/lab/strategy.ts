@@ -28,6 +28,10 @@
 //     - {metric: critical_ttft_p99_ms, direction: minimize}
 //     - {metric: throughput_tps, direction: maximize}
 //   penalties: per_seed                   # or on_means: how constraint penalties combine with seeds (objective.ts)
+//   seed_allocation: racing               # optimize: race proposals seed by seed within n-calls × seeds simulations
+//                                         # (src/lab/seed-racing.ts); default: every point on every seed
+//   surrogate: composite                  # optimize: one GP per metric, EI of the known score (needs on_means;
+//                                         # src/optimize/composite.ts); default gp: one GP of the score
 //   constraints:                          # penalties: weight × violation (single objective only)
 //     - {metric: throughput_tps, direction: at_least, threshold: 15000, weight: 0.01}
 //     - {metric: sheddable_ttft_p99_ms, direction: at_most, threshold: 600, weight: 2}
@@ -137,6 +141,10 @@ export interface Strategy {
   validationSeeds?: number[];
   /** Whether penalties apply per seed (default) or to the means over seeds. */
   penalties: 'per_seed' | 'on_means';
+  /** `optimize`'s use of the seeds (src/lab/seed-racing.ts); absent = every point on every seed. */
+  seedAllocation?: 'all' | 'racing';
+  /** `optimize`'s model: one GP of the score (absent/gp) or one GP per metric (composite; src/lab/composite.ts). */
+  surrogate?: 'gp' | 'composite';
   /** Points `optimize` evaluates first, in order (`initial_points`, resolved); absent when the file gives none. */
   initialPoints?: ParamValues[];
   /** Named groups of fixed flags that `ablate` adds to a baseline or removes one at a time (file order). */
@@ -202,6 +210,8 @@ const strategySchema = z.strictObject({
   constraints: z.array(z.union([constraintSchema, z.string().min(1), requirementSchema])).optional(),
   references: z.array(z.string().min(1)).min(1).optional(),
   penalties: z.enum(['per_seed', 'on_means']).optional(),
+  seed_allocation: z.enum(['all', 'racing']).optional(),
+  surrogate: z.enum(['gp', 'composite']).optional(),
   initial_points: z.union([z.literal('defaults'), z.array(initialPointSchema)]).optional(),
   components: z.record(z.string().regex(/^[a-z0-9][a-z0-9_-]*$/), z.array(z.string().min(1)).min(1)).optional(),
 });
@@ -382,6 +392,10 @@ export function parseStrategy(text: string, file: string, options: StrategyLoadO
     ...(references ? { references } : {}),
     ...(validationSeeds ? { validationSeeds } : {}),
     penalties: data.penalties ?? 'per_seed',
+    // Only when not the default: the run key hashes the strategy, and runs stored before these keys existed (or
+    // with the default spelled out) must still resume.
+    ...(data.seed_allocation === 'racing' ? { seedAllocation: data.seed_allocation } : {}),
+    ...(data.surrogate === 'composite' ? { surrogate: data.surrogate } : {}),
     ...(initialPoints ? { initialPoints } : {}),
     components: Object.entries(data.components ?? {}).map(([name, args]) => ({ name, args: [...args] })),
   };

@@ -5,6 +5,10 @@ import { join } from 'node:path';
 import type { MetricsBlock, SimResult } from '../../src/types.js';
 import type { EvalTask, EvalOutcome } from '../../src/lab/pool.js';
 import type { MetricValues } from '../../src/lab/metrics.js';
+import { StrategyEvaluator } from '../../src/lab/evaluate.js';
+import { inProcessPool } from '../../src/lab/pool.js';
+import { TrialStore } from '../../src/lab/store.js';
+import { loadStrategy } from '../../src/lab/strategy.js';
 
 export function metricsBlock(overrides: Partial<MetricsBlock> = {}): MetricsBlock {
   return {
@@ -143,3 +147,13 @@ constraints:
   - {metric: sheddable_ttft_p99_ms, direction: at_most, threshold: 400, weight: 2}
   - {metric: throughput_tps, direction: at_least, threshold: 15000, weight: 0.01}
 `;
+
+/** A strategy file in a fresh directory, evaluated by a counting synthetic evaluator behind a trial store there. */
+export function labSetup(yaml: string, jobs: number, options: Parameters<typeof countingEvaluator>[0] = {}, storeFile?: string) {
+  const dir = tempDir();
+  const strategy = loadStrategy(writeStrategy(dir, yaml));
+  const fake = countingEvaluator(options);
+  const store = TrialStore.open(storeFile ?? join(dir, 'trials.sqlite'));
+  const evaluator = new StrategyEvaluator({ pool: inProcessPool(fake.evaluate, jobs), store, simVersion: 'test' });
+  return { dir, strategy, fake, store, evaluator };
+}
