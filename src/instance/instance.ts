@@ -318,6 +318,9 @@ export class InstanceSimulator {
       this.kvAllocationFailures++;
     }
     kv.release(req);
+    // Nothing reads a completed request's prefix ids again (recomputed identically if a plugin asks): one array
+    // fewer per request for the rest of the run.
+    req.inputPrefixIds = null;
     req.finishedStepIdx = this.stepCount;
     req.state = 'completed';
     this.heap.push(now + stepTime, EventKind.RequestLeft, req.index);
