@@ -2,7 +2,7 @@
 // `npm run bench`: whole-process wall time and peak RSS of `servesim run` on the golden baseline case G03
 // (1000 requests, 8 instances, tiered KV) and on larger variants of it, to check speed and linear growth.
 // Usage: node bench/simulator.mjs [--runs N] [--sizes 1000,5000,10000] [--big] [--big-runs N]
-//   --big adds 100 000 and 1 000 000 requests (CPU ≈ 25 s and ≈ 4 min, ≈ 1 GiB and ≈ 6 GiB peak RSS, so not in the
+//   --big adds 100 000 and 1 000 000 requests (CPU ≈ 30 s and ≈ 7 min, ≈ 1 GiB and ≈ 7 GiB peak RSS, so not in the
 //   default run; sizes ≥ 100 000 run --big-runs times, default 1).
 // B/request is peak RSS / requests; Δ B/request is the growth of peak RSS per added request from the previous row,
 // which is what stays constant when memory grows linearly.
