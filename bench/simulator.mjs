@@ -1,7 +1,11 @@
 #!/usr/bin/env node
 // `npm run bench`: whole-process wall time and peak RSS of `servesim run` on the golden baseline case G03
 // (1000 requests, 8 instances, tiered KV) and on larger variants of it, to check speed and linear growth.
-// Usage: node bench/simulator.mjs [--runs N] [--sizes 1000,5000,10000]
+// Usage: node bench/simulator.mjs [--runs N] [--sizes 1000,5000,10000] [--big] [--big-runs N]
+//   --big adds 100 000 and 1 000 000 requests (CPU ≈ 30 s and ≈ 7 min, ≈ 1 GiB and ≈ 7 GiB peak RSS, so not in the
+//   default run; sizes ≥ 100 000 run --big-runs times, default 1).
+// B/request is peak RSS / requests; Δ B/request is the growth of peak RSS per added request from the previous row,
+// which is what stays constant when memory grows linearly.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,7 +20,9 @@ function option(name, fallback) {
   return i >= 0 ? process.argv[i + 1] : fallback;
 }
 const runs = Number(option('--runs', '7'));
+const bigRuns = Number(option('--big-runs', '1'));
 const sizes = option('--sizes', '1000,5000,10000').split(',').map(Number);
+if (process.argv.includes('--big')) for (const n of [100000, 1000000]) if (!sizes.includes(n)) sizes.push(n);
 
 const g03 = readFileSync(join(goldenDir, 'cases.txt'), 'utf8')
   .split('\n')
@@ -39,7 +45,8 @@ try {
     const args = n === 1000 ? g03 : [...g03, '--num-requests', String(n)];
     const walls = [];
     const rss = [];
-    for (let r = 0; r < runs; r++) {
+    const runsHere = n >= 100000 ? Math.min(runs, bigRuns) : runs;
+    for (let r = 0; r < runsHere; r++) {
       const t0 = process.hrtime.bigint();
       const res = spawnSync(process.execPath, [join(root, 'bench', 'child.mjs'), ...args], {
         cwd: goldenDir,
@@ -55,17 +62,21 @@ try {
       rss.push(Number(readFileSync(rssFile, 'utf8')) / 1024);
     }
     const label = n === 1000 ? 'G03 (1000 requests)' : `G03 × ${n / 1000} (${n} requests)`;
-    rows.push({ label, n, wall: median(walls), min: Math.min(...walls), rss: median(rss), peak: Math.max(...rss) });
+    rows.push({ label, n, runs: runsHere, wall: median(walls), min: Math.min(...walls), rss: median(rss), peak: Math.max(...rss) });
     console.error(`done: ${label}`);
   }
 } finally {
   rmSync(tmp, { recursive: true, force: true });
 }
 
-console.log(`servesim run — whole process, ${runs} runs each (median; min wall; median / max peak RSS)`);
-console.log('case                         median s   min s   µs/request   RSS MiB (median / max)');
+console.log(`servesim run — whole process, ${runs} runs each (${bigRuns} from 100 000 requests; median; min wall; median / max peak RSS)`);
+console.log('case                          runs  median s    min s   µs/request   RSS MiB (median / max)   B/request   Δ B/request');
+let previous;
 for (const r of rows) {
+  const perRequest = (r.rss * 2 ** 20) / r.n;
+  const marginal = previous === undefined ? '' : (((r.rss - previous.rss) * 2 ** 20) / (r.n - previous.n)).toFixed(0);
   console.log(
-    `${r.label.padEnd(28)} ${r.wall.toFixed(3).padStart(8)} ${r.min.toFixed(3).padStart(7)} ${((r.wall / r.n) * 1e6).toFixed(1).padStart(12)}   ${r.rss.toFixed(1)} / ${r.peak.toFixed(1)}`,
+    `${r.label.padEnd(30)}${String(r.runs).padStart(4)} ${r.wall.toFixed(3).padStart(9)} ${r.min.toFixed(3).padStart(8)} ${((r.wall / r.n) * 1e6).toFixed(1).padStart(12)}   ${`${r.rss.toFixed(1)} / ${r.peak.toFixed(1)}`.padEnd(22)} ${perRequest.toFixed(0).padStart(11)} ${marginal.padStart(13)}`,
   );
+  previous = r;
 }

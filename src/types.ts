@@ -260,6 +260,9 @@ export interface SimRequest {
   readonly id: string;
   readonly inputTokens: Int32Array;
   readonly outputTokens: Int32Array;
+  /** inputTokens.length and outputTokens.length, read in every step without touching the token arrays. */
+  readonly inputLength: number;
+  readonly outputLength: number;
   readonly arrivalTime: number;
   readonly sloClass: string;
   /** Tokens processed so far (`progressIndex` in docs/spec-notes.md, Request lifecycle). */
@@ -286,6 +289,12 @@ export interface SimRequest {
    * computed lazily once per run; stands in for the reference's SHA-256 prefix hashes.
    */
   inputPrefixIds: Int32Array | null;
+  /**
+   * The KV store holding this request's blocks (null = none) and the last block of its list there: lets the
+   * per-token decode path skip the store's block-list lookup. Written only by that store.
+   */
+  kvOwner: object | null;
+  kvLastBlock: number;
 }
 
 /** KV store of one instance (docs/spec-notes.md, KV cache rules). Single-tier and tiered implementations share it. */

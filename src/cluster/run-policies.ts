@@ -250,6 +250,47 @@ function idRanks(requests: readonly SimRequest[]): Int32Array {
   return ranks;
 }
 
+/**
+ * The prompt prefix ids that scorers see: the interner's ids renumbered densely in first-routed order. Only
+ * equality matters to a scorer, and the renumbering keeps it, but it leaves out the interner's other ids (decode
+ * blocks, partial tails), about a third of them — and the router's prefix index sizes its per-instance tables by
+ * the largest id it sees, so that is a third of its memory on long runs.
+ */
+class RouterPrefixIds {
+  /** interner id → router id (0 = not numbered yet; router ids start at 1). */
+  private routerIdOf = new Int32Array(1024);
+  private nextId = 1;
+  // Routing asks twice per request (score, then observe): the second call returns the same array.
+  private lastReq: SimRequest | null = null;
+  private lastIds = new Int32Array(0);
+
+  constructor(private readonly interner: PrefixInterner) {}
+
+  of(req: SimRequest): Int32Array {
+    if (req === this.lastReq) return this.lastIds;
+    const ids = this.interner.inputPrefixIds(req);
+    const out = new Int32Array(ids.length);
+    for (let k = 0; k < ids.length; k++) {
+      const id = ids[k];
+      if (id >= this.routerIdOf.length) this.grow(id);
+      let routerId = this.routerIdOf[id];
+      if (routerId === 0) routerId = this.routerIdOf[id] = this.nextId++;
+      out[k] = routerId;
+    }
+    this.lastReq = req;
+    this.lastIds = out;
+    return out;
+  }
+
+  private grow(id: number): void {
+    let capacity = this.routerIdOf.length;
+    while (capacity <= id) capacity *= 2;
+    const grown = new Int32Array(capacity);
+    grown.set(this.routerIdOf);
+    this.routerIdOf = grown;
+  }
+}
+
 export function createRunPolicies(inputs: RunPolicyInputs): RunPolicies {
   const { config, interner } = inputs;
   const catalog = config.catalog ?? BUILTIN_CATALOG;
@@ -259,9 +300,10 @@ export function createRunPolicies(inputs: RunPolicyInputs): RunPolicies {
     blockSize: config.engine.blockSize,
     latency: latencyView(inputs.latency),
   };
+  const routerIds = new RouterPrefixIds(interner);
   const scorerContext: ScorerContext = {
     ...base,
-    prefixIds: (req) => interner.inputPrefixIds(req as SimRequest),
+    prefixIds: (req) => routerIds.of(req as SimRequest),
     affinityKey: (req) => interner.affinityKey(req as SimRequest),
     cachedPrefixBlocks: (req, instance) => inputs.kvStore(instance).getCachedBlocks(req as SimRequest).length,
   };

@@ -197,7 +197,7 @@ export class InstanceSimulator {
   }
 
   private enqueue(req: SimRequest): void {
-    const blocksNeeded = Math.ceil(req.inputTokens.length / this.kv.blockSize);
+    const blocksNeeded = Math.ceil(req.inputLength / this.kv.blockSize);
     if (blocksNeeded > this.kv.totalBlocks) {
       this.droppedUnservable++;
       this.tables.stage[req.index] = RequestStage.Dropped;
@@ -205,7 +205,7 @@ export class InstanceSimulator {
     }
     this.tables.stage[req.index] = RequestStage.Enqueued;
     this.waitQ.pushBack(req);
-    this.totalInputTokens += req.inputTokens.length;
+    this.totalInputTokens += req.inputLength;
   }
 
   private step(now: number): void {
@@ -257,7 +257,7 @@ export class InstanceSimulator {
     let completedNow = 0;
     for (let i = 0; i < count; i++) {
       const req = running[i];
-      const inputLength = req.inputTokens.length;
+      const inputLength = req.inputLength;
       if (req.progressIndex < inputLength) {
         req.progressIndex = computed[req.index];
       } else {
@@ -271,7 +271,7 @@ export class InstanceSimulator {
         req.firstTokenTime = firstTokenTime;
         tables.ttft[req.index] = firstTokenTime;
       }
-      const outputLength = req.outputTokens.length;
+      const outputLength = req.outputLength;
       if (req.progressIndex === inputLength + (outputLength > 1 ? outputLength : 1) - 1) {
         this.complete(req, now, stepTime, tokenLatency);
         completedNow++;
@@ -313,11 +313,14 @@ export class InstanceSimulator {
   private complete(req: SimRequest, now: number, stepTime: number, tokenLatency: number): void {
     const kv = this.kv;
     const tables = this.tables;
-    const outputLength = req.outputTokens.length;
+    const outputLength = req.outputLength;
     if (outputLength > 0 && !kv.allocate(req, req.progressIndex, req.progressIndex + 1, NO_CACHED_BLOCKS)) {
       this.kvAllocationFailures++;
     }
     kv.release(req);
+    // Nothing reads a completed request's prefix ids again (recomputed identically if a plugin asks): one array
+    // fewer per request for the rest of the run.
+    req.inputPrefixIds = null;
     req.finishedStepIdx = this.stepCount;
     req.state = 'completed';
     this.heap.push(now + stepTime, EventKind.RequestLeft, req.index);
@@ -382,7 +385,7 @@ export class InstanceSimulator {
     for (let i = 0; i < originalLength; i++) {
       if (budget <= 0) break;
       const req = running[i];
-      const inputLength = req.inputTokens.length;
+      const inputLength = req.inputLength;
       let tokens = inputLength - req.progressIndex;
       if (tokens > 0) {
         const threshold = this.prefillThreshold(req);
@@ -394,7 +397,7 @@ export class InstanceSimulator {
         computed[req.index] += tokens;
       }
       // progressIndex is the pre-step value, so a request finishing its prefill now does not also decode.
-      if (req.progressIndex >= inputLength && req.outputTokens.length > 0) {
+      if (req.progressIndex >= inputLength && req.outputLength > 0) {
         if (!this.makeRoom(req, 1)) break;
         budget -= 1;
         req.numNewTokens = 1;
@@ -409,7 +412,7 @@ export class InstanceSimulator {
       const req = waitQ.at(0);
       const cached = kv.getCachedBlocks(req);
       const start = cached.length * blockSize;
-      let tokens = req.inputTokens.length - start;
+      let tokens = req.inputLength - start;
       const threshold = this.prefillThreshold(req);
       if (threshold > 0 && threshold < tokens) tokens = threshold;
       if (tokens > budget) tokens = budget;

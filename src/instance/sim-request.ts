@@ -11,6 +11,8 @@ export function createSimRequest(gen: GeneratedRequest, index: number): SimReque
     id: gen.id,
     inputTokens: gen.inputTokens,
     outputTokens: gen.outputTokens,
+    inputLength: gen.inputTokens.length,
+    outputLength: gen.outputTokens.length,
     arrivalTime: gen.arrivalTime,
     sloClass: gen.sloClass,
     progressIndex: 0,
@@ -24,5 +26,7 @@ export function createSimRequest(gen: GeneratedRequest, index: number): SimReque
     scheduledStepIdx: 0,
     finishedStepIdx: 0,
     inputPrefixIds: null,
+    kvOwner: null,
+    kvLastBlock: -1,
   };
 }

@@ -294,29 +294,31 @@ export class GpuKVStore implements KVStore {
 
   /** docs/spec-notes.md, Allocation; docs/reference-quirks.md, quirks 10, 20 and 23. */
   allocate(req: SimRequest, start: number, end: number, cachedBlocks: readonly number[]): boolean {
-    const input = req.inputTokens;
-    if (req.progressIndex < input.length) {
-      if (!(start >= 0 && start <= end && end <= input.length)) {
-        throw new KVRangeError(req.id, `InputTokens[${start}:${end}] with ${input.length} input tokens`);
+    // Lengths come from the request's own fields: the token arrays are only touched to copy tokens.
+    const inputLength = req.inputLength;
+    if (req.progressIndex < inputLength) {
+      if (!(start >= 0 && start <= end && end <= inputLength)) {
+        throw new KVRangeError(req.id, `InputTokens[${start}:${end}] with ${inputLength} input tokens`);
       }
       const newLength = end - start;
       // Deliberately coarse (reference): ignores room in a partial last block and cached blocks taken below.
       if (Math.ceil(newLength / this.blockSize) > this.totalBlocks - this.usedCount) return false;
-      return this.allocateTokens(req, input, start, newLength, true, start, cachedBlocks);
+      return this.allocateTokens(req, req.inputTokens, start, newLength, true, start, cachedBlocks);
     }
-    const outputIndex = start - input.length;
-    if (!(outputIndex >= 0 && outputIndex < req.outputTokens.length)) {
-      throw new KVRangeError(req.id, `OutputTokens[${outputIndex}] with ${req.outputTokens.length} output tokens`);
+    const outputIndex = start - inputLength;
+    if (!(outputIndex >= 0 && outputIndex < req.outputLength)) {
+      throw new KVRangeError(req.id, `OutputTokens[${outputIndex}] with ${req.outputLength} output tokens`);
     }
-    // Decode fast path: one token into a partially filled last block.
-    const list = this.lists[req.index];
-    if (list !== undefined && list.length > 0) {
-      const last = list.ids[list.length - 1];
+    // Decode fast path: one token into a partially filled last block. The last block comes from the request
+    // itself (kvLastBlock mirrors the list's last entry while this store owns the request): the block list is
+    // only looked up when the block fills, which saves dependent memory loads on the commonest KV call.
+    if (req.kvOwner === this) {
+      const last = req.kvLastBlock;
       const fill = this.tokenCount[last];
       if (fill > 0 && fill < this.blockSize) {
         this.tokens.pageFor(last)[this.tokens.offsetOf(last) + fill] = req.outputTokens[outputIndex];
         this.tokenCount[last] = fill + 1;
-        if (fill + 1 === this.blockSize) this.hashFilledBlock(list, last);
+        if (fill + 1 === this.blockSize) this.hashFilledBlock(this.lists[req.index]!, last);
         return true;
       }
     }
@@ -327,7 +329,7 @@ export class GpuKVStore implements KVStore {
   release(req: SimRequest): void {
     const list = this.lists[req.index];
     if (list === undefined) return;
-    this.lists[req.index] = undefined;
+    this.dropList(req);
     const ids = list.ids;
     for (let i = list.length - 1; i >= 0; i--) {
       const block = ids[i];
@@ -690,7 +692,7 @@ export class GpuKVStore implements KVStore {
           list = this.acquireList();
           this.setList(req.index, list);
         }
-        attachedCount = this.attachCachedBlocks(list, cachedBlocks);
+        attachedCount = this.attachCachedBlocks(req, list, cachedBlocks);
       }
 
       if (lastFill > 0 && lastFill < blockSize) {
@@ -725,7 +727,7 @@ export class GpuKVStore implements KVStore {
           this.hashToBlock.set(hash, block);
         }
         this.logNewBlock(newBlockCount++, block, hashBeforePop);
-        list.push(block);
+        this.pushBlock(req, list, block);
         this.extendChainMemo(list, block);
         p += fill;
       }
@@ -740,13 +742,28 @@ export class GpuKVStore implements KVStore {
     this.hashToBlock.set(hash, last);
   }
 
+  /** Appends to the request's list, keeping the request's mirror of its last block. */
+  private pushBlock(req: SimRequest, list: BlockList, block: number): void {
+    list.push(block);
+    req.kvOwner = this;
+    req.kvLastBlock = block;
+  }
+
+  private dropList(req: SimRequest): void {
+    this.lists[req.index] = undefined;
+    if (req.kvOwner === this) {
+      req.kvOwner = null;
+      req.kvLastBlock = NO_BLOCK;
+    }
+  }
+
   private setList(index: number, list: BlockList | undefined): void {
     const lists = this.lists;
     while (lists.length <= index) lists.push(undefined);
     lists[index] = list;
   }
 
-  private attachCachedBlocks(list: BlockList, cachedBlocks: readonly number[]): number {
+  private attachCachedBlocks(req: SimRequest, list: BlockList, cachedBlocks: readonly number[]): number {
     const count = cachedBlocks.length;
     if (this.attachedWasInUse.length < count) this.attachedWasInUse = new Uint8Array(count * 2);
     for (let i = 0; i < count; i++) {
@@ -759,7 +776,7 @@ export class GpuKVStore implements KVStore {
         this.unlinkFree(block);
       }
       this.cacheHits++;
-      list.push(block);
+      this.pushBlock(req, list, block);
       this.extendChainMemo(list, block);
       this.attachedWasInUse[i] = wasInUse;
     }
@@ -819,7 +836,7 @@ export class GpuKVStore implements KVStore {
       const block = list.ids[i];
       this.leakedRefs.set(block, (this.leakedRefs.get(block) ?? 0) + 1);
     }
-    this.lists[req.index] = undefined;
+    this.dropList(req);
     this.recycleList(list);
   }
 

@@ -1,146 +1,156 @@
-// Append-only log of tick values (ITL entries), stored as Int32 while every value is a 32-bit integer — the
-// normal case — because sorting an Int32Array is about twice as fast as sorting a Float64Array.
+// Multiset of tick values (ITL entries): one count per distinct value instead of one slot per entry, so memory
+// follows the range of step latencies, not the number of output tokens. Integer values in [0, DENSE_LIMIT) — the
+// normal case — are counted in a dense array indexed by value; anything else in a map. Order statistics and sums
+// are exactly those of the sorted list of entries.
 
 export type SortedValues = Float64Array | Int32Array;
 
+/** Integer values below this are counted densely (the array grows by powers of two up to the largest value seen). */
+const DENSE_LIMIT = 1 << 22;
+
 export class TickLog {
-  private ints: Int32Array | null = new Int32Array(256);
-  private floats: Float64Array | null = null;
+  private counts = new Float64Array(1024);
+  /** Values counted densely, in first-seen order. */
+  private seen = new Float64Array(64);
+  private seenCount = 0;
+  /** Values not counted densely → their counts. */
+  private others: Map<number, number> | null = null;
   private count = 0;
-  /** Exact sum of the values while they are all 32-bit integers (any order gives the same integer sum). */
+  /** Σ values while they are all 32-bit integers (any order gives the same integer sum). */
   private intSum = 0;
+  private allInts = true;
 
   get length(): number {
     return this.count;
   }
 
   push(value: number): void {
-    const ints = this.ints;
-    if (ints !== null && (value | 0) === value) {
+    const counts = this.counts;
+    if (value >= 0 && value < counts.length && (value | 0) === value) {
+      if (counts[value]++ === 0) this.addSeen(value);
+      this.count++;
       this.intSum += value;
-      if (this.count === ints.length) {
-        const grown = new Int32Array(ints.length * 2);
-        grown.set(ints);
-        this.ints = grown;
-        grown[this.count++] = value;
-      } else {
-        ints[this.count++] = value;
-      }
       return;
     }
-    this.pushFloat(value);
+    this.pushSlow(value);
   }
 
-  private pushFloat(value: number): void {
-    let floats = this.floats;
-    if (floats === null) {
-      floats = new Float64Array(Math.max(256, this.count * 2));
-      floats.set(this.ints!.subarray(0, this.count));
-      this.ints = null;
-    } else if (this.count === floats.length) {
-      const grown = new Float64Array(floats.length * 2);
-      grown.set(floats);
-      floats = grown;
+  private pushSlow(value: number): void {
+    this.count++;
+    if ((value | 0) === value) this.intSum += value;
+    else this.allInts = false;
+    if (value >= 0 && value < DENSE_LIMIT && Number.isInteger(value)) {
+      let length = this.counts.length;
+      while (length <= value) length *= 2;
+      const grown = new Float64Array(length);
+      grown.set(this.counts);
+      this.counts = grown;
+      grown[value]++;
+      this.addSeen(value);
+      return;
     }
-    this.floats = floats;
-    floats[this.count++] = value;
+    const others = (this.others ??= new Map());
+    others.set(value, (others.get(value) ?? 0) + 1);
   }
 
-  /** Ascending copy of the values. */
-  sorted(): SortedValues {
-    const values = this.ints !== null ? this.ints.slice(0, this.count) : this.floats!.slice(0, this.count);
-    values.sort();
-    return values;
+  private addSeen(value: number): void {
+    if (this.seenCount === this.seen.length) {
+      const grown = new Float64Array(this.seen.length * 2);
+      grown.set(this.seen);
+      this.seen = grown;
+    }
+    this.seen[this.seenCount++] = value;
   }
 
-  /** The values as a distribution (sorted, with their exact sum when they are integers). */
+  /** The values as a distribution (with their exact sum when they are all 32-bit integers). */
   distribution(): TickDistribution {
-    return new TickDistribution([this.sorted()], this.ints !== null ? this.intSum : undefined);
+    const values: number[] = [];
+    const counts: number[] = [];
+    const others = this.others === null ? [] : [...this.others.keys()].sort((a, b) => a - b);
+    let o = 0;
+    const dense = this.counts;
+    const seen = this.seen.slice(0, this.seenCount).sort();
+    for (let i = 0; i < seen.length; i++) {
+      const v = seen[i];
+      while (o < others.length && others[o] < v) {
+        values.push(others[o]);
+        counts.push(this.others!.get(others[o++])!);
+      }
+      values.push(v);
+      counts.push(dense[v]);
+    }
+    for (; o < others.length; o++) {
+      values.push(others[o]);
+      counts.push(this.others!.get(others[o])!);
+    }
+    return new TickDistribution(Float64Array.from(values), Float64Array.from(counts), this.allInts ? this.intSum : undefined);
   }
-}
-
-function sumAscending(sorted: SortedValues): number {
-  let sum = 0;
-  for (let i = 0; i < sorted.length; i++) sum += sorted[i];
-  return sum;
 }
 
 /**
- * An ascending multiset of tick values for the mean and percentile rules: one sorted array, or the union of
- * several (the cluster's ITL). A union of integer arrays is not materialised — sorting it again would cost more
- * than the rest of the aggregation: order statistics are selected across the parts, and the sum of integers is
- * exact in any order. A union involving non-integers is merged and summed in ascending order, as the rules say.
+ * An ascending multiset of tick values for the mean and percentile rules, as distinct values with their counts.
+ * The sum of integers is exact in any order; with non-integers it is taken in ascending order, entry by entry, as
+ * the rules say.
  */
 export class TickDistribution {
   readonly length: number;
-  private readonly parts: readonly SortedValues[];
+  private readonly values: Float64Array;
+  private readonly counts: Float64Array;
+  /** Entries with a value below values[k]: cumulative counts. */
+  private readonly before: Float64Array;
   private readonly exactSum: number | undefined;
 
-  /** `parts` are each ascending; `exactSum` is their sum when all values are integers (else summed when asked). */
-  constructor(parts: readonly SortedValues[], exactSum?: number) {
-    this.parts = parts;
+  /** `values` ascending and distinct, `counts[k]` > 0 entries of `values[k]`; `exactSum` when all are integers. */
+  constructor(values: Float64Array, counts: Float64Array, exactSum?: number) {
+    this.values = values;
+    this.counts = counts;
     this.exactSum = exactSum;
+    this.before = new Float64Array(values.length);
     let length = 0;
-    for (const part of parts) length += part.length;
+    for (let k = 0; k < values.length; k++) {
+      this.before[k] = length;
+      length += counts[k];
+    }
     this.length = length;
   }
 
   static union(distributions: readonly TickDistribution[]): TickDistribution {
     let exactSum: number | undefined = 0;
-    const parts: SortedValues[] = [];
+    const merged = new Map<number, number>();
     for (const d of distributions) {
       if (d.exactSum === undefined || exactSum === undefined) exactSum = undefined;
       else exactSum += d.exactSum;
-      for (const part of d.parts) if (part.length > 0) parts.push(part);
+      for (let k = 0; k < d.values.length; k++) merged.set(d.values[k], (merged.get(d.values[k]) ?? 0) + d.counts[k]);
     }
-    if (exactSum === undefined || !parts.every((part) => part instanceof Int32Array)) {
-      return new TickDistribution([mergeSortedValues(parts)]);
-    }
-    return new TickDistribution(parts, exactSum);
+    const values = Float64Array.from(merged.keys()).sort();
+    const counts = values.map((v) => merged.get(v)!);
+    return new TickDistribution(values, counts, exactSum);
   }
 
   /** Σ values: exact for integers, else in ascending order. */
   sum(): number {
-    return this.exactSum ?? sumAscending(this.parts[0]);
+    if (this.exactSum !== undefined) return this.exactSum;
+    let sum = 0;
+    for (let k = 0; k < this.values.length; k++) {
+      const v = this.values[k];
+      for (let c = this.counts[k]; c > 0; c--) sum += v;
+    }
+    return sum;
   }
 
   /** The value of ascending rank `i` (0 ≤ i < length). */
   at(i: number): number {
-    const parts = this.parts;
-    if (parts.length === 1) return parts[0][i];
-    return kthSmallestInteger(parts, i);
+    const before = this.before;
+    // The last k with before[k] ≤ i.
+    let lo = 0;
+    let hi = before.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >>> 1;
+      if (before[mid] <= i) lo = mid;
+      else hi = mid - 1;
+    }
+    return this.values[lo];
   }
-}
-
-/** Rank-k value (0-based) of the union of ascending integer arrays: the least v with more than k values ≤ v. */
-function kthSmallestInteger(parts: readonly SortedValues[], k: number): number {
-  let lo = Infinity;
-  let hi = -Infinity;
-  for (const part of parts) {
-    if (part.length === 0) continue;
-    if (part[0] < lo) lo = part[0];
-    if (part[part.length - 1] > hi) hi = part[part.length - 1];
-  }
-  while (lo < hi) {
-    const mid = Math.floor((lo + hi) / 2);
-    let atMost = 0;
-    for (const part of parts) atMost += countAtMost(part, mid);
-    if (atMost > k) hi = mid;
-    else lo = mid + 1;
-  }
-  return lo;
-}
-
-/** Number of values ≤ v in an ascending array. */
-function countAtMost(sorted: SortedValues, v: number): number {
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (sorted[mid] <= v) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 /** Ascending union of ascending arrays (concatenate + builtin sort: faster than a JS merge on cold code). */
