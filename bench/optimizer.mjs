@@ -4,7 +4,7 @@
 // Runs the compiled code in dist/ (the npm script builds first).
 // Usage: node bench/optimizer.mjs [--states 10] [--problems branin,hartmann6] [--options '{"nCandidates":10000}']
 //   --problems iter8: the seed's iteration-8 strategy lab set-up instead (bench/iter8.mjs; 20 states by default):
-//   node bench/optimizer.mjs --problems iter8 [--states 20] [--methods gp,random,racing,composite-3k,composite] [--jobs 2] [--iter8-store FILE]
+//   node bench/optimizer.mjs --problems iter8 [--states 20] [--first-state 0] [--methods gp,random,racing,composite-3k,composite] [--jobs 2] [--iter8-store FILE]
 import { BENCHMARK_PROBLEMS, median, runOptimizerBenchmark } from '../dist/optimize/index.js';
 import { defaultIter8Jobs, formatIter8Table, runIter8Benchmark } from './iter8.mjs';
 
@@ -13,7 +13,9 @@ function option(name, fallback) {
   return i >= 0 ? process.argv[i + 1] : fallback;
 }
 if (option('--problems', '') === 'iter8') {
-  const states = Array.from({ length: Number(option('--states', '20')) }, (_, i) => i);
+  // --first-state moves the window, e.g. states 20–39 to check a method on states it was not tuned on.
+  const firstState = Number(option('--first-state', '0'));
+  const states = Array.from({ length: Number(option('--states', '20')) }, (_, i) => firstState + i);
   const rows = await runIter8Benchmark({
     states,
     methods: option('--methods', 'gp,random,racing,composite').split(','),
