@@ -6,7 +6,8 @@ import { CompositeOptimizer } from '../src/optimize/composite.js';
 import { Optimizer } from '../src/optimize/optimizer.js';
 import type { Dimension } from '../src/optimize/space.js';
 import { compositeOptimizerFactory, optimizerFactoryFor, surrogateOption } from '../src/lab/composite.js';
-import { gpOptimizerFactory, optimizeStrategy, type OptimizeSettings } from '../src/lab/optimize.js';
+import { gpOptimizerFactory, type OptimizeSettings } from '../src/lab/optimize.js';
+import { optimizeStrategy } from '../src/lab/optimize-strategy.js';
 import { loadStrategy } from '../src/lab/strategy.js';
 import { countingEvaluator, labSetup, tempDir, THREE_PARAM_STRATEGY, writeStrategy } from './lab/helpers.js';
 

@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { StrategyEvaluator } from '../src/lab/evaluate.js';
-import { gpOptimizerFactory, optimizeStrategy, type OptimizeSettings } from '../src/lab/optimize.js';
+import { gpOptimizerFactory, type OptimizeSettings } from '../src/lab/optimize.js';
+import { optimizeStrategy } from '../src/lab/optimize-strategy.js';
 import { inProcessPool } from '../src/lab/pool.js';
 import { TrialStore } from '../src/lab/store.js';
 import { loadStrategy } from '../src/lab/strategy.js';

@@ -3,7 +3,8 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ServesimError } from '../src/errors.js';
-import { gpOptimizerFactory, optimizeStrategy, runKeyOf, type OptimizeSettings } from '../src/lab/optimize.js';
+import { gpOptimizerFactory, runKeyOf, type OptimizeSettings } from '../src/lab/optimize.js';
+import { optimizeStrategy } from '../src/lab/optimize-strategy.js';
 import { seedAllocationOption, subsetCalibration, type RacingResult } from '../src/lab/seed-racing.js';
 import { loadStrategy } from '../src/lab/strategy.js';
 import { countingEvaluator, labSetup, tempDir, THREE_PARAM_STRATEGY, writeStrategy } from './lab/helpers.js';

@@ -10,7 +10,8 @@ import { buildMultiComparison, formatMultiCompareCsv, formatMultiCompareTable, w
 import { StrategyEvaluator } from './evaluate.js';
 import { countLedgerEvaluations, formatLedgerMarkdown, loadLedger, runLedger } from './ledger.js';
 import { metricsToJson } from './metrics.js';
-import { isVectorRun, objectivesOf, optimizeStrategy, paretoOptimizerFactory, type OptimizeResult } from './optimize.js';
+import { isVectorRun, objectivesOf, paretoOptimizerFactory, type OptimizeResult } from './optimize.js';
+import { optimizeStrategy } from './optimize-strategy.js';
 import { formatFrontSummary } from './front-report.js';
 import { mustDominateRequirements, requirementTargets } from './relative-constraints.js';
 import { formatValidation, runValidation, type ValidationReport } from './validation.js';

@@ -6,7 +6,7 @@ import { CompositeOptimizer, type CompositeOptimizerOptions } from '../optimize/
 import type { Point } from '../optimize/space.js';
 import type { MetricValues } from './metrics.js';
 import { constraintViolation } from './objective.js';
-import { gpOptimizerFactory, type AskTellOptimizer, type OptimizerFactory } from './optimize.js';
+import { gpOptimizerFactory, type MetricAwareOptimizer, type OptimizerFactory } from './optimizers.js';
 import type { Strategy } from './strategy.js';
 
 export type Surrogate = 'gp' | 'composite';
@@ -17,18 +17,6 @@ export function surrogateOption(text: string): Surrogate {
     throw new ServesimError(`--surrogate: expected ${SURROGATES.join(' or ')}, got "${text.slice(0, 40)}"`);
   }
   return text as Surrogate;
-}
-
-/** An ask/tell optimiser that also learns from the mean metrics behind each score. */
-export interface MetricAwareOptimizer extends AskTellOptimizer {
-  tellMetrics(x: Point, score: number, meanMetrics: MetricValues): void;
-}
-
-/** Tells an observation, with its mean metrics to an optimiser that models them. */
-export async function tellObservation(optimizer: AskTellOptimizer, x: Point, score: number, meanMetrics: MetricValues): Promise<void> {
-  const aware = optimizer as Partial<MetricAwareOptimizer>;
-  if (typeof aware.tellMetrics === 'function') aware.tellMetrics(x, score, meanMetrics);
-  else await optimizer.tell(x, score);
 }
 
 /** The optimiser `optimize` uses for a strategy: its `surrogate` (default gp, today's optimiser). */

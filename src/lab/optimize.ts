@@ -19,8 +19,6 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { ServesimError } from '../errors.js';
-import { Optimizer } from '../optimize/optimizer.js';
-import { ParetoOptimizer } from '../optimize/pareto-optimizer.js';
 import type { Dimension, Point } from '../optimize/space.js';
 import type { SeedEvaluation, StrategyEvaluator } from './evaluate.js';
 import { meanMetrics, metricValue, scorePoint, type SeedScore } from './objective.js';
@@ -28,54 +26,21 @@ import { evaluateRequirement, requirementTargets } from './relative-constraints.
 import { buildFront, hypervolumeTracker, type FrontPoint, type HypervolumeSettings } from './pareto.js';
 import type { MetricValues } from './metrics.js';
 import { buildRunArgv, formatArgv, normalizeParamValue, parameterArgs, paramsOfPoint, pointOfParams } from './runargs.js';
-import { optimizeWithSeedRacing } from './seed-racing.js';
-import { tellObservation } from './composite.js';
+import { tellObservation, type AskTellOptimizer, type OptimizeSettings, type VectorAskTellOptimizer, type VectorOptimizerFactory, type OptimizerFactory } from './optimizers.js';
 import type { TrialStore } from './store.js';
 import { defaultParameterValues, type Objective, type ParamValues, type Strategy } from './strategy.js';
 
-export interface OptimizeSettings {
-  seeds: number[];
-  nCalls: number;
-  nInitial: number;
-  randomState: number;
-}
-
-/** The slice of an ask/tell optimiser the lab needs (src/optimize's Optimizer satisfies it). */
-export interface AskTellOptimizer {
-  /** `count` points; each depends only on the observations told so far and its position in the batch. */
-  ask(count: number): Point[] | Promise<Point[]>;
-  tell(x: Point, y: number): void | Promise<void>;
-}
-
-/** The project's GP optimiser (src/optimize) with gp_minimize's defaults. */
-export const gpOptimizerFactory: OptimizerFactory = (space, settings, context) =>
-  new Optimizer(space, { nInitial: settings.nInitial, nGiven: context?.nGiven ?? 0, randomState: settings.randomState });
-
-/** `nGiven`: points told before the first ask (the strategy's initial_points). */
-export type OptimizerFactory = (space: Dimension[], settings: OptimizeSettings, context?: { nGiven: number }) => AskTellOptimizer;
-
-/** The vector counterpart: minimised objectives and constraint values (feasible iff all ≤ 0) per observation. */
-export interface VectorAskTellOptimizer {
-  ask(count: number): Point[] | Promise<Point[]>;
-  /** `means`: the call's mean metrics, for optimisers that model them (`surrogate: composite`). */
-  tell(x: Point, objectives: number[], constraints: number[], means?: MetricValues): void | Promise<void>;
-}
-
-export type VectorOptimizerFactory = (
-  space: Dimension[],
-  settings: OptimizeSettings,
-  context: { nGiven: number; nObjectives: number; nConstraints: number; referencePoint?: number[] },
-) => VectorAskTellOptimizer;
-
-/** The project's multi-objective GP optimiser (EHVI × probability of feasibility, src/optimize/pareto-optimizer.ts). */
-export const paretoOptimizerFactory: VectorOptimizerFactory = (space, settings, context) =>
-  new ParetoOptimizer(space, context.nObjectives, {
-    nInitial: settings.nInitial,
-    nGiven: context.nGiven,
-    randomState: settings.randomState,
-    nConstraints: context.nConstraints,
-    ...(context.referencePoint ? { referencePoint: context.referencePoint } : {}),
-  });
+export {
+  gpOptimizerFactory,
+  paretoOptimizerFactory,
+  tellObservation,
+  type AskTellOptimizer,
+  type MetricAwareOptimizer,
+  type OptimizerFactory,
+  type OptimizeSettings,
+  type VectorAskTellOptimizer,
+  type VectorOptimizerFactory,
+} from './optimizers.js';
 
 /** Whether `optimize` searches a front (or models constraints) rather than minimising one score. */
 export function isVectorRun(strategy: Strategy): boolean {
@@ -250,18 +215,17 @@ function relatedStrategies(strategy: Strategy, loaded: ReadonlyMap<string, Strat
   });
 }
 
-export async function optimizeStrategy(
+/** Every point on every seed; `optimizeStrategy` (optimize-strategy.ts) is the entry that also races seeds. */
+export async function optimizeEverySeed(
   strategy: Strategy,
   settings: OptimizeSettings,
   deps: OptimizeDependencies,
 ): Promise<OptimizeResult> {
   const started = performance.now();
   const objective = validateSettings(strategy, settings);
-  if (isVectorRun(strategy) && (strategy.seedAllocation === 'racing' || strategy.surrogate === 'composite')) {
-    const choice = strategy.seedAllocation === 'racing' ? 'seed_allocation: racing' : 'surrogate: composite';
-    throw new ServesimError(`strategy ${strategy.file}: ${choice} works on one scored objective; this strategy has several objectives or hard constraints`);
+  if (isVectorRun(strategy) && strategy.surrogate === 'composite') {
+    throw new ServesimError(`strategy ${strategy.file}: surrogate: composite works on one scored objective; this strategy has several objectives or hard constraints`);
   }
-  if (strategy.seedAllocation === 'racing') return optimizeWithSeedRacing(strategy, settings, deps, objective);
   const space = searchSpaceOf(strategy);
   const given = initialPointsOf(strategy);
   const vector = isVectorRun(strategy);
