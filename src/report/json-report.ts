@@ -27,7 +27,9 @@ export function jsonKind(data: unknown): JsonKind | undefined {
 const num = (v: unknown): number => (typeof v === 'number' ? v : NaN);
 const fin = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 
-function simulatorNote(context: ReportContext): string {
+/** A ledger row carries its ledger's simulator version; a bare `--json` file does not record one. */
+function simulatorNote(data: Json, context: ReportContext): string {
+  if (typeof data.simulator_version === 'string') return `Simulator ${data.simulator_version}.`;
   return `The JSON does not record the simulator version; this report was made by ${context.simulatorVersion}.`;
 }
 
@@ -56,7 +58,7 @@ async function compareReport(data: Json, context: ReportContext): Promise<Report
   const points: DeltaPoint[] = rows
     .filter((r) => metrics.includes(r.metric) && fin(r.diffPct))
     .map((r) => ({ row: r.metric, series: b.name, delta: num(r.diffPct), ...(fin(r.ciLowPct) && fin(r.ciHighPct) ? { ci: [r.ciLowPct, r.ciHighPct] as [number, number] } : {}) }));
-  const what = `${b.name} vs ${a.name} on seeds ${formatSeeds(seeds)}. ${simulatorNote(context)}`;
+  const what = `${b.name} vs ${a.name} on seeds ${formatSeeds(seeds)}. ${simulatorNote(data, context)}`;
   const perSeed = data.per_seed as { a: Record<string, Record<string, Num>>; b: Record<string, Record<string, Num>> };
   const section: Section = {
     id: 'compare',
@@ -98,7 +100,7 @@ async function compareManyReport(data: Json, context: ReportContext): Promise<Re
       const v = r.vsReference!;
       return { row: r.metric, series: r.strategy, delta: num(v.diffPct), ...(fin(v.ciLowPct) && fin(v.ciHighPct) ? { ci: [v.ciLowPct, v.ciHighPct] as [number, number] } : {}) };
     });
-  const what = `${strategies.length} strategies on seeds ${formatSeeds(seeds)}, reference ${reference}${data.holm ? ', Holm-adjusted p-values' : ''}. ${simulatorNote(context)}`;
+  const what = `${strategies.length} strategies on seeds ${formatSeeds(seeds)}, reference ${reference}${data.holm ? ', Holm-adjusted p-values' : ''}. ${simulatorNote(data, context)}`;
   const section: Section = {
     id: 'compare',
     title: 'Comparison',
@@ -154,7 +156,7 @@ async function sweepReport(data: Json, context: ReportContext): Promise<ReportDo
     lineFlags.length > 0 ? `${name} (${lineFlags.map((r) => `${r}=${p.values[r]}`).join(', ')})` : name;
   const xTitle = zipped.length > 0 ? `${axis} (with ${zipped.join(', ')})` : axis;
   const metrics = points[0]!.cells.map((c) => c.metric);
-  const what = `${strategy}${reference ? ` and reference ${reference}` : ''} over ${varied.join(' × ')} on seeds ${formatSeeds(seeds)}. ${simulatorNote(context)}`;
+  const what = `${strategy}${reference ? ` and reference ${reference}` : ''} over ${varied.join(' × ')} on seeds ${formatSeeds(seeds)}. ${simulatorNote(data, context)}`;
   const figures = [];
   for (const metric of metrics) {
     const lines: SweepLinePoint[] = [];
@@ -207,7 +209,7 @@ async function ablateReport(data: Json, context: ReportContext): Promise<ReportD
   const baseline = (data.baseline as { name: string }).name;
   const seeds = data.seeds as number[];
   const metrics = data.metrics as Array<Json & { metric: string; components: Array<{ component: string; addOne: Json; leaveOneOut: Json }>; fullEffect: Json; interaction: Json }>;
-  const what = `Components of ${strategy} against ${baseline} on seeds ${formatSeeds(seeds)}. ${simulatorNote(context)}`;
+  const what = `Components of ${strategy} against ${baseline} on seeds ${formatSeeds(seeds)}. ${simulatorNote(data, context)}`;
   const sections: Section[] = [];
   for (const m of metrics) {
     const rows = ['full strategy', ...m.components.map((c) => c.component), 'interaction'];

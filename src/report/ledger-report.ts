@@ -214,7 +214,7 @@ async function experimentSections(ledger: LedgerReport, context: ReportContext):
       : row.ablation !== undefined ? (['ablate', row.ablation] as const)
       : undefined;
     if (!experiment) continue;
-    const document = await jsonReport(experiment[0], experiment[1], context);
+    const document = await jsonReport(experiment[0], { ...experiment[1], simulator_version: ledger.simulator_version }, context);
     for (const [i, section] of document.sections.entries()) {
       sections.push({ ...section, id: `row-${row.id}-${i + 1}`, title: `Row ${row.id} (${row.name}): ${section.title}` });
     }
