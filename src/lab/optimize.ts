@@ -367,22 +367,12 @@ export async function optimizeEverySeed(
     throw err;
   }
 
-  // The best point's per-seed details: all its evaluations are in the store or were just run, so this is cheap.
-  const bestEvaluations = await evaluator.evaluatePoint(strategy, best.params, settings.seeds);
-  const bestPerSeed = scorePoint(objective, strategy.constraints, strategy.penalties, bestEvaluations).perSeed;
-  const bestArgs = [...strategy.fixedArgs, ...parameterArgs(strategy, best.params)];
+  const bestSummary = await bestPointSummary(strategy, settings.seeds, objective, best, evaluator);
   const result: OptimizeResult = {
     strategy: strategy.name,
     run_id: runId,
     settings,
-    objective,
-    best_params: best.params,
-    best_score: best.score,
-    best_call: best.call,
-    best_per_seed: bestPerSeed,
-    best_mean_metrics: meanMetrics(bestEvaluations.map((e) => e.metrics)),
-    best_args: bestArgs,
-    best_command: `servesim run ${formatArgv(buildRunArgv(strategy, best.params, settings.seeds[0]!))}`,
+    ...bestSummary,
     trace,
     ...(vector
       ? {
@@ -444,4 +434,28 @@ function storedOutcome(
     throw new ServesimError(`--resume: stored call ${o.callIndex + 1} lacks its objective vector; start a new run without --resume`);
   }
   return { objectives: o.objectives, constraints: o.constraints ?? [] };
+}
+
+/**
+ * The best point's part of a result: its per-seed scores and metrics (all its evaluations are in the store or were
+ * just run, so this is cheap), its flags and a `servesim run` command for its first seed.
+ */
+export async function bestPointSummary(
+  strategy: Strategy,
+  seeds: readonly number[],
+  objective: Objective,
+  best: { params: ParamValues; score: number; call: number },
+  evaluator: StrategyEvaluator,
+): Promise<Pick<OptimizeResult, 'objective' | 'best_params' | 'best_score' | 'best_call' | 'best_per_seed' | 'best_mean_metrics' | 'best_args' | 'best_command'>> {
+  const bestEvaluations = await evaluator.evaluatePoint(strategy, best.params, seeds);
+  return {
+    objective,
+    best_params: best.params,
+    best_score: best.score,
+    best_call: best.call,
+    best_per_seed: scorePoint(objective, strategy.constraints, strategy.penalties, bestEvaluations).perSeed,
+    best_mean_metrics: meanMetrics(bestEvaluations.map((e) => e.metrics)),
+    best_args: [...strategy.fixedArgs, ...parameterArgs(strategy, best.params)],
+    best_command: `servesim run ${formatArgv(buildRunArgv(strategy, best.params, seeds[0]!))}`,
+  };
 }

@@ -18,6 +18,7 @@ import type { Point } from '../optimize/space.js';
 import type { SeedEvaluation } from './evaluate.js';
 import { meanMetrics, scorePoint, type PenaltyMode } from './objective.js';
 import {
+  bestPointSummary,
   initialPointsOf,
   searchSpaceOf,
   runKeyOf,
@@ -28,7 +29,7 @@ import {
   type RunSettingsRecord,
   type TracePoint,
 } from './optimize.js';
-import { buildRunArgv, formatArgv, parameterArgs, paramsOfPoint, pointOfParams } from './runargs.js';
+import { paramsOfPoint, pointOfParams } from './runargs.js';
 import type { Constraint, Objective, ParamValues, Strategy } from './strategy.js';
 
 /** How a strategy spends its simulations: every point on every seed (default), or raced across seeds. */
@@ -235,19 +236,12 @@ export async function optimizeWithSeedRacing(
   }
   if (best.call < 0) throw new ServesimError(`--n-calls: ${settings.nCalls} calls cannot evaluate one point on all ${seeds.length} seeds`);
 
-  const bestEvaluations = await evaluator.evaluatePoint(strategy, best.params, seeds);
+  const bestSummary = await bestPointSummary(strategy, seeds, objective, best, evaluator);
   const result: RacingResult = {
     strategy: strategy.name,
     run_id: runId,
     settings,
-    objective,
-    best_params: best.params,
-    best_score: best.score,
-    best_call: best.call,
-    best_per_seed: scorePoint(objective, strategy.constraints, strategy.penalties, bestEvaluations).perSeed,
-    best_mean_metrics: meanMetrics(bestEvaluations.map((e) => e.metrics)),
-    best_args: [...strategy.fixedArgs, ...parameterArgs(strategy, best.params)],
-    best_command: `servesim run ${formatArgv(buildRunArgv(strategy, best.params, seeds[0]!))}`,
+    ...bestSummary,
     trace,
     simulations_run: evaluator.simulated - simulatedBefore,
     evaluations_reused: evaluator.reused - reusedBefore,
