@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { basename, extname, join, resolve } from 'node:path';
 import { readBundlePlugins } from '../config/policy-bundle.js';
+import { argvGroups } from '../config/flags.js';
 import { FILE_VALUED_FLAGS } from '../config/run-flags.js';
 import { loadYamlModule } from '../config/lazy-modules.js';
 import { compilePlugin } from '../plugins/load.js';
@@ -113,21 +114,14 @@ export class PayloadBuilder {
       for (const input of added) inputs.set(input.path, input);
       return shipped;
     };
-    for (let i = 0; i < task.argv.length; i++) {
-      const token = task.argv[i]!;
-      const eq = token.indexOf('=');
-      const flag = token.startsWith('--') ? (eq > 0 ? token.slice(0, eq) : token) : '';
+    for (const { flag, tokens } of argvGroups(task.argv)) {
+      const [first, value, ...rest] = tokens as [string, ...string[]];
       if (!SHIPPED_FLAGS.has(flag)) {
-        argv.push(token);
-      } else if (eq > 0) {
-        argv.push(`${flag}=${ship(flag, token.slice(eq + 1))}`);
+        argv.push(...tokens);
+      } else if (first.length > flag.length) {
+        argv.push(`${flag}=${ship(flag, first.slice(flag.length + 1))}`, ...tokens.slice(1));
       } else {
-        argv.push(token);
-        const next = task.argv[i + 1];
-        if (next !== undefined && !next.startsWith('--')) {
-          argv.push(ship(flag, next));
-          i++;
-        }
+        argv.push(first, ...(value === undefined ? [] : [ship(flag, value)]), ...rest);
       }
     }
     return { simVersion: this.simVersion, argv, inputs: [...inputs.values()] };
