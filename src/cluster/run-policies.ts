@@ -2,6 +2,7 @@
 // that whatever they return or throw becomes a one-line error naming the plugin file, the policy, the request and
 // the time, instead of corrupting the run; built-ins run unwrapped.
 
+import { withRoomFor } from '../typed-array-growth.js';
 import { ServesimError } from '../errors.js';
 import type { KVStore } from '../types.js';
 import { latencyView, type LatencyModel } from '../latency/index.js';
@@ -272,7 +273,7 @@ class RouterPrefixIds {
     const out = new Int32Array(ids.length);
     for (let k = 0; k < ids.length; k++) {
       const id = ids[k];
-      if (id >= this.routerIdOf.length) this.grow(id);
+      if (id >= this.routerIdOf.length) this.routerIdOf = withRoomFor(this.routerIdOf, id);
       let routerId = this.routerIdOf[id];
       if (routerId === 0) routerId = this.routerIdOf[id] = this.nextId++;
       out[k] = routerId;
@@ -280,14 +281,6 @@ class RouterPrefixIds {
     this.lastReq = req;
     this.lastIds = out;
     return out;
-  }
-
-  private grow(id: number): void {
-    let capacity = this.routerIdOf.length;
-    while (capacity <= id) capacity *= 2;
-    const grown = new Int32Array(capacity);
-    grown.set(this.routerIdOf);
-    this.routerIdOf = grown;
   }
 }
 

@@ -1,6 +1,7 @@
 // One vLLM-like replica (docs/architecture.md, Instance step): event handlers, the 4-phase step and vLLM-style
 // batch formation.
 // Per-request state that the reference keeps in ID-keyed maps lives in per-run typed arrays indexed by req.index.
+import { withRoomFor } from '../typed-array-growth.js';
 import type { EngineConfig, KVStore, PolicyConfig, SimRequest } from '../types.js';
 import type { LatencyModel } from '../latency/index.js';
 import type { PreemptionPolicy, PriorityPolicy, Scheduler } from '../policies/policy.js';
@@ -250,7 +251,7 @@ export class InstanceSimulator {
     const stepTime = this.latency.stepTime(running, count) + kv.consumePendingTransferLatency();
     const tokenLatency = stepTime + otpt;
     const stepCount = this.stepCount;
-    if (stepCount === this.stepLatency.length) this.growStepLatency();
+    if (stepCount === this.stepLatency.length) this.stepLatency = withRoomFor(this.stepLatency, stepCount);
     this.stepLatency[stepCount] = tokenLatency;
     const computed = tables.computed;
     let kept = 0;
@@ -351,12 +352,6 @@ export class InstanceSimulator {
       allItls.push(value);
     }
     return sum;
-  }
-
-  private growStepLatency(): void {
-    const grown = new Float64Array(this.stepLatency.length * 2);
-    grown.set(this.stepLatency);
-    this.stepLatency = grown;
   }
 
   /** Chunk threshold of a request (0 = no chunking); per SLO class with --slo-prefill. */

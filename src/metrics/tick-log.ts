@@ -3,6 +3,8 @@
 // normal case — are counted in a dense array indexed by value; anything else in a map. Order statistics and sums
 // are exactly those of the sorted list of entries.
 
+import { withRoomFor } from '../typed-array-growth.js';
+
 export type SortedValues = Float64Array | Int32Array;
 
 /** Integer values below this are counted densely (the array grows by powers of two up to the largest value seen). */
@@ -40,11 +42,7 @@ export class TickLog {
     if ((value | 0) === value) this.intSum += value;
     else this.allInts = false;
     if (value >= 0 && value < DENSE_LIMIT && Number.isInteger(value)) {
-      let length = this.counts.length;
-      while (length <= value) length *= 2;
-      const grown = new Float64Array(length);
-      grown.set(this.counts);
-      this.counts = grown;
+      const grown = (this.counts = withRoomFor(this.counts, value));
       grown[value]++;
       this.addSeen(value);
       return;
@@ -54,11 +52,7 @@ export class TickLog {
   }
 
   private addSeen(value: number): void {
-    if (this.seenCount === this.seen.length) {
-      const grown = new Float64Array(this.seen.length * 2);
-      grown.set(this.seen);
-      this.seen = grown;
-    }
+    this.seen = withRoomFor(this.seen, this.seenCount);
     this.seen[this.seenCount++] = value;
   }
 
