@@ -4,12 +4,12 @@ import { Command, CommanderError } from 'commander';
 import { EXIT_STATUS_HELP, type CliIO } from '../cli/io.js';
 import { ServesimError } from '../errors.js';
 
-/** Parses `argv` with `command` and runs its action; returns the exit status. */
-export async function runCommanderCommand(command: Command, argv: readonly string[], io: CliIO): Promise<number> {
+/** Parses `argv` with `command` and runs its action; returns the exit status (`exitCode()` after a normal run). */
+export async function runCommanderCommand(command: Command, argv: readonly string[], io: CliIO, exitCode: () => number = () => 0): Promise<number> {
   command.exitOverride().configureOutput({ writeOut: (t) => io.writeStdout(t), writeErr: (t) => io.writeStderr(t) });
   try {
     await command.parseAsync([...argv], { from: 'user' });
-    return 0;
+    return exitCode();
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode;
     throw error;
@@ -22,13 +22,18 @@ export function commanderHelp(factory: (io: CliIO) => Command): string {
   return `${factory(silent).helpInformation()}\n${EXIT_STATUS_HELP}\n`;
 }
 
-/** Commander argument parser for an integer flag >= 1. */
-export function positiveInteger(flag: string) {
+/** Commander argument parser for an integer flag >= `min`. */
+export function integerOption(flag: string, min: number) {
   return (text: string): number => {
     const value = Number(text);
-    if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(value) || value < 1) {
-      throw new ServesimError(`${flag}: expected an integer >= 1, got "${text.slice(0, 40)}"`);
+    if (!/^-?\d+$/.test(text.trim()) || !Number.isSafeInteger(value) || value < min) {
+      throw new ServesimError(`${flag}: expected an integer >= ${min}, got "${text.slice(0, 40)}"`);
     }
     return value;
   };
+}
+
+/** Commander argument parser for an integer flag >= 1. */
+export function positiveInteger(flag: string) {
+  return integerOption(flag, 1);
 }

@@ -1,5 +1,6 @@
 // The strategy-lab subcommands (optimize, compare, ledger) for the servesim commander program.
-import { Command, CommanderError } from 'commander';
+import { Command } from 'commander';
+import { commanderHelp, integerOption, runCommanderCommand } from './commander-run.js';
 import { EXIT_STATUS_HELP, type CliIO } from '../cli/io.js';
 import { mkdirSync } from 'node:fs';
 import { checkWritableDirectory, checkWritableFile, writeFileAtomic } from '../fs/atomic.js';
@@ -93,16 +94,6 @@ export async function createEvaluationPool(jobs: number, backend?: BackendOption
     return inProcessPool(async (task) => run(task), 1);
   }
   return workerPool(jobs);
-}
-
-function integerOption(flag: string, min: number) {
-  return (text: string): number => {
-    const value = Number(text);
-    if (!/^-?\d+$/.test(text.trim()) || !Number.isSafeInteger(value) || value < min) {
-      throw new ServesimError(`${flag}: expected an integer >= ${min}, got "${text}"`);
-    }
-    return value;
-  };
 }
 
 function seedsFor(option: string | undefined, ...defaults: Array<{ what: string; seeds?: number[] }>): number[] {
@@ -369,18 +360,10 @@ export async function sweepCommand(io: LabIO, file: string, options: CommonOptio
 }
 
 /** Parses argv with commander and runs the action; help and usage errors come back as exit statuses. */
-async function runCommand(factory: CommandFactory, argv: readonly string[], io: CliIO, overrides?: Partial<LabIO>): Promise<number> {
+function runCommand(factory: CommandFactory, argv: readonly string[], io: CliIO, overrides?: Partial<LabIO>): Promise<number> {
   let exitCode = 0;
-  const command = factory(labIOFrom(io, { ...overrides, setExitCode: (code) => void (exitCode = code) }))
-    .exitOverride()
-    .configureOutput({ writeOut: (t) => io.writeStdout(t), writeErr: (t) => io.writeStderr(t) });
-  try {
-    await command.parseAsync([...argv], { from: 'user' });
-    return exitCode;
-  } catch (error) {
-    if (error instanceof CommanderError) return error.exitCode;
-    throw error;
-  }
+  const command = factory(labIOFrom(io, { ...overrides, setExitCode: (code) => void (exitCode = code) }));
+  return runCommanderCommand(command, argv, io, () => exitCode);
 }
 
 export type LabCommandName = 'optimize' | 'compare' | 'ledger' | 'sweep' | 'ablate';
@@ -399,9 +382,7 @@ export function runLabCommand(name: LabCommandName, argv: readonly string[], io:
 }
 
 export function labCommandHelp(name: LabCommandName): string {
-  const silent: CliIO = { cwd: process.cwd(), writeStdout: () => {}, writeStderr: () => {}, env: {} };
-  // helpInformation() leaves out addHelpText() blocks (commander prints those itself).
-  return `${FACTORIES[name](labIOFrom(silent)).helpInformation()}\n${EXIT_STATUS_HELP}\n`;
+  return commanderHelp((io) => FACTORIES[name](labIOFrom(io)));
 }
 
 interface OptimizeCliOptions {
