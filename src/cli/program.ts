@@ -12,13 +12,12 @@ export { describeFailure, INTERNAL_ERROR_EXIT_CODE, type FailureReport } from '.
 export const SUBCOMMANDS: readonly Subcommand[] = [runSubcommand, pluginsSubcommand, ...labSubcommands];
 
 async function runTopLevel(argv: readonly string[], io: CliIO, subcommands: readonly Subcommand[]): Promise<number> {
-  const { Command, CommanderError } = await import('commander');
+  const { Command } = await import('commander');
+  const { runCommanderCommand } = await import('./commander-run.js');
   const { PACKAGE_VERSION } = await import('../version.js');
   const program = new Command('servesim')
     .description('Discrete-event simulator of LLM inference clusters (BLIS-compatible)')
-    .version(PACKAGE_VERSION, '-V, --version')
-    .exitOverride()
-    .configureOutput({ writeOut: io.writeStdout, writeErr: io.writeStderr });
+    .version(PACKAGE_VERSION, '-V, --version');
   // Subcommands are dispatched before commander is loaded; here they only appear in the command list.
   for (const sub of subcommands) program.command(sub.name).description(sub.summary);
   program.addHelpText('after', `\n${EXIT_STATUS_HELP}`);
@@ -28,13 +27,7 @@ async function runTopLevel(argv: readonly string[], io: CliIO, subcommands: read
     io.writeStdout(await helpTarget.help());
     return 0;
   }
-  try {
-    await program.parseAsync([...argv], { from: 'user' });
-    return 0;
-  } catch (error) {
-    if (error instanceof CommanderError) return error.exitCode;
-    throw error;
-  }
+  return runCommanderCommand(program, argv, io);
 }
 
 /** Runs the CLI with `argv` (without node and script path); returns the exit status. Never throws. */

@@ -4,7 +4,7 @@ import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { EXIT_STATUS_HELP, type CliIO } from '../cli/io.js';
 import { ServesimError } from '../errors.js';
-import { commanderHelp, runCommanderCommand } from '../lab/commander-run.js';
+import { commanderHelp, runCommanderCommand } from '../cli/commander-run.js';
 import { startDashboard, type Dashboard } from './server.js';
 
 interface DashboardCliOptions {

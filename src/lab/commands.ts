@@ -1,6 +1,6 @@
 // The strategy-lab subcommands (optimize, compare, ledger) for the servesim commander program.
 import { Command } from 'commander';
-import { commanderHelp, integerOption, runCommanderCommand } from './commander-run.js';
+import { commanderHelp, integerOption, runCommanderCommand } from '../cli/commander-run.js';
 import { EXIT_STATUS_HELP, type CliIO } from '../cli/io.js';
 import { mkdirSync } from 'node:fs';
 import { checkWritableDirectory, checkWritableFile, writeFileAtomic } from '../fs/atomic.js';

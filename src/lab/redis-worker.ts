@@ -6,7 +6,7 @@ import { availableParallelism, hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import { Command } from 'commander';
-import { positiveInteger, runCommanderCommand } from './commander-run.js';
+import { positiveInteger, runCommanderCommand } from '../cli/commander-run.js';
 import type { CliIO } from '../cli/io.js';
 import { ServesimError } from '../errors.js';
 import { SIMULATOR_VERSION } from '../version.js';

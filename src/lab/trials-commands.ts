@@ -5,7 +5,7 @@ import { dirname, resolve } from 'node:path';
 import { EXIT_STATUS_HELP, type CliIO } from '../cli/io.js';
 import { ServesimError } from '../errors.js';
 import { checkWritableFile, writeFileAtomic } from '../fs/atomic.js';
-import { commanderHelp, positiveInteger, runCommanderCommand } from './commander-run.js';
+import { commanderHelp, positiveInteger, runCommanderCommand } from '../cli/commander-run.js';
 import { TrialStore } from './store.js';
 import { loadStrategy } from './strategy.js';
 import { applySets } from './strategy-variants.js';

@@ -6,7 +6,7 @@ import { dirname, join, resolve } from 'node:path';
 import { EXIT_STATUS_HELP, type CliIO } from '../cli/io.js';
 import { ServesimError } from '../errors.js';
 import { checkWritableFile, writeFileAtomic } from '../fs/atomic.js';
-import { commanderHelp, positiveInteger, runCommanderCommand } from '../lab/commander-run.js';
+import { commanderHelp, positiveInteger, runCommanderCommand } from '../cli/commander-run.js';
 import { defaultJobs, parseJobs } from '../lab/pool.js';
 import type { LedgerReport } from '../lab/ledger.js';
 import { TrialStore } from '../lab/store.js';

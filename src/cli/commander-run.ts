@@ -1,7 +1,7 @@
 // Running one commander-built subcommand on the CLI's IO: usage errors and --help become exit statuses, ServesimErrors
 // propagate (the CLI prints them as one line). Shared by the subcommands that build their own commander program.
 import { Command, CommanderError } from 'commander';
-import { EXIT_STATUS_HELP, type CliIO } from '../cli/io.js';
+import { EXIT_STATUS_HELP, type CliIO } from './io.js';
 import { ServesimError } from '../errors.js';
 
 /** Parses `argv` with `command` and runs its action; returns the exit status (`exitCode()` after a normal run). */
