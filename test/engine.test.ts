@@ -344,12 +344,13 @@ describe('engine invariants on random workloads', () => {
 describe('cluster event queue', () => {
   it('orders by (time, class, seq) with all arrivals created first', async () => {
     const { ClusterQueue } = await import('../src/cluster/cluster-queue.js');
+    const { RequestFeed } = await import('../src/cluster/request-feed.js');
     fc.assert(
       fc.property(
         fc.array(fc.integer({ min: 0, max: 10 }), { maxLength: 30 }),
         fc.array(fc.tuple(fc.integer({ min: 0, max: 12 }), fc.constantFrom(1, 2)), { maxLength: 30 }),
         (arrivals, others) => {
-          const queue = new ClusterQueue(arrivals);
+          const queue = new ClusterQueue(new RequestFeed(arrivals.map((t) => ({ arrivalTime: t }) as GeneratedRequest)));
           type Ev = [number, number, number, number]; // time, class, seq, req
           const model: Ev[] = arrivals.map((t, i) => [t, 0, i, i]);
           let seq = arrivals.length;
@@ -357,8 +358,8 @@ describe('cluster event queue', () => {
           const expected: Ev[] = [];
           const cmp = (a: Ev, b: Ev) => a[0] - b[0] || a[1] - b[1] || a[2] - b[2];
           let k = 0;
-          while (queue.size > 0 || k < others.length) {
-            if (k < others.length && (k % 2 === 0 || queue.size === 0)) {
+          while (!queue.isEmpty || k < others.length) {
+            if (k < others.length && (k % 2 === 0 || queue.isEmpty)) {
               const [t, c] = others[k];
               queue.push(t, c as 1 | 2, 1000 + k);
               model.push([t, c, seq++, 1000 + k]);

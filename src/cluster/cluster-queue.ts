@@ -1,18 +1,18 @@
 // Cluster event queue (docs/architecture.md, Event ordering): total order by (timestamp, class, seq), class 0 =
 // arrival, 1 = admission, 2 = routing; seq counts created events, the N arrivals first (in request-list order).
 //
-// Arrivals are all known up front, so they are kept as a sorted list; only admission/routing events go through
-// the heap. An arrival precedes any other event with the same timestamp (lower class), so the merged order is
-// the reference's total order.
+// Arrivals come from the request feed in arrival order; only admission/routing events go through the heap. An
+// arrival precedes any other event with the same timestamp (lower class), so the merged order is the reference's
+// total order. Heap events only ever compare their seqs with each other, so numbering them from 0 instead of N
+// keeps their order.
+import type { GeneratedRequest } from '../types.js';
+import type { RequestFeed } from './request-feed.js';
 
 export const ClusterEventClass = { Arrival: 0, Admission: 1, Routing: 2 } as const;
 export type ClusterEventClass = (typeof ClusterEventClass)[keyof typeof ClusterEventClass];
 
 export class ClusterQueue {
-  /** Request indices by (arrival time, index). */
-  private readonly arrivals: Int32Array;
-  private readonly arrivalTimes: Float64Array;
-  private nextArrival = 0;
+  private readonly feed: RequestFeed;
 
   // Heap of admission/routing events (each request has at most one pending, so it rarely grows).
   private times: Float64Array;
@@ -20,44 +20,30 @@ export class ClusterQueue {
   private seqs: Float64Array;
   private reqs: Int32Array;
   private n = 0;
-  private nextSeq: number;
+  private nextSeq = 0;
 
   // Head of the merged order, resolved by peek().
   private headIsArrival = false;
 
-  constructor(arrivalTimes: readonly number[]) {
-    const count = arrivalTimes.length;
-    this.arrivals = new Int32Array(count);
-    this.arrivalTimes = new Float64Array(count);
-    let sorted = true;
-    for (let i = 0; i < count; i++) {
-      this.arrivals[i] = i;
-      if (i > 0 && arrivalTimes[i] < arrivalTimes[i - 1]) sorted = false;
-    }
-    if (!sorted) {
-      // CSV traces need not be sorted; stable sort keeps seq (= index) order on ties.
-      const order = Array.from(this.arrivals).sort((a, b) => arrivalTimes[a] - arrivalTimes[b]);
-      this.arrivals.set(order);
-    }
-    for (let i = 0; i < count; i++) this.arrivalTimes[i] = arrivalTimes[this.arrivals[i]];
-    this.nextSeq = count;
-    const cap = Math.max(16, count);
+  constructor(feed: RequestFeed) {
+    this.feed = feed;
+    const cap = 1024;
     this.times = new Float64Array(cap);
     this.classes = new Uint8Array(cap);
     this.seqs = new Float64Array(cap);
     this.reqs = new Int32Array(cap);
   }
 
-  get size(): number {
-    return this.arrivals.length - this.nextArrival + this.n;
+  get isEmpty(): boolean {
+    return this.n === 0 && !this.feed.hasNext;
   }
 
   /** Timestamp of the next event; only valid when size > 0. Must precede peekClass/peekReq/pop. */
   peekTime(): number {
-    const hasArrival = this.nextArrival < this.arrivals.length;
-    if (hasArrival && (this.n === 0 || this.arrivalTimes[this.nextArrival] <= this.times[0])) {
+    const feed = this.feed;
+    if (feed.hasNext && (this.n === 0 || feed.peekTime() <= this.times[0])) {
       this.headIsArrival = true;
-      return this.arrivalTimes[this.nextArrival];
+      return feed.peekTime();
     }
     this.headIsArrival = false;
     return this.times[0];
@@ -68,14 +54,12 @@ export class ClusterQueue {
   }
 
   peekReq(): number {
-    return this.headIsArrival ? this.arrivals[this.nextArrival] : this.reqs[0];
+    return this.headIsArrival ? this.feed.peekIndex() : this.reqs[0];
   }
 
-  pop(): void {
-    if (this.headIsArrival) {
-      this.nextArrival++;
-      return;
-    }
+  /** Removes the head; for an arrival, the feed moves on and the request arriving is returned. */
+  pop(): GeneratedRequest | undefined {
+    if (this.headIsArrival) return this.feed.take();
     const last = --this.n;
     this.swap(0, last);
     let i = 0;
@@ -88,6 +72,7 @@ export class ClusterQueue {
       this.swap(i, child);
       i = child;
     }
+    return undefined;
   }
 
   /** Admission or routing event; takes the next global sequence number. */

@@ -21,7 +21,7 @@ import type {
   WeightedScorer,
 } from '../policies/policy.js';
 import { DEFAULT_SCORERS } from '../policies/routing/weighted.js';
-import type { PolicyChoice, SimConfig, SimRequest } from '../types.js';
+import type { GeneratedRequest, PolicyChoice, SimConfig, SimRequest } from '../types.js';
 import type { PrefixInterner } from '../kv/index.js';
 
 export interface RunPolicyInputs {
@@ -30,7 +30,8 @@ export interface RunPolicyInputs {
   interner: PrefixInterner;
   /** Live KV store of an instance (for cachedPrefixBlocks). */
   kvStore: (instance: number) => KVStore;
-  requests: readonly SimRequest[];
+  /** Every request of the run (only asked for by policies that rank all request IDs up front). */
+  allRequests: () => readonly GeneratedRequest[];
 }
 
 /** Factories for the per-instance policies and the cluster-level ones of one run. */
@@ -42,6 +43,8 @@ export interface RunPolicies {
   priority(instance: number): PriorityPolicy;
   scheduler(): Scheduler;
   preemption(): PreemptionPolicy;
+  /** Some selected policy (or scorer) comes from a plugin: it may read anything a RequestView offers at any time. */
+  usesPlugins: boolean;
 }
 
 function describe(entry: CatalogEntry): string {
@@ -243,7 +246,7 @@ function create<T>(catalog: PolicyCatalog, axis: Axis, choice: PolicyChoice, ctx
 }
 
 /** Rank of each request ID in byte-wise string order (scheduler tie-break). */
-function idRanks(requests: readonly SimRequest[]): Int32Array {
+function idRanks(requests: readonly GeneratedRequest[]): Int32Array {
   const order = requests.map((_, i) => i);
   order.sort((a, b) => (requests[a]!.id < requests[b]!.id ? -1 : requests[a]!.id > requests[b]!.id ? 1 : 0));
   const ranks = new Int32Array(requests.length);
@@ -316,7 +319,15 @@ export function createRunPolicies(inputs: RunPolicyInputs): RunPolicies {
   }
 
   let ranks: Int32Array | undefined;
-  const schedulerContext = { ...base, idRank: () => (ranks ??= idRanks(inputs.requests)) };
+  const schedulerContext = { ...base, idRank: () => (ranks ??= idRanks(inputs.allRequests())) };
+  const selected: [Axis, string][] = [
+    ['admission', policies.admission.name],
+    ['routing', policies.routing.name],
+    ['priority', policies.priority.name],
+    ['scheduler', policies.scheduler.name],
+    ['preemption', policies.preemption.name],
+    ...scorers.map((s): [Axis, string] => ['scorer', s.name]),
+  ];
   return {
     admission: create<AdmissionPolicy>(catalog, 'admission', policies.admission, base),
     routing: create<RoutingPolicy>(catalog, 'routing', policies.routing, { ...scorerContext, scorers }),
@@ -324,5 +335,6 @@ export function createRunPolicies(inputs: RunPolicyInputs): RunPolicies {
     priority: (instance) => create<PriorityPolicy>(catalog, 'priority', policies.priority, { ...base, instance }),
     scheduler: () => create<Scheduler>(catalog, 'scheduler', policies.scheduler, schedulerContext),
     preemption: () => create<PreemptionPolicy>(catalog, 'preemption', policies.preemption, base),
+    usesPlugins: selected.some(([axis, name]) => catalog.entry(axis, name).plugin !== ''),
   };
 }

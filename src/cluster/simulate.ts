@@ -2,7 +2,9 @@
 // loop and Event ordering). Pure and deterministic: all state lives inside one simulate() call.
 import { ServesimError } from '../errors.js';
 import { domainMessage, inDomain, type DomainSpec } from '../policies/params.js';
-import { InstanceSimulator, RequestStage, createRunTables, type RunTables, type StepObservation } from '../instance/instance.js';
+import { InstanceSimulator, type StepObservation } from '../instance/instance.js';
+import { RequestStage, RunTables } from '../instance/run-tables.js';
+import { dropTokens, freezeTokens } from '../instance/frozen-tokens.js';
 import { EventKind } from '../instance/event-heap.js';
 import { createKVStore, PrefixInterner } from '../kv/index.js';
 import { createLatencyModel } from '../latency/index.js';
@@ -14,6 +16,7 @@ import { createRunPolicies } from './run-policies.js';
 import { createSimRequest } from '../instance/sim-request.js';
 import type { SimConfig, SimRequest, SimResult } from '../types.js';
 import { ClusterEventClass, ClusterQueue } from './cluster-queue.js';
+import { RequestFeed } from './request-feed.js';
 import { DecisionTrace } from './decision-trace.js';
 
 export interface SimulateOptions {
@@ -27,6 +30,7 @@ export interface SimProgress {
   /** Simulated time, µs. */
   clock: number;
   completed: number;
+  /** Requests of the run: all of them when known up front, else those that have arrived so far. */
   requests: number;
   events: number;
 }
@@ -70,7 +74,7 @@ function validate(config: SimConfig): void {
 
 interface EventLoopParts {
   instances: readonly InstanceSimulator[];
-  requests: readonly SimRequest[];
+  feed: RequestFeed;
   tables: RunTables;
   queue: ClusterQueue;
   horizon: number;
@@ -84,6 +88,8 @@ interface EventLoopParts {
   routingLatency: number;
   bridgeActive: boolean;
   bridgeBases: readonly number[];
+  /** Whether routed requests wait with packed tokens (no policy that might read them is a plugin). */
+  freezeWaiting: boolean;
 }
 
 /**
@@ -96,7 +102,7 @@ interface EventLoopParts {
 class EventLoop {
   rejected = 0;
   private readonly instances: readonly InstanceSimulator[];
-  private readonly requests: readonly SimRequest[];
+  private readonly feed: RequestFeed;
   private readonly tables: RunTables;
   private readonly queue: ClusterQueue;
   private readonly horizon: number;
@@ -109,6 +115,7 @@ class EventLoop {
   private readonly routingLatency: number;
   private readonly bridgeActive: boolean;
   private readonly bridgeBases: readonly number[];
+  private readonly freezeWaiting: boolean;
   private readonly headTimes: Float64Array;
   /**
    * Whether admission needs a snapshot refresh: not when the policy ignores the state and every refresh recomputes
@@ -119,7 +126,7 @@ class EventLoop {
 
   constructor(parts: EventLoopParts) {
     this.instances = parts.instances;
-    this.requests = parts.requests;
+    this.feed = parts.feed;
     this.tables = parts.tables;
     this.queue = parts.queue;
     this.horizon = parts.horizon;
@@ -132,6 +139,7 @@ class EventLoop {
     this.routingLatency = parts.routingLatency;
     this.bridgeActive = parts.bridgeActive;
     this.bridgeBases = parts.bridgeBases;
+    this.freezeWaiting = parts.freezeWaiting;
     this.refreshForAdmission = parts.admission.ignoresState !== true || parts.refreshInterval > 0;
     this.headTimes = new Float64Array(parts.instances.length).fill(Infinity);
     for (let i = 0; i < parts.instances.length; i++) this.refreshHead(i);
@@ -145,7 +153,7 @@ class EventLoop {
     for (;;) {
       if (onProgress !== undefined && (++events & (PROGRESS_EVENTS - 1)) === 0) this.reportProgress(onProgress, events);
       const instanceIndex = earliest(headTimes);
-      if (queue.size > 0 && (instanceIndex < 0 || queue.peekTime() <= headTimes[instanceIndex])) {
+      if (!queue.isEmpty && (instanceIndex < 0 || queue.peekTime() <= headTimes[instanceIndex])) {
         if (!this.clusterEvent()) return;
       } else if (instanceIndex >= 0) {
         if (headTimes[instanceIndex] > horizon) return;
@@ -163,7 +171,7 @@ class EventLoop {
       completed += instance.completed;
       if (instance.clock > clock) clock = instance.clock;
     }
-    onProgress({ clock, completed, requests: this.requests.length, events });
+    onProgress({ clock, completed, requests: this.feed.expectedCount ?? this.tables.count, events });
   }
 
   private refreshHead(i: number): void {
@@ -177,15 +185,17 @@ class EventLoop {
     const time = queue.peekTime();
     const cls = queue.peekClass();
     const reqIndex = queue.peekReq();
-    queue.pop();
     if (time > this.horizon) return false;
+    const arriving = queue.pop();
     this.stepsWithoutProgress = 0;
-    if (cls === ClusterEventClass.Arrival) {
+    if (arriving !== undefined) {
+      // The request object exists from its arrival until it leaves the system.
+      this.tables.add(createSimRequest(arriving, reqIndex), arriving);
       queue.push(time + this.admissionLatency, ClusterEventClass.Admission, reqIndex);
     } else if (cls === ClusterEventClass.Admission) {
-      this.admit(this.requests[reqIndex], time);
+      this.admit(this.tables.live[reqIndex]!, time);
     } else {
-      this.route(this.requests[reqIndex], time);
+      this.route(this.tables.live[reqIndex]!, time);
     }
     return true;
   }
@@ -198,6 +208,8 @@ class EventLoop {
     } else {
       this.rejected++;
       this.tables.stage[req.index] = RequestStage.Rejected;
+      this.tables.release(req.index);
+      dropTokens(req);
     }
   }
 
@@ -213,8 +225,10 @@ class EventLoop {
     this.trace?.recordRouting(target, this.routing.lastScores, state);
     state.pendingRequests[target]++;
     this.tables.stage[req.index] = RequestStage.InFlight;
+    this.tables.assignedInstance[req.index] = target;
     this.instances[target].inject(req, time);
     this.refreshHead(target);
+    if (this.freezeWaiting) freezeTokens(req);
   }
 
   private instanceEvent(i: number): void {
@@ -249,12 +263,12 @@ export function simulate(config: SimConfig, options: SimulateOptions = {}): SimR
   const engine = config.engine;
   const horizon = config.horizon;
   const numInstances = config.numInstances;
-  const requests = config.requests.map(createSimRequest);
-  const tables = createRunTables(requests);
+  const feed = new RequestFeed(config.requests);
+  const tables = new RunTables(Math.min(feed.expectedCount ?? 1024, 1 << 16));
   const latency = createLatencyModel(config.latency);
   const interner = new PrefixInterner(engine.blockSize);
   const instances: InstanceSimulator[] = [];
-  const run = createRunPolicies({ config, latency, interner, kvStore: (i) => instances[i]!.kv, requests });
+  const run = createRunPolicies({ config, latency, interner, kvStore: (i) => instances[i]!.kv, allRequests: () => feed.all() });
   const bridgeActive = run.composesScorers && policies.priorityBridge.enabled;
   const onStep = options.onStep;
   let prioritiesAlwaysZero = true;
@@ -303,10 +317,10 @@ export function simulate(config: SimConfig, options: SimulateOptions = {}): SimR
     return state;
   };
 
-  const queue = new ClusterQueue(requests.map((req) => req.arrivalTime));
+  const queue = new ClusterQueue(feed);
   const loop = new EventLoop({
     instances,
-    requests,
+    feed,
     tables,
     queue,
     horizon,
@@ -320,6 +334,7 @@ export function simulate(config: SimConfig, options: SimulateOptions = {}): SimR
     routingLatency: policies.routingLatency,
     bridgeActive,
     bridgeBases,
+    freezeWaiting: !run.usesPlugins,
   });
   loop.run(options.onProgress);
   const rejected = loop.rejected;
@@ -330,6 +345,7 @@ export function simulate(config: SimConfig, options: SimulateOptions = {}): SimR
     horizon,
     prioritiesAlwaysZero,
     rejected,
+    unarrived: feed.unarrived,
     trace: trace?.summary(),
   });
 }

@@ -12,7 +12,7 @@ import { checkWritableFile } from '../fs/atomic.js';
 import { formatBytes, usableMemoryBytes } from '../fs/memory.js';
 import { validateFitnessWeights } from '../metrics/fitness.js';
 import { catalogWithPlugins } from '../plugins/load.js';
-import type { GeneratedRequest, SimConfig } from '../types.js';
+import type { GeneratedRequest, RequestStream, SimConfig } from '../types.js';
 import { legacyPreset, validateLegacyWorkloadParams, type LegacyLengthSettings } from '../workload/legacy.js';
 import { BoundedCache } from './bounded-cache.js';
 import { DefaultsFileCache, SHIPPED_DEFAULTS_PATH, type DefaultsFile } from './defaults-file.js';
@@ -138,8 +138,8 @@ interface ResolutionContext {
 
 interface WorkloadResolution {
   horizon: number;
-  /** Spec workloads are generated at once (their errors come first) … */
-  requests?: readonly GeneratedRequest[];
+  /** Spec workloads are generated (or, when large, set up to stream) first: their errors come first … */
+  requests?: readonly GeneratedRequest[] | RequestStream;
   /** … legacy and trace workloads only after every other check, as in the reference. */
   deferred?: () => readonly GeneratedRequest[];
 }
@@ -288,7 +288,7 @@ export function resolveRunArgs(args: RunArgs, options: ResolveRunOptions): Resol
     policies,
     trace: { level: f.traceLevel, counterfactualK: f.counterfactualK },
     // Shared with the workload cache; the simulator only reads it.
-    requests: requests as GeneratedRequest[],
+    requests,
     catalog: args.catalog,
   };
   return { sim, output, logLevel, diagnostics };

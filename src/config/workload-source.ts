@@ -1,8 +1,8 @@
 // Workload generation for `run` (docs/spec-notes.md, Workload DSL) on top of src/workload, with results cached by their
 // inputs: the strategy lab resolves the same workload (spec file × seed) for many policy configurations.
 
-import type { GeneratedRequest } from '../types.js';
-import { generateSpecWorkload, resolveSpecGenerationOptions } from '../workload/generate-spec.js';
+import type { GeneratedRequest, RequestStream } from '../types.js';
+import { SpecRequestStream, generateSpecWorkload, resolveSpecGenerationOptions } from '../workload/generate-spec.js';
 import { generateLegacyWorkload, type LegacyWorkloadParams } from '../workload/legacy.js';
 import { loadWorkloadSpec } from '../workload/load-spec.js';
 import type { WorkloadSpec } from '../workload/spec.js';
@@ -32,8 +32,15 @@ export interface SpecRequestOptions {
   onWarning: (message: string) => void;
 }
 
+/**
+ * Spec workloads with more requests than this (or bounded only by a horizon) are generated while the run reaches
+ * them instead of up front, and not cached: memory then follows the requests in the system. Smaller ones are
+ * generated at once (a sampled length out of range is reported before anything else) and cached for the lab.
+ */
+export const STREAM_MIN_REQUESTS = 50_000;
+
 interface SpecRequests {
-  requests: readonly GeneratedRequest[];
+  requests: readonly GeneratedRequest[] | RequestStream;
   /** The simulation horizon: explicit --horizon, else the spec's horizon if > 0, else Infinity. */
   horizon: number;
 }
@@ -52,6 +59,9 @@ export function generateSpecRequests(specPath: string, options: SpecRequestOptio
     horizon: options.horizon,
     numRequests: options.numRequests,
   });
+  if (generation.maxRequests <= 0 || generation.maxRequests > STREAM_MIN_REQUESTS) {
+    return { requests: new SpecRequestStream(spec, generation), horizon: generation.horizon };
+  }
   const key = ['spec', specPath, options.stamp, String(generation.seed), generation.horizon, generation.maxRequests].join('|');
   const requests = options.cache.getOrCreate(key, () => Object.freeze(generateSpecWorkload(spec, generation)));
   return { requests, horizon: generation.horizon };

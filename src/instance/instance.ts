@@ -9,43 +9,8 @@ import { isNamedSheddableClass } from '../policies/slo-class.js';
 import { EventHeap, EventKind } from './event-heap.js';
 import { TickLog } from '../metrics/tick-log.js';
 import { RequestDeque } from './request-deque.js';
-
-/** Per-request lifecycle position, for conservation accounting. */
-export const RequestStage = {
-  NotRouted: 0,
-  Rejected: 1,
-  /** Routed: ArrivalEvent or QueuedEvent still pending in the instance heap. */
-  InFlight: 2,
-  Enqueued: 3,
-  Dropped: 4,
-  Completed: 5,
-} as const;
-
-/** Per-run tables shared by all instances (request IDs are unique, so the reference's maps never collide). */
-export interface RunTables {
-  readonly requests: readonly SimRequest[];
-  /** Prompt tokens computed so far, including cached ones (the reference's `computed` map; 0 = absent). */
-  readonly computed: Int32Array;
-  /** Ticks; NaN = no map entry. */
-  readonly ttft: Float64Array;
-  readonly e2e: Float64Array;
-  readonly tpot: Float64Array;
-  readonly schedulingDelay: Float64Array;
-  readonly stage: Uint8Array;
-}
-
-export function createRunTables(requests: readonly SimRequest[]): RunTables {
-  const n = requests.length;
-  return {
-    requests,
-    computed: new Int32Array(n),
-    ttft: new Float64Array(n).fill(NaN),
-    e2e: new Float64Array(n).fill(NaN),
-    tpot: new Float64Array(n).fill(NaN),
-    schedulingDelay: new Float64Array(n).fill(NaN),
-    stage: new Uint8Array(n),
-  };
-}
+import { RequestStage, type RunTables } from './run-tables.js';
+import { dropTokens, thawTokens } from './frozen-tokens.js';
 
 /** Observation passed to the optional per-step debug hook (tests). */
 export interface StepObservation {
@@ -177,12 +142,12 @@ export class InstanceSimulator {
     this.clock = time;
     switch (kind) {
       case EventKind.Arrival: {
-        const req = this.tables.requests[reqIndex];
+        const req = this.tables.live[reqIndex]!;
         heap.push(time + this.latency.queueingTime(req), EventKind.Queued, reqIndex);
         break;
       }
       case EventKind.Queued:
-        this.enqueue(this.tables.requests[reqIndex]);
+        this.enqueue(this.tables.live[reqIndex]!);
         // Deliberately not marking the step pending: same-tick QueuedEvents can start two step chains
         // (docs/reference-quirks.md, quirk 1).
         if (!this.stepPending) heap.push(time, EventKind.Step, -1);
@@ -202,6 +167,8 @@ export class InstanceSimulator {
     if (blocksNeeded > this.kv.totalBlocks) {
       this.droppedUnservable++;
       this.tables.stage[req.index] = RequestStage.Dropped;
+      this.tables.release(req.index);
+      dropTokens(req);
       return;
     }
     this.tables.stage[req.index] = RequestStage.Enqueued;
@@ -319,9 +286,10 @@ export class InstanceSimulator {
       this.kvAllocationFailures++;
     }
     kv.release(req);
-    // Nothing reads a completed request's prefix ids again (recomputed identically if a plugin asks): one array
-    // fewer per request for the rest of the run.
+    // A completed request leaves the system: its row in the run tables is all the metrics need.
     req.inputPrefixIds = null;
+    dropTokens(req);
+    tables.release(req.index);
     req.finishedStepIdx = this.stepCount;
     req.state = 'completed';
     this.heap.push(now + stepTime, EventKind.RequestLeft, req.index);
@@ -405,6 +373,7 @@ export class InstanceSimulator {
     const maxRunning = this.engine.maxRunningReqs;
     while (this.runningLength < maxRunning && waitQ.length > 0 && budget > 0 && !this.preemptionHappened) {
       const req = waitQ.at(0);
+      if (req.frozen !== null) thawTokens(req);
       const cached = kv.getCachedBlocks(req);
       const start = cached.length * blockSize;
       let tokens = req.inputLength - start;

@@ -5,12 +5,15 @@ import type { GeneratedRequest, SimRequest } from '../types.js';
  * one object shape (keeps the simulator's property accesses monomorphic).
  */
 export function createSimRequest(gen: GeneratedRequest, index: number): SimRequest {
+  const sharedPrefix = gen.sharedPrefix ?? null;
   return {
-    gen,
     index,
     id: gen.id,
     inputTokens: gen.inputTokens,
     outputTokens: gen.outputTokens,
+    sharedPrefix: sharedPrefix !== null && sharedPrefix.length <= gen.inputTokens.length ? sharedPrefix : null,
+    frozen: null,
+    frozenBits: 0,
     inputLength: gen.inputTokens.length,
     outputLength: gen.outputTokens.length,
     arrivalTime: gen.arrivalTime,

@@ -25,7 +25,7 @@ function checkCoefficients(name: string, values: readonly number[]): void {
 export function createLatencyModel(config: LatencyConfig): LatencyModel {
   checkCoefficients('alpha', config.alpha);
   const [alpha0, alpha1, alpha2] = config.alpha;
-  const queueingTime = (req: SimRequest): number => Math.trunc(alpha0 + alpha1 * req.inputTokens.length);
+  const queueingTime = (req: SimRequest): number => Math.trunc(alpha0 + alpha1 * req.inputLength);
   const outputTokenProcessingTime = Math.trunc(alpha2);
   if (config.kind === 'blackbox') {
     checkCoefficients('beta', config.beta);
@@ -40,8 +40,8 @@ export function createLatencyModel(config: LatencyConfig): LatencyModel {
           const r = running[i];
           // Stale NumNewTokens of requests that got no budget this step still count
           // (docs/reference-quirks.md, quirk 5).
-          if (r.progressIndex < r.inputTokens.length) prefillTokens += r.numNewTokens;
-          else if (r.outputTokens.length > 0) decodeTokens += r.numNewTokens;
+          if (r.progressIndex < r.inputLength) prefillTokens += r.numNewTokens;
+          else if (r.outputLength > 0) decodeTokens += r.numNewTokens;
         }
         return Math.trunc(beta0 + beta1 * prefillTokens + beta2 * decodeTokens);
       },
@@ -107,7 +107,7 @@ function createRooflineStepTime(config: RooflineLatencyConfig): (running: readon
     dynamicBytes = 0;
     for (let i = 0; i < count; i++) {
       const r = running[i];
-      if (r.progressIndex < r.inputTokens.length) {
+      if (r.progressIndex < r.inputLength) {
         hasPrefill = true;
         addRequest(r.progressIndex, r.numNewTokens);
       }
@@ -123,7 +123,7 @@ function createRooflineStepTime(config: RooflineLatencyConfig): (running: readon
     dynamicBytes = 0;
     for (let i = 0; i < count; i++) {
       const r = running[i];
-      if (r.progressIndex >= r.inputTokens.length && r.outputTokens.length > 0) {
+      if (r.progressIndex >= r.inputLength && r.outputLength > 0) {
         hasDecode = true;
         addRequest(r.progressIndex, 1);
       }
@@ -157,12 +157,12 @@ export function latencyView(model: LatencyModel): LatencyView {
   const batch: SimRequest[] = [];
   return {
     outputTokenProcessingTime: model.outputTokenProcessingTime,
-    queueingTime: (inputLength) => model.queueingTime({ inputTokens: { length: inputLength } } as SimRequest),
+    queueingTime: (inputLength) => model.queueingTime({ inputLength } as SimRequest),
     predictStepTime(prefillTokens, decodeTokens) {
       batch.length = 0;
       if (prefillTokens > 0) {
         (prefill as { numNewTokens: number }).numNewTokens = prefillTokens;
-        (prefill.inputTokens as { length: number }).length = prefillTokens + 1;
+        (prefill as { inputLength: number }).inputLength = prefillTokens + 1;
         batch.push(prefill);
       }
       while (decoders.length < decodeTokens) {
@@ -178,5 +178,5 @@ export function latencyView(model: LatencyModel): LatencyView {
 }
 
 function syntheticRequest(): SimRequest {
-  return { progressIndex: 0, numNewTokens: 0, inputTokens: { length: 1 }, outputTokens: { length: 1 } } as unknown as SimRequest;
+  return { progressIndex: 0, numNewTokens: 0, inputLength: 1, outputLength: 1 } as unknown as SimRequest;
 }

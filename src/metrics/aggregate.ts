@@ -1,6 +1,6 @@
 // Turns the raw per-instance state at the end of a run into a SimResult (docs/spec-notes.md, Metrics).
-import type { InstanceSimulator, RunTables } from '../instance/instance.js';
-import { RequestStage } from '../instance/instance.js';
+import type { InstanceSimulator } from '../instance/instance.js';
+import { RequestStage, type RunTables } from '../instance/run-tables.js';
 import type { MetricsBlock, RequestRecord, SimResult, SloDistribution, SloMetrics, TraceSummary } from '../types.js';
 import { distributionMeanMs, distributionPercentileMs, meanMs, meanTicks, percentileMs, percentileTicks, sortedCopy } from './stats.js';
 import { mergeSortedValues, TickDistribution } from './tick-log.js';
@@ -30,6 +30,8 @@ export interface AggregationInput {
   /** The priority policy is identically 0 (then no inversions are counted, as in the reference's `constant`). */
   prioritiesAlwaysZero: boolean;
   rejected: number;
+  /** Requests the workload had generated that never reached their arrival (the horizon ended the run first). */
+  unarrived: number;
   trace: TraceSummary | undefined;
 }
 
@@ -76,9 +78,9 @@ function collectInstanceRaw(instance: InstanceSimulator, tables: RunTables, hori
   const ttft: number[] = [];
   const e2e: number[] = [];
   const schedulingDelay: number[] = [];
-  const { requests, stage } = tables;
-  for (let k = 0; k < requests.length; k++) {
-    if (requests[k].assignedInstance !== instance.index || !isRegistered(stage[k])) continue;
+  const { stage, assignedInstance } = tables;
+  for (let k = 0; k < tables.count; k++) {
+    if (assignedInstance[k] !== instance.index || !isRegistered(stage[k])) continue;
     if (!Number.isNaN(tables.ttft[k])) ttft.push(tables.ttft[k]);
     if (!Number.isNaN(tables.e2e[k])) e2e.push(tables.e2e[k]);
     if (!Number.isNaN(tables.schedulingDelay[k])) schedulingDelay.push(tables.schedulingDelay[k]);
@@ -136,10 +138,12 @@ function aggregateCluster(blocks: readonly RawBlock[]): RawBlock {
 /** Registry indices ordered by ID string, then stably by arrival (the reference's unstable tie order is unknowable). */
 function registryOrder(tables: RunTables, filter: (k: number) => boolean): number[] {
   const order: number[] = [];
-  for (let k = 0; k < tables.requests.length; k++) if (filter(k)) order.push(k);
-  const { requests } = tables;
-  order.sort((a, b) => (requests[a].id < requests[b].id ? -1 : requests[a].id > requests[b].id ? 1 : 0));
-  order.sort((a, b) => requests[a].arrivalTime - requests[b].arrivalTime);
+  for (let k = 0; k < tables.count; k++) if (filter(k)) order.push(k);
+  const ids: string[] = new Array<string>(tables.count);
+  for (const k of order) ids[k] = tables.id(k);
+  order.sort((a, b) => (ids[a] < ids[b] ? -1 : ids[a] > ids[b] ? 1 : 0));
+  const arrival = tables.arrivalTime;
+  order.sort((a, b) => arrival[a] - arrival[b]);
   return order;
 }
 
@@ -150,13 +154,14 @@ function distribution(values: number[]): SloDistribution {
 
 function perSloMetrics(tables: RunTables): SloMetrics[] {
   const byClass = new Map<string, { ttft: number[]; e2e: number[] }>();
-  const { requests, stage } = tables;
-  for (let k = 0; k < requests.length; k++) {
+  const { stage } = tables;
+  for (let k = 0; k < tables.count; k++) {
     if (!isRegistered(stage[k])) continue;
     const hasTtft = !Number.isNaN(tables.ttft[k]);
     const hasE2e = !Number.isNaN(tables.e2e[k]);
     if (!hasTtft && !hasE2e) continue;
-    const cls = requests[k].sloClass === '' ? 'default' : requests[k].sloClass;
+    const sloClass = tables.label(k).sloClass;
+    const cls = sloClass === '' ? 'default' : sloClass;
     let entry = byClass.get(cls);
     if (entry === undefined) {
       entry = { ttft: [], e2e: [] };
@@ -210,13 +215,14 @@ function priorityInversions(input: AggregationInput): number {
     const order = registryOrder(
       tables,
       (k) =>
-        tables.requests[k].assignedInstance === instance.index &&
+        tables.assignedInstance[k] === instance.index &&
         isRegistered(tables.stage[k]) &&
         !Number.isNaN(tables.e2e[k]),
     );
     const groups = new Map<string, number[]>();
     for (const k of order) {
-      const cls = tables.requests[k].sloClass === '' ? 'default' : tables.requests[k].sloClass;
+      const sloClass = tables.label(k).sloClass;
+      const cls = sloClass === '' ? 'default' : sloClass;
       let group = groups.get(cls);
       if (group === undefined) {
         group = [];
@@ -248,20 +254,20 @@ function requestRecords(tables: RunTables, instanceIds: readonly string[]): Requ
   const order = registryOrder(tables, (k) => isRegistered(tables.stage[k]));
   const valueOr0 = (v: number): number => (Number.isNaN(v) ? 0 : v);
   return order.map((k) => {
-    const req = tables.requests[k];
+    const label = tables.label(k);
     return {
-      id: req.id,
-      arrivedAtS: req.arrivalTime / 1e6,
-      numPrefillTokens: req.inputTokens.length,
-      numDecodeTokens: req.outputTokens.length,
+      id: tables.id(k),
+      arrivedAtS: tables.arrivalTime[k] / 1e6,
+      numPrefillTokens: tables.inputLength[k],
+      numDecodeTokens: tables.outputLength[k],
       ttftMs: valueOr0(tables.ttft[k]) / 1000,
       itlMs: valueOr0(tables.tpot[k]) / 1000,
       e2eMs: valueOr0(tables.e2e[k]) / 1000,
       schedulingDelayMs: valueOr0(tables.schedulingDelay[k]) / 1000,
-      sloClass: req.sloClass,
-      tenantId: req.gen.tenantId,
-      handledBy: instanceIds[req.assignedInstance] ?? '',
-      model: req.gen.model,
+      sloClass: label.sloClass,
+      tenantId: label.tenantId,
+      handledBy: instanceIds[tables.assignedInstance[k]] ?? '',
+      model: label.model,
     };
   });
 }
@@ -277,10 +283,10 @@ export function buildResult(input: AggregationInput): SimResult {
     hitSum += inst.kv.cacheHitRate();
     thrashSum += inst.kv.thrashingRate();
   }
-  const generated = tables.requests.length;
+  const generated = tables.count + input.unarrived;
   let inFlight = 0;
-  let notArrived = 0;
-  for (let k = 0; k < generated; k++) {
+  let notArrived = input.unarrived;
+  for (let k = 0; k < tables.count; k++) {
     if (tables.stage[k] === RequestStage.InFlight) inFlight++;
     else if (tables.stage[k] === RequestStage.NotRouted) notArrived++;
   }

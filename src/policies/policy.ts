@@ -17,6 +17,13 @@ export interface RequestView {
   readonly sloClass: string;
   /** Arrival time, µs. */
   readonly arrivalTime: number;
+  /** Prompt and output lengths in tokens. */
+  readonly inputLength: number;
+  readonly outputLength: number;
+  /**
+   * The token ids. A run whose policies are all built in may empty them while the request waits in an instance
+   * queue; a run with a plugin policy never does, so plugins always see them.
+   */
   readonly inputTokens: ArrayLike<number>;
   readonly outputTokens: ArrayLike<number>;
   /** Tokens processed so far (prompt first, then output). */

@@ -7,7 +7,7 @@
 // follows the reference step by step and is compared against this in tests), at a fraction of the cost.
 import { ServesimError } from '../errors.js';
 import { GoRand, deriveStreamSeed, type Int64Seed } from '../rng/index.js';
-import type { GeneratedRequest } from '../types.js';
+import type { GeneratedRequest, RequestStream } from '../types.js';
 import { expandInferencePerf } from './inference-perf.js';
 import { upgradeV1Spec } from './load-spec.js';
 import {
@@ -92,6 +92,8 @@ interface DraftRequest {
   outputTokens: Int32Array;
   sessionId: string;
   roundIndex: number;
+  /** The client's shared prefix when `inputTokens` starts with it (one array for the whole prefix group). */
+  sharedPrefix: Int32Array | null;
 }
 
 interface MultimodalSamplers {
@@ -166,8 +168,16 @@ class ClientRun {
     return drafts;
   }
 
-  private draft(arrivalTime: number, input: Int32Array, output: Int32Array, sessionId = '', round = 0): DraftRequest {
+  private draft(
+    arrivalTime: number,
+    input: Int32Array,
+    output: Int32Array,
+    sessionId = '',
+    round = 0,
+    sharedPrefix: Int32Array | null = null,
+  ): DraftRequest {
     return {
+      sharedPrefix,
       arrivalTime,
       clientIndex: this.index,
       seq: this.nextSeq++,
@@ -200,13 +210,13 @@ class ClientRun {
     if (this.multimodal) {
       const input = this.tokens(multimodalLength(this.multimodal, rng, this.spec), this.prefix);
       const output = this.tokens(this.output.sample(rng));
-      return this.draft(this.t, input, output);
+      return this.draft(this.t, input, output, '', 0, this.prefix);
     }
     const inLen = this.input.sample(rng);
     const outLen = this.output.sample(rng);
     const input = this.tokens(inLen, this.prefix);
     const output = this.tokens(outLen);
-    return this.draft(this.t, input, output);
+    return this.draft(this.t, input, output, '', 0, this.prefix);
   }
 
   private generateSession(plan: SessionPlan): DraftRequest[] {
@@ -415,24 +425,21 @@ function prepareClients(specIn: WorkloadSpec, optionsIn: SpecGenerationOptions):
   return runs;
 }
 
-function toGenerated(drafts: readonly DraftRequest[], runs: readonly ClientRun[]): GeneratedRequest[] {
-  const byIndex = new Map(runs.map((r) => [r.index, r.spec]));
-  return drafts.map((d, k) => {
-    const c = byIndex.get(d.clientIndex)!;
-    return {
-      id: `request_${k}`,
-      arrivalTime: d.arrivalTime,
-      inputTokens: d.inputTokens,
-      outputTokens: d.outputTokens,
-      sloClass: c.sloClass,
-      tenantId: c.tenantId,
-      model: c.model,
-      // Multi-turn requests do not carry the client's streaming flag (docs/reference-quirks.md, quirk 40).
-      streaming: d.sessionId === '' ? c.streaming : false,
-      sessionId: d.sessionId,
-      roundIndex: d.roundIndex,
-    };
-  });
+function toGenerated(d: DraftRequest, spec: ClientSpec, k: number): GeneratedRequest {
+  return {
+    id: `request_${k}`,
+    arrivalTime: d.arrivalTime,
+    inputTokens: d.inputTokens,
+    outputTokens: d.outputTokens,
+    sloClass: spec.sloClass,
+    tenantId: spec.tenantId,
+    model: spec.model,
+    // Multi-turn requests do not carry the client's streaming flag (docs/reference-quirks.md, quirk 40).
+    streaming: d.sessionId === '' ? spec.streaming : false,
+    sessionId: d.sessionId,
+    roundIndex: d.roundIndex,
+    sharedPrefix: d.sharedPrefix,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -491,40 +498,66 @@ class MinHeap<T> {
 }
 
 /**
+ * The requests of a spec in arrival order, generated while they are asked for: a long run holds only the requests
+ * it has reached. Every invalid input that generation can detect before the first request is reported by the
+ * constructor; a sampled length out of range is reported when that request is generated.
+ */
+export class SpecRequestStream implements RequestStream {
+  readonly expectedCount: number | undefined;
+  private readonly limit: number;
+  private readonly runs: ClientRun[];
+  private readonly specs: Map<number, ClientSpec>;
+  private readonly frontier = new MinHeap<ClientRun>(runBefore);
+  // Generated requests that some client with an earlier frontier could still precede (only multi-turn rounds).
+  private readonly pending = new MinHeap<DraftRequest>(draftBefore);
+  private emitted = 0;
+
+  constructor(spec: WorkloadSpec, options: SpecGenerationOptions) {
+    this.runs = prepareClients(spec, options);
+    this.specs = new Map(this.runs.map((r) => [r.index, r.spec]));
+    this.limit = options.maxRequests > 0 ? options.maxRequests : Infinity;
+    this.expectedCount = options.maxRequests > 0 ? options.maxRequests : undefined;
+    for (const r of this.runs) if (r.active) this.frontier.push(r);
+  }
+
+  next(): GeneratedRequest | undefined {
+    const draft = this.nextDraft();
+    if (draft === undefined) return undefined;
+    return toGenerated(draft, this.specs.get(draft.clientIndex)!, this.emitted++);
+  }
+
+  private nextDraft(): DraftRequest | undefined {
+    if (this.emitted >= this.limit) return undefined;
+    const { frontier, pending } = this;
+    for (;;) {
+      const next = frontier.peek();
+      if (next === undefined) return pending.pop();
+      // Every future request has a key ≥ (next.t, next.index, next.nextSeq), so earlier pending ones are final.
+      // (Pending requests of `next` itself always have a smaller sequence number than its next unit.)
+      const p = pending.peek();
+      if (p !== undefined && (p.arrivalTime !== next.t ? p.arrivalTime < next.t : p.clientIndex <= next.index)) {
+        return pending.pop();
+      }
+      frontier.pop();
+      const drafts = next.generateUnit();
+      next.advance();
+      if (next.active) frontier.push(next);
+      // A single request sits exactly at the minimum frontier and after every flushed one: it is final already.
+      if (next.session === null) return drafts[0]!;
+      for (const d of drafts) pending.push(d);
+    }
+  }
+}
+
+/**
  * Generates the requests of a validated-or-not spec (it is expanded, v1-upgraded and validated here too).
  * Throws ServesimError for every invalid input.
  */
 export function generateSpecWorkload(spec: WorkloadSpec, options: SpecGenerationOptions): GeneratedRequest[] {
-  const runs = prepareClients(spec, options);
-  const limit = options.maxRequests > 0 ? options.maxRequests : Infinity;
-  const out: DraftRequest[] = [];
-  const frontier = new MinHeap<ClientRun>(runBefore);
-  for (const r of runs) if (r.active) frontier.push(r);
-  // Generated requests that some client with an earlier frontier could still precede (only multi-turn rounds).
-  const pending = new MinHeap<DraftRequest>(draftBefore);
-
-  while (out.length < limit) {
-    const next = frontier.peek();
-    if (next === undefined) break;
-    // Every future request has a key ≥ (next.t, next.index, next.nextSeq), so earlier pending ones are final.
-    // (Pending requests of `next` itself always have a smaller sequence number than its next unit.)
-    while (out.length < limit && pending.size > 0) {
-      const p = pending.peek()!;
-      const final = p.arrivalTime !== next.t ? p.arrivalTime < next.t : p.clientIndex <= next.index;
-      if (!final) break;
-      out.push(pending.pop()!);
-    }
-    if (out.length >= limit) break;
-    frontier.pop();
-    const drafts = next.generateUnit();
-    // A single request sits exactly at the minimum frontier and after every flushed one: it is final already.
-    if (next.session === null) out.push(drafts[0]!);
-    else for (const d of drafts) pending.push(d);
-    next.advance();
-    if (next.active) frontier.push(next);
-  }
-  while (out.length < limit && pending.size > 0) out.push(pending.pop()!);
-  return toGenerated(out, runs);
+  const stream = new SpecRequestStream(spec, options);
+  const out: GeneratedRequest[] = [];
+  for (let req = stream.next(); req !== undefined; req = stream.next()) out.push(req);
+  return out;
 }
 
 /**
@@ -542,5 +575,6 @@ export function generateSpecWorkloadLiteral(spec: WorkloadSpec, options: SpecGen
   }
   all.sort((a, b) => a.arrivalTime - b.arrivalTime); // Array.prototype.sort is stable
   if (options.maxRequests > 0) all.length = Math.min(all.length, options.maxRequests);
-  return toGenerated(all, runs);
+  const specs = new Map(runs.map((r) => [r.index, r.spec]));
+  return all.map((d, k) => toGenerated(d, specs.get(d.clientIndex)!, k));
 }

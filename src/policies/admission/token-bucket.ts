@@ -33,7 +33,7 @@ export const tokenBucket = definePolicy({
           tokens = Math.min(capacity, tokens + ((now - lastRefill) * refillRate) / 1e6);
           lastRefill = now;
         }
-        const cost = req.inputTokens.length;
+        const cost = req.inputLength;
         if (tokens >= cost) {
           tokens -= cost;
           return true;

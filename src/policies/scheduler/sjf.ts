@@ -10,7 +10,7 @@ export const sjfScheduler = definePolicy({
     const idRank = ctx.idRank();
     return {
       compare(a, b) {
-        const byLength = a.inputTokens.length - b.inputTokens.length;
+        const byLength = a.inputLength - b.inputLength;
         if (byLength !== 0) return byLength;
         if (a.arrivalTime !== b.arrivalTime) return a.arrivalTime - b.arrivalTime;
         return idRank[a.index] - idRank[b.index];
