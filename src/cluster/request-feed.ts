@@ -38,6 +38,11 @@ export class RequestFeed {
     return this.head === undefined ? 0 : 1;
   }
 
+  /** Whether the requests come from a stream (they are generated as the run reaches them). */
+  get isStream(): boolean {
+    return this.stream !== null;
+  }
+
   get hasNext(): boolean {
     return this.head !== undefined;
   }

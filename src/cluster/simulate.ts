@@ -334,7 +334,8 @@ export function simulate(config: SimConfig, options: SimulateOptions = {}): SimR
     routingLatency: policies.routingLatency,
     bridgeActive,
     bridgeBases,
-    freezeWaiting: !run.usesPlugins,
+    // A list stays alive for the whole run (the caller holds it), so packing its requests' tokens saves nothing.
+    freezeWaiting: feed.isStream && !run.usesPlugins,
   });
   loop.run(options.onProgress);
   const rejected = loop.rejected;
