@@ -68,6 +68,8 @@ describe('latency model (docs/spec-notes.md, Latency model)', () => {
     ({
       inputTokens: new Int32Array(input),
       outputTokens: new Int32Array(output),
+      inputLength: input,
+      outputLength: output,
       progressIndex: progress,
       numNewTokens: newTokens,
     }) as unknown as SimRequest;

@@ -22,11 +22,14 @@ type TestRequest = RequestView & { inputPrefixIds: Int32Array | null };
 
 function request(fields: Partial<Omit<TestRequest, 'inputPrefixIds'>> & { ids?: number[] }): TestRequest {
   const { ids, ...rest } = fields;
+  const inputLength = fields.inputTokens?.length ?? 32;
   return {
     id: 'request_0',
     index: 0,
-    inputTokens: new Int32Array(fields.inputTokens?.length ?? 32),
+    inputTokens: new Int32Array(inputLength),
     outputTokens: new Int32Array(4),
+    inputLength,
+    outputLength: 4,
     progressIndex: 0,
     arrivalTime: 0,
     sloClass: '',

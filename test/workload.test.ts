@@ -977,6 +977,6 @@ describe('Go formatting helpers', () => {
 
 it('results are plain data', () => {
   const r = generateSpecWorkload(workload([client()]), { seed: 1n, horizon: Infinity, maxRequests: 2 });
-  expect(isDeepStrictEqual(Object.keys(r[0]!).sort(), ['arrivalTime', 'id', 'inputTokens', 'model', 'outputTokens', 'roundIndex', 'sessionId', 'sloClass', 'streaming', 'tenantId'])).toBe(true);
+  expect(isDeepStrictEqual(Object.keys(r[0]!).sort(), ['arrivalTime', 'id', 'inputTokens', 'model', 'outputTokens', 'roundIndex', 'sessionId', 'sharedPrefix', 'sloClass', 'streaming', 'tenantId'])).toBe(true);
   expect(r[0]!.inputTokens).toBeInstanceOf(Int32Array);
 });
