@@ -283,8 +283,11 @@ export interface SimRequest {
   outputTokens: Int32Array;
   /** The workload's shared prefix that `inputTokens` starts with (null: none known). */
   sharedPrefix: Int32Array | null;
-  /** While frozen: the tokens after the shared prefix, then the output tokens, `frozenBits` bits each. */
-  frozen: Uint32Array | null;
+  /**
+   * While frozen: the tokens after the shared prefix, then the output tokens, `frozenBits` bits each, packed into
+   * little-endian 32-bit words whose bytes are the characters of this Latin-1 string.
+   */
+  frozen: string | null;
   frozenBits: number;
   /** inputTokens.length and outputTokens.length, read in every step without touching the token arrays. */
   readonly inputLength: number;

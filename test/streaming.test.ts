@@ -83,7 +83,7 @@ describe('frozen tokens', () => {
     const req = createSimRequest(request('request_0', 0, [...prefix, ...own], output, prefix), 0);
     freezeTokens(req);
     expect(req.frozenBits).toBe(17);
-    expect(req.frozen!.length).toBe(Math.ceil(((256 + 128) * 17) / 32));
+    expect(req.frozen!.length).toBe(4 * Math.ceil(((256 + 128) * 17) / 32)); // bytes
   });
 });
 
