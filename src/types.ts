@@ -283,11 +283,10 @@ export interface SimRequest {
   outputTokens: Int32Array;
   /** The workload's shared prefix that `inputTokens` starts with (null: none known). */
   sharedPrefix: Int32Array | null;
-  /**
-   * While frozen: the tokens after the shared prefix, then the output tokens, `frozenBits` bits each, packed into
-   * little-endian 32-bit words whose bytes are the characters of this Latin-1 string.
-   */
-  frozen: string | null;
+  /** While frozen: the store chunk holding its packed tokens (see instance/frozen-tokens.ts), else null. */
+  frozenChunk: object | null;
+  /** Word offset of its entry in that chunk, and the bit width of each packed token. */
+  frozenAt: number;
   frozenBits: number;
   /** inputTokens.length and outputTokens.length, read in every step without touching the token arrays. */
   readonly inputLength: number;

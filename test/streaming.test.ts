@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { RequestFeed } from '../src/cluster/request-feed.js';
 import { simulate } from '../src/cluster/simulate.js';
 import { RunConfigCache, resolveRunConfig } from '../src/config/resolve-run.js';
-import { freezeTokens, thawTokens } from '../src/instance/frozen-tokens.js';
+import { FrozenTokenStore } from '../src/instance/frozen-tokens.js';
 import { createSimRequest } from '../src/instance/sim-request.js';
 import { BUILTIN_MODULES, PolicyCatalog, type PolicyModule } from '../src/policies/index.js';
 import { ServesimError } from '../src/errors.js';
@@ -59,31 +59,61 @@ describe('frozen tokens', () => {
   const small = fc.array(fc.integer({ min: 0, max: 200_000 }), { maxLength: 80 });
 
   it('thaw gives back exactly the arrays that were frozen, with or without a shared prefix', () => {
+    const store = new FrozenTokenStore();
     fc.assert(
       fc.property(fc.oneof(tokens, small), fc.oneof(tokens, small), fc.nat(20), (own, output, prefixLength) => {
         const prefix = Int32Array.from({ length: prefixLength }, (_, i) => 1000 + i);
         const gen = request('request_0', 0, [...prefix, ...own], output, prefixLength > 0 ? prefix : undefined);
         const req = createSimRequest(gen, 0);
-        freezeTokens(req);
+        store.freeze(req);
         expect(req.inputTokens.length).toBe(0);
         expect(req.outputTokens.length).toBe(0);
-        thawTokens(req);
+        store.thaw(req);
         expect(Array.from(req.inputTokens)).toEqual([...prefix, ...own]);
         expect(Array.from(req.outputTokens)).toEqual(output);
-        expect(req.frozen).toBeNull();
+        expect(req.frozenChunk).toBeNull();
       }),
     );
+    expect(store.frozenWords).toBe(0);
   });
 
   it('packs at the width of the largest token and leaves the shared prefix out', () => {
+    const store = new FrozenTokenStore();
     const prefix = Int32Array.from({ length: 512 }, (_, i) => i);
     const own = Array.from({ length: 256 }, (_, i) => (i * 7919) % 128_256);
     own[3] = 128_255; // 17 bits
     const output = Array.from({ length: 128 }, (_, i) => i);
     const req = createSimRequest(request('request_0', 0, [...prefix, ...own], output, prefix), 0);
-    freezeTokens(req);
+    store.freeze(req);
     expect(req.frozenBits).toBe(17);
-    expect(req.frozen!.length).toBe(4 * Math.ceil(((256 + 128) * 17) / 32)); // bytes
+    expect(store.frozenWords).toBe(Math.ceil(((256 + 128) * 17) / 32));
+  });
+
+  it('frees emptied chunks and moves the survivors of mostly thawed ones, so memory follows the frozen requests', () => {
+    // Interleaved classes where one class is never served (a starved SLO class): 1 in 10 requests stays frozen.
+    const store = new FrozenTokenStore();
+    const own = Array.from({ length: 300 }, (_, i) => (i * 7919) % 100_000);
+    const frozen: ReturnType<typeof createSimRequest>[] = [];
+    const starved: ReturnType<typeof createSimRequest>[] = [];
+    for (let k = 0; k < 60_000; k++) {
+      const req = createSimRequest(request(`request_${k}`, k, [k, ...own], [k % 7]), k);
+      store.freeze(req);
+      (k % 10 === 0 ? starved : frozen).push(req);
+      // Everything else thaws soon after it froze (served in order).
+      if (frozen.length > 100) store.thaw(frozen.shift()!);
+    }
+    for (const req of frozen) store.thaw(req);
+    const perEntry = store.frozenWords / starved.length;
+    expect(store.allocatedWords).toBeLessThan(4 * perEntry * starved.length + 2 * (1 << 20));
+    for (const req of starved) {
+      const k = req.index;
+      store.thaw(req);
+      expect(req.inputTokens[0]).toBe(k);
+      expect(Array.from(req.inputTokens.subarray(1))).toEqual(own);
+      expect(req.outputTokens[0]).toBe(k % 7);
+    }
+    expect(store.frozenWords).toBe(0);
+    expect(store.allocatedWords).toBeLessThanOrEqual(1 << 20);
   });
 });
 

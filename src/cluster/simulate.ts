@@ -4,7 +4,7 @@ import { ServesimError } from '../errors.js';
 import { domainMessage, inDomain, type DomainSpec } from '../policies/params.js';
 import { InstanceSimulator, type StepObservation } from '../instance/instance.js';
 import { RequestStage, RunTables } from '../instance/run-tables.js';
-import { dropTokens, freezeTokens } from '../instance/frozen-tokens.js';
+import { FrozenTokenStore, dropTokens } from '../instance/frozen-tokens.js';
 import { EventKind } from '../instance/event-heap.js';
 import { createKVStore, PrefixInterner } from '../kv/index.js';
 import { createLatencyModel } from '../latency/index.js';
@@ -88,8 +88,8 @@ interface EventLoopParts {
   routingLatency: number;
   bridgeActive: boolean;
   bridgeBases: readonly number[];
-  /** Whether routed requests wait with packed tokens (no policy that might read them is a plugin). */
-  freezeWaiting: boolean;
+  /** Where routed requests wait with packed tokens; null when they keep their arrays (a plugin may read them). */
+  frozenTokens: FrozenTokenStore | null;
 }
 
 /**
@@ -115,7 +115,7 @@ class EventLoop {
   private readonly routingLatency: number;
   private readonly bridgeActive: boolean;
   private readonly bridgeBases: readonly number[];
-  private readonly freezeWaiting: boolean;
+  private readonly frozenTokens: FrozenTokenStore | null;
   private readonly headTimes: Float64Array;
   /**
    * Whether admission needs a snapshot refresh: not when the policy ignores the state and every refresh recomputes
@@ -139,7 +139,7 @@ class EventLoop {
     this.routingLatency = parts.routingLatency;
     this.bridgeActive = parts.bridgeActive;
     this.bridgeBases = parts.bridgeBases;
-    this.freezeWaiting = parts.freezeWaiting;
+    this.frozenTokens = parts.frozenTokens;
     this.refreshForAdmission = parts.admission.ignoresState !== true || parts.refreshInterval > 0;
     this.headTimes = new Float64Array(parts.instances.length).fill(Infinity);
     for (let i = 0; i < parts.instances.length; i++) this.refreshHead(i);
@@ -228,7 +228,7 @@ class EventLoop {
     this.tables.assignedInstance[req.index] = target;
     this.instances[target].inject(req, time);
     this.refreshHead(target);
-    if (this.freezeWaiting) freezeTokens(req);
+    this.frozenTokens?.freeze(req);
   }
 
   private instanceEvent(i: number): void {
@@ -271,6 +271,8 @@ export function simulate(config: SimConfig, options: SimulateOptions = {}): SimR
   const run = createRunPolicies({ config, latency, interner, kvStore: (i) => instances[i]!.kv, allRequests: () => feed.all() });
   const bridgeActive = run.composesScorers && policies.priorityBridge.enabled;
   const onStep = options.onStep;
+  // A list stays alive for the whole run (the caller holds it), so packing its requests' tokens saves nothing.
+  const frozenTokens = feed.isStream && !run.usesPlugins ? new FrozenTokenStore() : null;
   let prioritiesAlwaysZero = true;
   for (let i = 0; i < numInstances; i++) {
     const priority = run.priority(i);
@@ -287,6 +289,7 @@ export function simulate(config: SimConfig, options: SimulateOptions = {}): SimR
         prioritiesAlwaysZero: priority.alwaysZero === true && !bridgeActive,
         scheduler: run.scheduler(),
         tables,
+        frozenTokens,
         onStep: onStep === undefined ? undefined : (observation) => onStep(observation, instances),
       }),
     );
@@ -334,8 +337,7 @@ export function simulate(config: SimConfig, options: SimulateOptions = {}): SimR
     routingLatency: policies.routingLatency,
     bridgeActive,
     bridgeBases,
-    // A list stays alive for the whole run (the caller holds it), so packing its requests' tokens saves nothing.
-    freezeWaiting: feed.isStream && !run.usesPlugins,
+    frozenTokens,
   });
   loop.run(options.onProgress);
   const rejected = loop.rejected;

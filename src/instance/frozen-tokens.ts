@@ -1,98 +1,170 @@
 // Frozen requests: a routed request waiting in an instance queue needs its tokens only once the instance admits
 // it, and in an overloaded run most requests are waiting (1 000 000 requests of the seed's workload on 8 instances
-// leave ~650 000 queued when the last one arrives). While it waits, a request keeps its own tokens bit-packed at
-// the width its largest token needs (17 bits for a 128k vocabulary instead of 32) and no copy of its group's shared
-// prefix; thawing rebuilds the exact arrays. The packed bytes are kept as a Latin-1 string: one heap object of
-// 16 bytes + one byte per byte, where a typed array costs an object, an ArrayBuffer and a separately allocated
-// backing store (≈ 300 bytes more per request, measured). Hand-written because it is a few lines of shifts that
-// no packing library does without allocating per value.
-import { Buffer } from 'node:buffer';
+// leave ~650 000 queued when the last one arrives). While it waits, a request keeps its tokens after its group's
+// shared prefix and its output tokens bit-packed, at the width its largest token needs (17 bits for a 128k
+// vocabulary instead of 32), in a run-wide store; thawing rebuilds the exact arrays.
+//
+// The store is a list of fixed-size off-heap chunks: an entry costs its packed words and no object of its own
+// (a typed array per request costs an object, an ArrayBuffer and a separately allocated backing store, ≈ 300 bytes
+// more, measured), and it stays out of V8's heap, whose default limit (4 GiB) a ten-million-request run would
+// exceed. A chunk is freed when its last entry thaws; a chunk that is mostly empty because a few of its requests
+// wait much longer than the rest (a starved SLO class) has its survivors moved to the current chunk, so memory
+// follows the frozen requests, not the oldest one. Hand-written: no library packs bits into a shared arena.
 import type { SimRequest } from '../types.js';
 
 const EMPTY_TOKENS = new Int32Array(0);
-/** Packing scratch: words, then their bytes in little-endian order (whatever the platform's order). */
-let scratchWords = new Uint32Array(256);
-let scratchBytes = Buffer.alloc(1024);
+/** Words per chunk (4 MiB). */
+const CHUNK_WORDS = 1 << 20;
+/** A chunk below this share of live words has its survivors moved out. */
+const EVACUATE_BELOW = 0.25;
 
 /** Drops a request's token arrays (it has left the system). */
 export function dropTokens(req: SimRequest): void {
   req.inputTokens = EMPTY_TOKENS;
   req.outputTokens = EMPTY_TOKENS;
   req.sharedPrefix = null;
-  req.frozen = null;
 }
 
-/** Packs the request's tokens after its shared prefix and its output tokens; a no-op when already frozen. */
-export function freezeTokens(req: SimRequest): void {
-  if (req.frozen !== null) return;
-  const input = req.inputTokens;
-  const output = req.outputTokens;
+class Chunk {
+  readonly words: Uint32Array;
+  /** Requests with an entry here, in entry order (entries of thawed requests stay until the chunk goes). */
+  readonly owners: SimRequest[] = [];
+  used = 0;
+  live = 0;
+  retired = false;
+
+  constructor(words: number) {
+    this.words = new Uint32Array(words);
+  }
+}
+
+export class FrozenTokenStore {
+  private current: Chunk | null = null;
+  /** Chunks with live entries other than the current one. */
+  private readonly sealed = new Set<Chunk>();
+  private liveWords = 0;
+
+  /** Words held by frozen requests (tests and diagnostics). */
+  get frozenWords(): number {
+    return this.liveWords;
+  }
+
+  /** Words allocated in chunks (tests and diagnostics). */
+  get allocatedWords(): number {
+    let total = this.current === null ? 0 : this.current.words.length;
+    for (const chunk of this.sealed) total += chunk.words.length;
+    return total;
+  }
+
+  /** Packs the request's tokens after its shared prefix and its output tokens; a no-op when already frozen. */
+  freeze(req: SimRequest): void {
+    if (req.frozenChunk !== null) return;
+    const input = req.inputTokens;
+    const output = req.outputTokens;
+    const skip = req.sharedPrefix === null ? 0 : req.sharedPrefix.length;
+    let max = 0;
+    let negative = false;
+    for (let i = skip; i < input.length; i++) {
+      const t = input[i];
+      if (t > max) max = t;
+      else if (t < 0) negative = true;
+    }
+    for (let i = 0; i < output.length; i++) {
+      const t = output[i];
+      if (t > max) max = t;
+      else if (t < 0) negative = true;
+    }
+    const bits = negative ? 32 : Math.max(1, 32 - Math.clz32(max));
+    const count = input.length - skip + output.length;
+    const size = Math.ceil((count * bits) / 32);
+    const chunk = this.chunkWithRoom(size);
+    const at = chunk.used; // never written before: chunks start zeroed and only grow
+    const position = pack(input, skip, input.length - skip, chunk.words, at * 32, bits);
+    pack(output, 0, output.length, chunk.words, position, bits);
+    chunk.used += size;
+    chunk.live += size;
+    chunk.owners.push(req);
+    this.liveWords += size;
+    req.frozenChunk = chunk;
+    req.frozenAt = at;
+    req.frozenBits = bits;
+    req.inputTokens = EMPTY_TOKENS;
+    req.outputTokens = EMPTY_TOKENS;
+  }
+
+  /** Rebuilds the token arrays of a frozen request (inputLength/outputLength give their sizes). */
+  thaw(req: SimRequest): void {
+    const chunk = req.frozenChunk as Chunk | null;
+    if (chunk === null) return;
+    const bits = req.frozenBits;
+    const input = new Int32Array(req.inputLength);
+    const prefix = req.sharedPrefix;
+    const skip = prefix === null ? 0 : prefix.length;
+    if (prefix !== null) input.set(prefix);
+    const output = new Int32Array(req.outputLength);
+    const position = unpack(chunk.words, req.frozenAt * 32, bits, input, skip, input.length - skip);
+    unpack(chunk.words, position, bits, output, 0, output.length);
+    req.inputTokens = input;
+    req.outputTokens = output;
+    this.release(req, chunk);
+  }
+
+  /** Forgets a frozen request's entry without rebuilding its tokens (it leaves the system while waiting). */
+  discard(req: SimRequest): void {
+    const chunk = req.frozenChunk as Chunk | null;
+    if (chunk !== null) this.release(req, chunk);
+  }
+
+  private release(req: SimRequest, chunk: Chunk): void {
+    req.frozenChunk = null;
+    const size = entryWords(req);
+    chunk.live -= size;
+    this.liveWords -= size;
+    if (chunk !== this.current) this.settle(chunk);
+  }
+
+  private chunkWithRoom(size: number): Chunk {
+    for (;;) {
+      const current = this.current;
+      if (current !== null && current.used + size <= current.words.length) return current;
+      this.current = new Chunk(Math.max(CHUNK_WORDS, size));
+      // Settling may move survivors into the new chunk (and fill it): look again.
+      if (current !== null) {
+        this.sealed.add(current);
+        this.settle(current);
+      }
+    }
+  }
+
+  /** Frees an emptied chunk, or moves the few survivors of a mostly empty one to the current chunk. */
+  private settle(chunk: Chunk): void {
+    if (chunk.retired) return;
+    if (chunk.live === 0) {
+      chunk.retired = true;
+      this.sealed.delete(chunk);
+      return;
+    }
+    if (chunk.live >= EVACUATE_BELOW * chunk.used) return;
+    chunk.retired = true;
+    this.sealed.delete(chunk);
+    for (const owner of chunk.owners) {
+      if (owner.frozenChunk !== chunk) continue;
+      const size = entryWords(owner);
+      const target = this.chunkWithRoom(size);
+      target.words.set(chunk.words.subarray(owner.frozenAt, owner.frozenAt + size), target.used);
+      owner.frozenChunk = target;
+      owner.frozenAt = target.used;
+      target.used += size;
+      target.live += size;
+      target.owners.push(owner);
+    }
+  }
+}
+
+/** Packed words of a frozen request's entry. */
+function entryWords(req: SimRequest): number {
   const skip = req.sharedPrefix === null ? 0 : req.sharedPrefix.length;
-  let max = 0;
-  let negative = false;
-  for (let i = skip; i < input.length; i++) {
-    const t = input[i];
-    if (t > max) max = t;
-    else if (t < 0) negative = true;
-  }
-  for (let i = 0; i < output.length; i++) {
-    const t = output[i];
-    if (t > max) max = t;
-    else if (t < 0) negative = true;
-  }
-  const bits = negative ? 32 : Math.max(1, 32 - Math.clz32(max));
-  const count = input.length - skip + output.length;
-  const wordCount = Math.ceil((count * bits) / 32);
-  if (scratchWords.length < wordCount) {
-    scratchWords = new Uint32Array(wordCount * 2);
-    scratchBytes = Buffer.alloc(wordCount * 8);
-  }
-  const words = scratchWords;
-  words.fill(0, 0, wordCount);
-  const position = pack(input, skip, input.length - skip, words, 0, bits);
-  pack(output, 0, output.length, words, position, bits);
-  const bytes = scratchBytes;
-  for (let w = 0; w < wordCount; w++) {
-    const word = words[w];
-    bytes[4 * w] = word & 0xff;
-    bytes[4 * w + 1] = (word >>> 8) & 0xff;
-    bytes[4 * w + 2] = (word >>> 16) & 0xff;
-    bytes[4 * w + 3] = word >>> 24;
-  }
-  req.frozen = bytes.toString('latin1', 0, 4 * wordCount);
-  req.frozenBits = bits;
-  req.inputTokens = EMPTY_TOKENS;
-  req.outputTokens = EMPTY_TOKENS;
-}
-
-/** Rebuilds the token arrays of a frozen request (inputLength/outputLength tell their sizes). */
-export function thawTokens(req: SimRequest): void {
-  const packed = req.frozen;
-  if (packed === null) return;
-  const wordCount = packed.length >>> 2;
-  if (scratchWords.length < wordCount) {
-    scratchWords = new Uint32Array(wordCount * 2);
-    scratchBytes = Buffer.alloc(wordCount * 8);
-  }
-  const words = scratchWords;
-  for (let w = 0; w < wordCount; w++) {
-    words[w] =
-      packed.charCodeAt(4 * w) |
-      (packed.charCodeAt(4 * w + 1) << 8) |
-      (packed.charCodeAt(4 * w + 2) << 16) |
-      (packed.charCodeAt(4 * w + 3) << 24);
-  }
-  const bits = req.frozenBits;
-  const input = new Int32Array(req.inputLength);
-  const prefix = req.sharedPrefix;
-  const skip = prefix === null ? 0 : prefix.length;
-  if (prefix !== null) input.set(prefix);
-  const output = new Int32Array(req.outputLength);
-  const position = unpack(words, 0, bits, input, skip, input.length - skip);
-  unpack(words, position, bits, output, 0, output.length);
-  req.inputTokens = input;
-  req.outputTokens = output;
-  req.frozen = null;
+  return Math.ceil(((req.inputLength - skip + req.outputLength) * req.frozenBits) / 32);
 }
 
 /** Writes `count` values from `source[from…]` at bit `position`; returns the bit position after them. */

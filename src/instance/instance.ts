@@ -10,7 +10,7 @@ import { EventHeap, EventKind } from './event-heap.js';
 import { TickLog } from '../metrics/tick-log.js';
 import { RequestDeque } from './request-deque.js';
 import { RequestStage, type RunTables } from './run-tables.js';
-import { dropTokens, thawTokens } from './frozen-tokens.js';
+import { dropTokens, type FrozenTokenStore } from './frozen-tokens.js';
 
 /** Observation passed to the optional per-step debug hook (tests). */
 export interface StepObservation {
@@ -42,6 +42,8 @@ export interface InstanceOptions {
    * ever writes a priority.
    */
   prioritiesAlwaysZero: boolean;
+  /** The run's store of frozen waiting requests (null: requests keep their token arrays). */
+  frozenTokens?: FrozenTokenStore | null;
   onStep?: (observation: StepObservation) => void;
 }
 
@@ -92,6 +94,7 @@ export class InstanceSimulator {
   private readonly sloPrefill: PolicyConfig['sloPrefill'];
   private readonly preemption: PreemptionPolicy;
   private readonly prioritiesAlwaysZero: boolean;
+  private readonly frozenTokens: FrozenTokenStore | null;
 
   // Batch-formation scratch, reused across steps.
   private readonly preempted: SimRequest[] = [];
@@ -112,6 +115,7 @@ export class InstanceSimulator {
     this.sloPrefill = options.sloPrefill;
     this.preemption = options.preemption;
     this.prioritiesAlwaysZero = options.prioritiesAlwaysZero;
+    this.frozenTokens = options.frozenTokens ?? null;
   }
 
   get batchSize(): number {
@@ -168,6 +172,7 @@ export class InstanceSimulator {
       this.droppedUnservable++;
       this.tables.stage[req.index] = RequestStage.Dropped;
       this.tables.release(req.index);
+      if (req.frozenChunk !== null) this.frozenTokens!.discard(req);
       dropTokens(req);
       return;
     }
@@ -373,7 +378,7 @@ export class InstanceSimulator {
     const maxRunning = this.engine.maxRunningReqs;
     while (this.runningLength < maxRunning && waitQ.length > 0 && budget > 0 && !this.preemptionHappened) {
       const req = waitQ.at(0);
-      if (req.frozen !== null) thawTokens(req);
+      if (req.frozenChunk !== null) this.frozenTokens!.thaw(req);
       const cached = kv.getCachedBlocks(req);
       const start = cached.length * blockSize;
       let tokens = req.inputLength - start;
