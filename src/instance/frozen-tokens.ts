@@ -15,6 +15,8 @@ import type { SimRequest } from '../types.js';
 const EMPTY_TOKENS = new Int32Array(0);
 /** Words per chunk (4 MiB). */
 const CHUNK_WORDS = 1 << 20;
+/** Tokens per buffer that thawed arrays are cut from (256 KiB). */
+const THAW_BUFFER_INTS = 1 << 16;
 /** A chunk below this share of live words has its survivors moved out. */
 const EVACUATE_BELOW = 0.25;
 
@@ -43,6 +45,8 @@ export class FrozenTokenStore {
   /** Chunks with live entries other than the current one. */
   private readonly sealed = new Set<Chunk>();
   private liveWords = 0;
+  private thawBuffer = new ArrayBuffer(0);
+  private thawUsed = THAW_BUFFER_INTS; // the first thaw allocates a buffer
 
   /** Words held by frozen requests (tests and diagnostics). */
   get frozenWords(): number {
@@ -97,11 +101,11 @@ export class FrozenTokenStore {
     const chunk = req.frozenChunk as Chunk | null;
     if (chunk === null) return;
     const bits = req.frozenBits;
-    const input = new Int32Array(req.inputLength);
+    const input = this.thawedArray(req.inputLength);
     const prefix = req.sharedPrefix;
     const skip = prefix === null ? 0 : prefix.length;
     if (prefix !== null) input.set(prefix);
-    const output = new Int32Array(req.outputLength);
+    const output = this.thawedArray(req.outputLength);
     const position = unpack(chunk.words, req.frozenAt * 32, bits, input, skip, input.length - skip);
     unpack(chunk.words, position, bits, output, 0, output.length);
     req.inputTokens = input;
@@ -121,6 +125,21 @@ export class FrozenTokenStore {
     chunk.live -= size;
     this.liveWords -= size;
     if (chunk !== this.current) this.settle(chunk);
+  }
+
+  /**
+   * Room for a thawed token array: a view into a shared buffer. Separately allocated arrays cost ≈ 3 µs per request
+   * more (measured) and scatter the tokens of requests admitted together. Only running requests hold views (a
+   * preempted request is frozen again), so a buffer is released soon after its requests complete.
+   */
+  private thawedArray(length: number): Int32Array {
+    if (this.thawUsed + length > THAW_BUFFER_INTS) {
+      this.thawBuffer = new ArrayBuffer(4 * Math.max(THAW_BUFFER_INTS, length));
+      this.thawUsed = 0;
+    }
+    const view = new Int32Array(this.thawBuffer, 4 * this.thawUsed, length);
+    this.thawUsed += length;
+    return view;
   }
 
   private chunkWithRoom(size: number): Chunk {

@@ -203,9 +203,12 @@ export class InstanceSimulator {
     if (compare !== null) waitQ.sort(compare);
     this.formBatch();
     const preempted = this.preempted;
+    const frozenTokens = this.frozenTokens;
     for (let i = 0; i < preempted.length; i++) {
       heap.push(now, EventKind.Preemption, preempted[i].index);
       this.preemptionCount++;
+      // Back in the WaitQ: it waits frozen like any other (only now: batch formation may still have visited it).
+      frozenTokens?.freeze(preempted[i]);
     }
     const scheduled = this.scheduled;
     for (let i = 0; i < scheduled.length; i++) {
