@@ -17,6 +17,11 @@ import { ClusterEventClass, ClusterQueue } from './cluster-queue.js';
 import { DecisionTrace } from './decision-trace.js';
 
 export interface SimulateOptions {
+  /**
+   * Live prefix identities below which the interner never forgets unheld ones (default 2^20: only long runs
+   * collect); tests pass small values to exercise collection on small runs.
+   */
+  internerCollectMinNodes?: number;
   /** Debug hook called after every instance step (tests: invariants). */
   onStep?: (observation: StepObservation, instances: readonly InstanceSimulator[]) => void;
   /** Called every PROGRESS_EVENTS events with the simulated clock and completions (progress display). */
@@ -84,6 +89,8 @@ interface EventLoopParts {
   routingLatency: number;
   bridgeActive: boolean;
   bridgeBases: readonly number[];
+  /** Set when the interner forgets unheld identities (it may do so after routing and after an instance step). */
+  interner: PrefixInterner | undefined;
 }
 
 /**
@@ -109,6 +116,7 @@ class EventLoop {
   private readonly routingLatency: number;
   private readonly bridgeActive: boolean;
   private readonly bridgeBases: readonly number[];
+  private readonly interner: PrefixInterner | undefined;
   private readonly headTimes: Float64Array;
   /**
    * Whether admission needs a snapshot refresh: not when the policy ignores the state and every refresh recomputes
@@ -132,6 +140,7 @@ class EventLoop {
     this.routingLatency = parts.routingLatency;
     this.bridgeActive = parts.bridgeActive;
     this.bridgeBases = parts.bridgeBases;
+    this.interner = parts.interner;
     this.refreshForAdmission = parts.admission.ignoresState !== true || parts.refreshInterval > 0;
     this.headTimes = new Float64Array(parts.instances.length).fill(Infinity);
     for (let i = 0; i < parts.instances.length; i++) this.refreshHead(i);
@@ -215,6 +224,7 @@ class EventLoop {
     this.tables.stage[req.index] = RequestStage.InFlight;
     this.instances[target].inject(req, time);
     this.refreshHead(target);
+    this.interner?.maybeCollect();
   }
 
   private instanceEvent(i: number): void {
@@ -224,6 +234,7 @@ class EventLoop {
     const pending = this.state.pendingRequests;
     if (kind === EventKind.Queued && pending[i] > 0) pending[i]--;
     if (kind === EventKind.Step) {
+      this.interner?.maybeCollect();
       if (instance.lastStepCompletions > 0) this.stepsWithoutProgress = 0;
       else if (++this.stepsWithoutProgress > STALL_STEP_LIMIT && this.horizon === Infinity) throw stalledError();
     }
@@ -257,6 +268,7 @@ export function simulate(config: SimConfig, options: SimulateOptions = {}): SimR
   const run = createRunPolicies({ config, latency, interner, kvStore: (i) => instances[i]!.kv, requests });
   const bridgeActive = run.composesScorers && policies.priorityBridge.enabled;
   const onStep = options.onStep;
+  if (run.idsReported) interner.enableCollection(options.internerCollectMinNodes);
   let prioritiesAlwaysZero = true;
   for (let i = 0; i < numInstances; i++) {
     const priority = run.priority(i);
@@ -320,6 +332,7 @@ export function simulate(config: SimConfig, options: SimulateOptions = {}): SimR
     routingLatency: policies.routingLatency,
     bridgeActive,
     bridgeBases,
+    interner: run.idsReported ? interner : undefined,
   });
   loop.run(options.onProgress);
   const rejected = loop.rejected;
