@@ -15,6 +15,7 @@ import type {
 import { createRouterState } from '../src/policies/router-state.js';
 import { DEFAULT_SCORERS } from '../src/policies/routing/weighted.js';
 import { RouterPrefixIndex, prefixAffinityScorer } from '../src/policies/scorers/prefix-affinity.js';
+import { NaiveIndex } from './support/naive-router-index.js';
 import { defaultConfig } from './support/sim-config.js';
 
 /** A request view carrying its block prefix ids (the engine's interner computes them from the tokens). */
@@ -228,40 +229,6 @@ describe('routing', () => {
     expect(policy.route(request({ ids: [7, 9] }), state)).toBe(0);
   });
 });
-
-/** Naive reference of docs/spec-notes.md, Router prefix index: map id → stamp per instance, evict the smallest stamp. */
-class NaiveIndex {
-  readonly maps: Array<Map<number, number>>;
-  readonly counters: number[];
-  constructor(
-    n: number,
-    private readonly capacity: number,
-  ) {
-    this.maps = Array.from({ length: n }, () => new Map());
-    this.counters = new Array<number>(n).fill(0);
-  }
-  touch(ids: number[], instance: number): void {
-    const map = this.maps[instance];
-    for (const id of ids) {
-      const stamp = ++this.counters[instance];
-      if (map.has(id)) map.set(id, stamp);
-      else {
-        if (map.size >= this.capacity) {
-          let oldest = -1;
-          let oldestStamp = Infinity;
-          for (const [k, v] of map) if (v < oldestStamp) [oldest, oldestStamp] = [k, v];
-          map.delete(oldest);
-        }
-        map.set(id, stamp);
-      }
-    }
-  }
-  matched(ids: number[], instance: number): number {
-    let m = 0;
-    while (m < ids.length && this.maps[instance].has(ids[m])) m++;
-    return m;
-  }
-}
 
 describe('router-side prefix index', () => {
   it('matches the naive stamp/evict-smallest model (small capacity, many instances)', () => {
