@@ -220,7 +220,7 @@ describe('PrefixInterner.collect', () => {
     );
   });
 
-  it('drops requests\' cached prefix ids rather than keeping them', () => {
+  it('drops a request\'s cached prefix ids unless all of them are held anyway', () => {
     const interner = new PrefixInterner(2, 16);
     interner.enableCollection(1);
     const req = { inputTokens: Int32Array.from([1, 2, 3, 4, 5]), inputPrefixIds: null } as never as Parameters<PrefixInterner['inputPrefixIds']>[0];
@@ -234,6 +234,10 @@ describe('PrefixInterner.collect', () => {
     const after = interner.inputPrefixIds(req);
     expect(after.map((id) => interner.sequenceLength(id))).toEqual(Int32Array.from([2, 4]));
     expect(interner.tokensOf(after[1])).toEqual([1, 2, 3, 4]);
+    // Held by someone else: the cache stays (a recomputation would find the same ids).
+    interner.addRootProvider((mark) => mark(after[1]));
+    interner.collect();
+    expect(req.inputPrefixIds).toBe(after);
   });
 
   it('fails loudly when a holder reports an identity that is not defined', () => {

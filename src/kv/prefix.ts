@@ -53,7 +53,7 @@ export class PrefixInterner {
   /** Live count that triggers the next collection (∞ until `enableCollection`). */
   private collectAt = Infinity;
   private collectMinNodes = DEFAULT_COLLECT_MIN_NODES;
-  /** Requests caching `inputPrefixIds` (tracked only while collecting): a collection drops their caches. */
+  /** Requests caching `inputPrefixIds` (tracked only while collecting): a collection may drop their caches. */
   private readonly holders = new Set<SimRequest>();
   private collectionCount = 0;
   private createdCount = 1;
@@ -144,9 +144,9 @@ export class PrefixInterner {
 
   /**
    * Mark and sweep: identities reported by a root provider stay, with their ancestors, under their ids; all others
-   * are forgotten and their ids reused. Requests' cached prefix ids are dropped rather than kept (recomputed,
-   * consistently, when next needed), so queued requests hold nothing. Survivors' tokens leave request inputs and
-   * sparse pool chunks (see `compactSources`).
+   * are forgotten and their ids reused. Requests' cached prefix ids are not roots: a cache that holds an identity
+   * nothing else does is dropped (recomputed, consistently, when next needed), so queued requests keep nothing
+   * alive. Survivors' tokens leave request inputs and sparse pool chunks (see `compactSources`).
    */
   collect(): void {
     const count = this.nodeCount;
@@ -161,11 +161,17 @@ export class PrefixInterner {
       }
       for (let node = id; marks[node] === 0; node = parents[node]) marks[node] = 1;
     };
-    for (const req of this.holders) req.inputPrefixIds = null;
-    this.holders.clear();
     this.lastTokens = null;
     this.lastIds = null;
     for (const provider of this.rootProviders) provider(mark);
+    // A request keeps its cache only when something else holds all of it (recomputing it would cost a lookup
+    // per block): queued requests must not keep identities alive.
+    for (const req of this.holders) {
+      const ids = req.inputPrefixIds;
+      if (ids !== null && heldAlready(ids, marks)) continue;
+      req.inputPrefixIds = null;
+      this.holders.delete(req);
+    }
 
     const hashes = this.nodeHash;
     const nodeSource = this.nodeSource;
@@ -505,6 +511,12 @@ export class SequenceIdBuilder {
     if (this.pendingLength === 0) return this.id;
     return this.interner.internNode(this.id, this.pending, 0, this.pendingLength);
   }
+}
+
+/** Whether every id is marked. */
+function heldAlready(ids: Int32Array, marks: Uint8Array): boolean {
+  for (let i = ids.length - 1; i >= 0; i--) if (marks[ids[i]] === 0) return false;
+  return true;
 }
 
 /** Length of the common prefix of `a` and `b`, at most `limit` (≤ both lengths). */
