@@ -220,7 +220,7 @@ describe('PrefixInterner.collect', () => {
     );
   });
 
-  it('drops a request\'s cached prefix ids unless all of them are held anyway', () => {
+  it('cuts a request\'s cached prefix ids back to those held anyway', () => {
     const interner = new PrefixInterner(2, 16);
     interner.enableCollection(1);
     const req = { inputTokens: Int32Array.from([1, 2, 3, 4, 5]), inputPrefixIds: null } as never as Parameters<PrefixInterner['inputPrefixIds']>[0];
@@ -234,10 +234,19 @@ describe('PrefixInterner.collect', () => {
     const after = interner.inputPrefixIds(req);
     expect(after.map((id) => interner.sequenceLength(id))).toEqual(Int32Array.from([2, 4]));
     expect(interner.tokensOf(after[1])).toEqual([1, 2, 3, 4]);
-    // Held by someone else: the cache stays (a recomputation would find the same ids).
-    interner.addRootProvider((mark) => mark(after[1]));
+    // All held by someone else: the cache stays (a recomputation would find the same ids).
+    let held = after[1];
+    interner.addRootProvider((mark) => mark(held));
     interner.collect();
     expect(req.inputPrefixIds).toBe(after);
+    // Only the first block held: the cache keeps that id, and the rest is recomputed from it.
+    held = after[0];
+    interner.collect();
+    expect(Array.from(req.inputPrefixIds!)).toEqual([after[0]]);
+    const resumed = interner.inputPrefixIds(req);
+    expect(resumed[0]).toBe(after[0]);
+    expect(resumed).toHaveLength(2);
+    expect(interner.tokensOf(resumed[1])).toEqual([1, 2, 3, 4]);
   });
 
   it('fails loudly when a holder reports an identity that is not defined', () => {

@@ -53,7 +53,7 @@ export class PrefixInterner {
   /** Live count that triggers the next collection (∞ until `enableCollection`). */
   private collectAt = Infinity;
   private collectMinNodes = DEFAULT_COLLECT_MIN_NODES;
-  /** Requests caching `inputPrefixIds` (tracked only while collecting): a collection may drop their caches. */
+  /** Requests caching `inputPrefixIds` (tracked only while collecting): a collection cuts their caches back to what others hold. */
   private readonly holders = new Set<SimRequest>();
   private collectionCount = 0;
   private createdCount = 1;
@@ -144,8 +144,8 @@ export class PrefixInterner {
 
   /**
    * Mark and sweep: identities reported by a root provider stay, with their ancestors, under their ids; all others
-   * are forgotten and their ids reused. Requests' cached prefix ids are not roots: a cache that holds an identity
-   * nothing else does is dropped (recomputed, consistently, when next needed), so queued requests keep nothing
+   * are forgotten and their ids reused. Requests' cached prefix ids are not roots: a cache is cut back to the ids
+   * something else holds (the rest is recomputed, consistently, when next needed), so queued requests keep nothing
    * alive. Survivors' tokens leave request inputs and sparse pool chunks (see `compactSources`).
    */
   collect(): void {
@@ -164,13 +164,18 @@ export class PrefixInterner {
     this.lastTokens = null;
     this.lastIds = null;
     for (const provider of this.rootProviders) provider(mark);
-    // A request keeps its cache only when something else holds all of it (recomputing it would cost a lookup
-    // per block): queued requests must not keep identities alive.
+    // Requests keep the part of their cache that something else holds (a leading run: a marked id's ancestors
+    // are marked), which spares recomputing it; queued requests must not keep identities alive themselves.
     for (const req of this.holders) {
       const ids = req.inputPrefixIds;
-      if (ids !== null && heldAlready(ids, marks)) continue;
-      req.inputPrefixIds = null;
-      this.holders.delete(req);
+      const held = ids === null ? 0 : heldPrefix(ids, marks);
+      if (held === ids?.length) continue;
+      if (held > 0) {
+        req.inputPrefixIds = ids!.slice(0, held);
+      } else {
+        req.inputPrefixIds = null;
+        this.holders.delete(req);
+      }
     }
 
     const hashes = this.nodeHash;
@@ -250,23 +255,28 @@ export class PrefixInterner {
    */
   inputPrefixIds(req: SimRequest): Int32Array {
     const cached = req.inputPrefixIds;
-    if (cached !== null) return cached;
     const tokens = req.inputTokens;
     const blockSize = this.blockSize;
     const blockCount = Math.floor(tokens.length / blockSize);
+    // A shorter cache is the part a collection kept (see `collect`): only the rest is computed.
+    if (cached !== null && cached.length === blockCount) return cached;
     const ids = new Int32Array(blockCount);
     let sourceIndex = COPY_TOKENS;
     let parent = EMPTY_SEQUENCE_ID;
     // An id is a function of the tokens it covers, so equal leading blocks have equal ids.
     let shared = 0;
+    if (cached !== null) {
+      ids.set(cached);
+      shared = cached.length;
+    }
     const lastTokens = this.lastTokens;
     const lastIds = this.lastIds;
-    if (lastTokens !== null && lastIds !== null && blockCount > 0) {
-      shared = sharedPrefixLength(lastTokens, tokens, Math.min(blockCount, lastIds.length) * blockSize);
-      shared = Math.floor(shared / blockSize);
-      for (let i = 0; i < shared; i++) ids[i] = lastIds[i];
-      if (shared > 0) parent = ids[shared - 1];
+    if (lastTokens !== null && lastIds !== null && blockCount > shared) {
+      const sharedBlocks = Math.floor(sharedPrefixLength(lastTokens, tokens, Math.min(blockCount, lastIds.length) * blockSize) / blockSize);
+      for (let i = shared; i < sharedBlocks; i++) ids[i] = lastIds[i];
+      if (sharedBlocks > shared) shared = sharedBlocks;
     }
+    if (shared > 0) parent = ids[shared - 1];
     for (let i = shared; i < blockCount; i++) {
       const offset = i * blockSize;
       const hash = hashNode(parent, tokens, offset, blockSize);
@@ -513,10 +523,11 @@ export class SequenceIdBuilder {
   }
 }
 
-/** Whether every id is marked. */
-function heldAlready(ids: Int32Array, marks: Uint8Array): boolean {
-  for (let i = ids.length - 1; i >= 0; i--) if (marks[ids[i]] === 0) return false;
-  return true;
+/** Number of leading marked ids. */
+function heldPrefix(ids: Int32Array, marks: Uint8Array): number {
+  let held = 0;
+  while (held < ids.length && marks[ids[held]] !== 0) held++;
+  return held;
 }
 
 /** Length of the common prefix of `a` and `b`, at most `limit` (≤ both lengths). */
