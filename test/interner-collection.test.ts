@@ -264,8 +264,9 @@ describe('router prefix index slots', () => {
       fc.property(
         fc.integer({ min: 1, max: 40 }),
         fc.integer({ min: 1, max: 6 }),
-        fc.array(fc.tuple(fc.array(fc.integer({ min: 1, max: 400 }), { maxLength: 12 }), fc.nat()), { maxLength: 120 }),
-        fc.array(fc.integer({ min: 1, max: 400 }), { minLength: 1, maxLength: 12 }),
+        // Ids from 0 (the index takes any id ≥ 0), from a range far larger than the capacity: slots get recycled.
+        fc.array(fc.tuple(fc.array(fc.integer({ min: 0, max: 400 }), { maxLength: 12 }), fc.nat()), { maxLength: 120 }),
+        fc.array(fc.integer({ min: 0, max: 400 }), { minLength: 1, maxLength: 12 }),
         (numInstances, capacity, operations, probe) => {
           const index = new RouterPrefixIndex(numInstances, capacity);
           const naive = new NaiveIndex(numInstances, capacity);

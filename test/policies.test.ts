@@ -14,7 +14,7 @@ import type {
 } from '../src/policies/policy.js';
 import { createRouterState } from '../src/policies/router-state.js';
 import { DEFAULT_SCORERS } from '../src/policies/routing/weighted.js';
-import { RouterPrefixIndex, prefixAffinityScorer } from '../src/policies/scorers/prefix-affinity.js';
+import { prefixAffinityScorer } from '../src/policies/scorers/prefix-affinity.js';
 import { NaiveIndex } from './support/naive-router-index.js';
 import { defaultConfig } from './support/sim-config.js';
 
@@ -231,29 +231,7 @@ describe('routing', () => {
 });
 
 describe('router-side prefix index', () => {
-  it('matches the naive stamp/evict-smallest model (small capacity, many instances)', () => {
-    fc.assert(
-      fc.property(
-        fc.integer({ min: 1, max: 40 }),
-        fc.integer({ min: 1, max: 12 }),
-        fc.array(fc.tuple(fc.array(fc.integer({ min: 0, max: 60 }), { maxLength: 10 }), fc.nat()), { maxLength: 80 }),
-        (numInstances, capacity, operations) => {
-          const index = new RouterPrefixIndex(numInstances, capacity);
-          const naive = new NaiveIndex(numInstances, capacity);
-          for (const [rawIds, target] of operations) {
-            const ids = [...new Set(rawIds)];
-            const instance = target % numInstances;
-            index.touch(Int32Array.from(ids), instance);
-            naive.touch(ids, instance);
-            for (let i = 0; i < numInstances; i++) {
-              expect(index.size(i)).toBe(naive.maps[i].size);
-              for (const id of naive.maps[i].keys()) expect(index.has(id, i)).toBe(true);
-            }
-          }
-        },
-      ),
-    );
-  });
+  // Index vs the naive model under capacity evictions: test/interner-collection.test.ts (router prefix index slots).
 
   it('scores = leading matched blocks / blocks, for every instance at once', () => {
     fc.assert(
