@@ -14,7 +14,8 @@ import type {
 } from '../src/policies/policy.js';
 import { createRouterState } from '../src/policies/router-state.js';
 import { DEFAULT_SCORERS } from '../src/policies/routing/weighted.js';
-import { RouterPrefixIndex, prefixAffinityScorer } from '../src/policies/scorers/prefix-affinity.js';
+import { prefixAffinityScorer } from '../src/policies/scorers/prefix-affinity.js';
+import { NaiveIndex } from './support/naive-router-index.js';
 import { defaultConfig } from './support/sim-config.js';
 
 /** A request view carrying its block prefix ids (the engine's interner computes them from the tokens). */
@@ -232,64 +233,8 @@ describe('routing', () => {
   });
 });
 
-/** Naive reference of docs/spec-notes.md, Router prefix index: map id → stamp per instance, evict the smallest stamp. */
-class NaiveIndex {
-  readonly maps: Array<Map<number, number>>;
-  readonly counters: number[];
-  constructor(
-    n: number,
-    private readonly capacity: number,
-  ) {
-    this.maps = Array.from({ length: n }, () => new Map());
-    this.counters = new Array<number>(n).fill(0);
-  }
-  touch(ids: number[], instance: number): void {
-    const map = this.maps[instance];
-    for (const id of ids) {
-      const stamp = ++this.counters[instance];
-      if (map.has(id)) map.set(id, stamp);
-      else {
-        if (map.size >= this.capacity) {
-          let oldest = -1;
-          let oldestStamp = Infinity;
-          for (const [k, v] of map) if (v < oldestStamp) [oldest, oldestStamp] = [k, v];
-          map.delete(oldest);
-        }
-        map.set(id, stamp);
-      }
-    }
-  }
-  matched(ids: number[], instance: number): number {
-    let m = 0;
-    while (m < ids.length && this.maps[instance].has(ids[m])) m++;
-    return m;
-  }
-}
-
 describe('router-side prefix index', () => {
-  it('matches the naive stamp/evict-smallest model (small capacity, many instances)', () => {
-    fc.assert(
-      fc.property(
-        fc.integer({ min: 1, max: 40 }),
-        fc.integer({ min: 1, max: 12 }),
-        fc.array(fc.tuple(fc.array(fc.integer({ min: 0, max: 60 }), { maxLength: 10 }), fc.nat()), { maxLength: 80 }),
-        (numInstances, capacity, operations) => {
-          const index = new RouterPrefixIndex(numInstances, capacity);
-          const naive = new NaiveIndex(numInstances, capacity);
-          for (const [rawIds, target] of operations) {
-            const ids = [...new Set(rawIds)];
-            const instance = target % numInstances;
-            index.touch(Int32Array.from(ids), instance);
-            naive.touch(ids, instance);
-            for (let i = 0; i < numInstances; i++) {
-              expect(index.size(i)).toBe(naive.maps[i].size);
-              for (const id of naive.maps[i].keys()) expect(index.has(id, i)).toBe(true);
-            }
-          }
-        },
-      ),
-    );
-  });
+  // Index vs the naive model under capacity evictions: test/interner-collection.test.ts (router prefix index slots).
 
   it('scores = leading matched blocks / blocks, for every instance at once', () => {
     fc.assert(

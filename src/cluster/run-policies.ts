@@ -2,7 +2,6 @@
 // that whatever they return or throw becomes a one-line error naming the plugin file, the policy, the request and
 // the time, instead of corrupting the run; built-ins run unwrapped.
 
-import { withRoomFor } from '../typed-array-growth.js';
 import { ServesimError } from '../errors.js';
 import type { KVStore } from '../types.js';
 import { latencyView, type LatencyModel } from '../latency/index.js';
@@ -45,6 +44,11 @@ export interface RunPolicies {
   preemption(): PreemptionPolicy;
   /** Some selected policy (or scorer) comes from a plugin: it may read anything a RequestView offers at any time. */
   usesPlugins: boolean;
+  /**
+   * Every routing policy and scorer is a built-in, and those report the prefix identities they keep: the interner
+   * may forget the others (false with a plugin router or scorer).
+   */
+  idsReported: boolean;
 }
 
 function describe(entry: CatalogEntry): string {
@@ -254,39 +258,6 @@ function idRanks(requests: readonly GeneratedRequest[]): Int32Array {
   return ranks;
 }
 
-/**
- * The prompt prefix ids that scorers see: the interner's ids renumbered densely in first-routed order. Only
- * equality matters to a scorer, and the renumbering keeps it, but it leaves out the interner's other ids (decode
- * blocks, partial tails), about a third of them — and the router's prefix index sizes its per-instance tables by
- * the largest id it sees, so that is a third of its memory on long runs.
- */
-class RouterPrefixIds {
-  /** interner id → router id (0 = not numbered yet; router ids start at 1). */
-  private routerIdOf = new Int32Array(1024);
-  private nextId = 1;
-  // Routing asks twice per request (score, then observe): the second call returns the same array.
-  private lastReq: SimRequest | null = null;
-  private lastIds = new Int32Array(0);
-
-  constructor(private readonly interner: PrefixInterner) {}
-
-  of(req: SimRequest): Int32Array {
-    if (req === this.lastReq) return this.lastIds;
-    const ids = this.interner.inputPrefixIds(req);
-    const out = new Int32Array(ids.length);
-    for (let k = 0; k < ids.length; k++) {
-      const id = ids[k];
-      if (id >= this.routerIdOf.length) this.routerIdOf = withRoomFor(this.routerIdOf, id);
-      let routerId = this.routerIdOf[id];
-      if (routerId === 0) routerId = this.routerIdOf[id] = this.nextId++;
-      out[k] = routerId;
-    }
-    this.lastReq = req;
-    this.lastIds = out;
-    return out;
-  }
-}
-
 export function createRunPolicies(inputs: RunPolicyInputs): RunPolicies {
   const { config, interner } = inputs;
   const catalog = config.catalog ?? BUILTIN_CATALOG;
@@ -296,19 +267,24 @@ export function createRunPolicies(inputs: RunPolicyInputs): RunPolicies {
     blockSize: config.engine.blockSize,
     latency: latencyView(inputs.latency),
   };
-  const routerIds = new RouterPrefixIds(interner);
+  const routingEntry = catalog.entry('routing', policies.routing.name);
+  const composesScorers = routingEntry.module.composesScorers === true;
+  const scorerChoices = composesScorers ? (policies.scorers.length > 0 ? policies.scorers : DEFAULT_SCORERS) : [];
+  const idsReported = routingEntry.plugin === '' && scorerChoices.every((choice) => catalog.entry('scorer', choice.name).plugin === '');
   const scorerContext: ScorerContext = {
     ...base,
-    prefixIds: (req) => routerIds.of(req as SimRequest),
+    // The request's own cached ids, which built-ins only read; a plugin gets a copy it may write into.
+    prefixIds: idsReported
+      ? (req) => interner.inputPrefixIds(req as SimRequest)
+      : (req) => interner.inputPrefixIds(req as SimRequest).slice(),
     affinityKey: (req) => interner.affinityKey(req as SimRequest),
     cachedPrefixBlocks: (req, instance) => inputs.kvStore(instance).getCachedBlocks(req as SimRequest).length,
+    retainIds: (provider) => interner.addRootProvider(provider),
   };
 
-  const routingModule = catalog.get('routing', policies.routing.name);
-  const composesScorers = routingModule.composesScorers === true;
   let scorers: WeightedScorer[] = [];
   if (composesScorers) {
-    const choices = policies.scorers.length > 0 ? policies.scorers : DEFAULT_SCORERS;
+    const choices = scorerChoices;
     let weightSum = 0;
     for (const choice of choices) weightSum += choice.weight;
     scorers = choices.map((choice) => ({
@@ -336,5 +312,6 @@ export function createRunPolicies(inputs: RunPolicyInputs): RunPolicies {
     scheduler: () => create<Scheduler>(catalog, 'scheduler', policies.scheduler, schedulerContext),
     preemption: () => create<PreemptionPolicy>(catalog, 'preemption', policies.preemption, base),
     usesPlugins: selected.some(([axis, name]) => catalog.entry(axis, name).plugin !== ''),
+    idsReported,
   };
 }

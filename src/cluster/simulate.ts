@@ -20,6 +20,11 @@ import { RequestFeed } from './request-feed.js';
 import { DecisionTrace } from './decision-trace.js';
 
 export interface SimulateOptions {
+  /**
+   * Live prefix identities below which the interner never forgets unheld ones (default 2^20: only long runs
+   * collect); tests pass small values to exercise collection on small runs.
+   */
+  internerCollectMinNodes?: number;
   /** Debug hook called after every instance step (tests: invariants). */
   onStep?: (observation: StepObservation, instances: readonly InstanceSimulator[]) => void;
   /** Called every PROGRESS_EVENTS events with the simulated clock and completions (progress display). */
@@ -90,6 +95,8 @@ interface EventLoopParts {
   bridgeBases: readonly number[];
   /** Where routed requests wait with packed tokens; null when they keep their arrays (a plugin may read them). */
   frozenTokens: FrozenTokenStore | null;
+  /** Set when the interner forgets unheld identities (it may do so after routing and after an instance step). */
+  interner: PrefixInterner | undefined;
 }
 
 /**
@@ -116,6 +123,7 @@ class EventLoop {
   private readonly bridgeActive: boolean;
   private readonly bridgeBases: readonly number[];
   private readonly frozenTokens: FrozenTokenStore | null;
+  private readonly interner: PrefixInterner | undefined;
   private readonly headTimes: Float64Array;
   /**
    * Whether admission needs a snapshot refresh: not when the policy ignores the state and every refresh recomputes
@@ -140,6 +148,7 @@ class EventLoop {
     this.bridgeActive = parts.bridgeActive;
     this.bridgeBases = parts.bridgeBases;
     this.frozenTokens = parts.frozenTokens;
+    this.interner = parts.interner;
     this.refreshForAdmission = parts.admission.ignoresState !== true || parts.refreshInterval > 0;
     this.headTimes = new Float64Array(parts.instances.length).fill(Infinity);
     for (let i = 0; i < parts.instances.length; i++) this.refreshHead(i);
@@ -229,6 +238,7 @@ class EventLoop {
     this.instances[target].inject(req, time);
     this.refreshHead(target);
     this.frozenTokens?.freeze(req);
+    this.interner?.maybeCollect();
   }
 
   private instanceEvent(i: number): void {
@@ -238,6 +248,7 @@ class EventLoop {
     const pending = this.state.pendingRequests;
     if (kind === EventKind.Queued && pending[i] > 0) pending[i]--;
     if (kind === EventKind.Step) {
+      this.interner?.maybeCollect();
       if (instance.lastStepCompletions > 0) this.stepsWithoutProgress = 0;
       else if (++this.stepsWithoutProgress > STALL_STEP_LIMIT && this.horizon === Infinity) throw stalledError();
     }
@@ -273,6 +284,7 @@ export function simulate(config: SimConfig, options: SimulateOptions = {}): SimR
   const onStep = options.onStep;
   // A list stays alive for the whole run (the caller holds it), so packing its requests' tokens saves nothing.
   const frozenTokens = feed.isStream && !run.usesPlugins ? new FrozenTokenStore() : null;
+  if (run.idsReported) interner.enableCollection(options.internerCollectMinNodes);
   let prioritiesAlwaysZero = true;
   for (let i = 0; i < numInstances; i++) {
     const priority = run.priority(i);
@@ -338,6 +350,7 @@ export function simulate(config: SimConfig, options: SimulateOptions = {}): SimR
     bridgeActive,
     bridgeBases,
     frozenTokens,
+    interner: run.idsReported ? interner : undefined,
   });
   loop.run(options.onProgress);
   const rejected = loop.rejected;

@@ -11,7 +11,8 @@
 
 import type { KVStore, SimRequest } from '../types.js';
 import { KVRangeError } from './errors.js';
-import { EMPTY_SEQUENCE_ID, PrefixInterner, SequenceIdBuilder } from './prefix.js';
+import { ABSENT, Int32Map } from '../int32-map.js';
+import { EMPTY_SEQUENCE_ID, PrefixInterner, SequenceIdBuilder, type MarkId } from './prefix.js';
 
 export const NO_BLOCK = -1;
 /** Hash slot value meaning "no hash". A block hash always covers ≥ B tokens, so it is never the empty sequence. */
@@ -56,121 +57,6 @@ export class BlockTokenPages {
   }
 }
 
-/**
- * hash → block, for hashes (interner ids, > 0) and blocks (≥ 0): an open-addressing table with linear probing and
- * backward-shift deletion in two Int32Arrays — no per-entry allocation, unlike a Map.
- */
-export class HashBlockMap {
-  private keys: Int32Array;
-  private blocks: Int32Array;
-  private shift: number;
-  private count = 0;
-
-  constructor(initialCapacity = 16) {
-    let bits = 4;
-    while (1 << bits < initialCapacity) bits++;
-    this.keys = new Int32Array(1 << bits);
-    this.blocks = new Int32Array(1 << bits);
-    this.shift = 32 - bits;
-  }
-
-  get size(): number {
-    return this.count;
-  }
-
-  /** The block mapped to `hash`, or NO_BLOCK. */
-  get(hash: number): number {
-    const keys = this.keys;
-    const mask = keys.length - 1;
-    for (let slot = Math.imul(hash, 0x9e3779b1) >>> this.shift; ; slot = (slot + 1) & mask) {
-      const key = keys[slot];
-      if (key === hash) return this.blocks[slot];
-      if (key === 0) return NO_BLOCK;
-    }
-  }
-
-  has(hash: number): boolean {
-    return this.get(hash) !== NO_BLOCK;
-  }
-
-  set(hash: number, block: number): void {
-    const keys = this.keys;
-    const mask = keys.length - 1;
-    let slot = Math.imul(hash, 0x9e3779b1) >>> this.shift;
-    for (;;) {
-      const key = keys[slot];
-      if (key === hash) {
-        this.blocks[slot] = block;
-        return;
-      }
-      if (key === 0) break;
-      slot = (slot + 1) & mask;
-    }
-    keys[slot] = hash;
-    this.blocks[slot] = block;
-    if (++this.count * 2 > keys.length) this.grow();
-  }
-
-  delete(hash: number): boolean {
-    const keys = this.keys;
-    const blocks = this.blocks;
-    const mask = keys.length - 1;
-    const shift = this.shift;
-    let hole = Math.imul(hash, 0x9e3779b1) >>> shift;
-    for (;;) {
-      const key = keys[hole];
-      if (key === hash) break;
-      if (key === 0) return false;
-      hole = (hole + 1) & mask;
-    }
-    // Backward shift: move later entries of the probe run into the hole unless their home slot lies after it.
-    for (let slot = (hole + 1) & mask; ; slot = (slot + 1) & mask) {
-      const key = keys[slot];
-      if (key === 0) break;
-      const home = Math.imul(key, 0x9e3779b1) >>> shift;
-      const stays = hole <= slot ? hole < home && home <= slot : hole < home || home <= slot;
-      if (stays) continue;
-      keys[hole] = key;
-      blocks[hole] = blocks[slot];
-      hole = slot;
-    }
-    keys[hole] = 0;
-    this.count--;
-    return true;
-  }
-
-  /** [hash, block] pairs, in no particular order (invariant checks, tests). */
-  entries(): Array<[number, number]> {
-    const out: Array<[number, number]> = [];
-    for (let slot = 0; slot < this.keys.length; slot++) {
-      if (this.keys[slot] !== 0) out.push([this.keys[slot], this.blocks[slot]]);
-    }
-    return out;
-  }
-
-  values(): IterableIterator<number> {
-    return this.entries()
-      .map((entry) => entry[1])
-      [Symbol.iterator]();
-  }
-
-  [Symbol.iterator](): IterableIterator<[number, number]> {
-    return this.entries()[Symbol.iterator]();
-  }
-
-  private grow(): void {
-    const oldKeys = this.keys;
-    const oldBlocks = this.blocks;
-    this.keys = new Int32Array(oldKeys.length * 2);
-    this.blocks = new Int32Array(oldKeys.length * 2);
-    this.shift--;
-    this.count = 0;
-    for (let slot = 0; slot < oldKeys.length; slot++) {
-      if (oldKeys[slot] !== 0) this.set(oldKeys[slot], oldBlocks[slot]);
-    }
-  }
-}
-
 /** A request's ordered block list plus a memo of the identity of its leading full blocks. */
 class BlockList {
   ids = new Int32Array(16);
@@ -212,7 +98,7 @@ export class GpuKVStore implements KVStore {
   readonly totalBlocks: number;
   readonly interner: PrefixInterner;
   /** hash → block (at most one block per hash). Entries may outlive the hash on the block they once named. */
-  readonly hashToBlock = new HashBlockMap();
+  readonly hashToBlock = new Int32Map();
 
   // Per-block state of the used ids 0…virginStart−1 (arrays may be longer; never-used blocks are all zero).
   private refCount: Int32Array;
@@ -272,6 +158,20 @@ export class GpuKVStore implements KVStore {
     this.freeHead = totalBlocks > 0 ? VIRGIN : NO_BLOCK;
     this.freeTail = this.freeHead;
     this.freeLength = totalBlocks;
+    interner.addRootProvider((mark) => this.markHeldIds(mark));
+  }
+
+  /** Reports the identities this store holds to the interner's collector (see PrefixInterner.collect). */
+  private markHeldIds(mark: MarkId): void {
+    const hashes = this.blockHash;
+    for (let b = 0; b < this.virginStart; b++) if (hashes[b] !== NO_HASH) mark(hashes[b]);
+    // Entries can outlive the hash on the block they named.
+    this.hashToBlock.forEachKey(mark);
+    const lists = this.lists;
+    for (let i = 0; i < lists.length; i++) {
+      const list = lists[i];
+      if (list !== undefined) mark(list.chainId);
+    }
   }
 
   // ---------------------------------------------------------------- KVStore
@@ -286,7 +186,7 @@ export class GpuKVStore implements KVStore {
     const found: number[] = [];
     for (let i = 0; i < prefixIds.length; i++) {
       const block = this.hashToBlock.get(prefixIds[i]);
-      if (block === NO_BLOCK) break;
+      if (block === ABSENT) break;
       found.push(block);
     }
     return found;
@@ -327,6 +227,8 @@ export class GpuKVStore implements KVStore {
 
   /** Last block first, each freed block to the free-list tail (docs/spec-notes.md, Release). */
   release(req: SimRequest): void {
+    // Its prefix ids are cached for admission; once the request leaves (done or preempted) they are dead weight.
+    this.interner.releaseRequest(req);
     const list = this.lists[req.index];
     if (list === undefined) return;
     this.dropList(req);

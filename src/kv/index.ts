@@ -5,7 +5,7 @@ import { TieredKVStore } from './tiered-store.js';
 
 export { KVRangeError, KVReloadOverflowError } from './errors.js';
 export { GpuKVStore, NO_BLOCK, NO_HASH, type BlockInfo } from './gpu-store.js';
-export { EMPTY_SEQUENCE_ID, PrefixInterner, SequenceIdBuilder } from './prefix.js';
+export { DEFAULT_COLLECT_MIN_NODES, EMPTY_SEQUENCE_ID, PrefixInterner, SequenceIdBuilder, type MarkId, type RootProvider } from './prefix.js';
 export { TieredKVStore, type TieredKVOptions } from './tiered-store.js';
 
 /** A KV store that can audit its own consistency (both implementations). */

@@ -7,10 +7,23 @@
 // lookups and the router's `ComputeBlockHashes` chain are both functions of the same prefix, and the two domains
 // are never compared with each other, so both can use the same id.
 
+//
+// Identities only have to be distinct among the ones something still holds, so a long run forgets the others and
+// reuses their ids (mark-sweep, see `collect`): memory then follows what the KV caches and the router remember,
+// not the number of requests served.
+
 import type { SimRequest } from '../types.js';
 
 /** Identity of the empty sequence; also the root every chain starts from. */
 export const EMPTY_SEQUENCE_ID = 0;
+
+/** Marks an identity as held (the collector keeps its ancestors too: its definition refers to them). */
+export type MarkId = (id: number) => void;
+/** Reports, between events, every identity its owner holds (KV block names, CPU tier entries, router keys…). */
+export type RootProvider = (mark: MarkId) => void;
+
+/** Live identities below which a collecting interner never collects (small runs never do). */
+export const DEFAULT_COLLECT_MIN_NODES = 1 << 20;
 
 /** Source index meaning "the tokens live in transient storage: copy them into the interner's pool". */
 const COPY_TOKENS = -1;
@@ -27,11 +40,30 @@ export class PrefixInterner {
   private nodeHash: Int32Array;
   private nodeSource: Int32Array;
   private nodeOffset: Int32Array;
+  /** Every id ever handed out is below this (ids freed by `collect` are reused first). */
   private nodeCount = 1;
+  /** Identities currently defined, including the empty sequence. */
+  private liveCount = 1;
+  /** Ids freed by `collect`, popped from the end (they were pushed in descending order: reused ascending). */
+  private freeIds = new Int32Array(0);
+  private freeIdCount = 0;
+
+  // Collection (see `collect`).
+  private readonly rootProviders: RootProvider[] = [];
+  /** Live count that triggers the next collection (∞ until `enableCollection`). */
+  private collectAt = Infinity;
+  private collectMinNodes = DEFAULT_COLLECT_MIN_NODES;
+  /** Requests caching `inputPrefixIds` (tracked only while collecting): a collection cuts their caches back to what others hold. */
+  private readonly holders = new Set<SimRequest>();
+  private collectionCount = 0;
+  private createdCount = 1;
 
   // Tokens are not copied when they come from an immutable request input (the node points into it);
-  // block contents, which the KV store overwrites on reuse, are copied into pool chunks.
-  private readonly sources: Int32Array[] = [];
+  // block contents, which the KV store overwrites on reuse, are copied into pool chunks (as are the request
+  // inputs' survivors of a collection, so that a request's input is not kept alive by the interner).
+  private sources: Int32Array[] = [];
+  /** Whether a source is one of the interner's pool chunks (else a request input). */
+  private sourceIsPool: boolean[] = [];
   private pool: Int32Array | null = null;
   private poolSourceIndex = -1;
   private poolUsed = 0;
@@ -63,9 +95,158 @@ export class PrefixInterner {
     this.tableMask = tableSize - 1;
   }
 
-  /** Number of distinct identities created so far (including the empty sequence). */
+  /** Number of identities currently defined (including the empty sequence). */
   get size(): number {
-    return this.nodeCount;
+    return this.liveCount;
+  }
+
+  /** Number of identities created so far, forgotten ones included (diagnostics and tests). */
+  get created(): number {
+    return this.createdCount;
+  }
+
+  /** Number of collections so far (diagnostics and tests). */
+  get collections(): number {
+    return this.collectionCount;
+  }
+
+  // ------------------------------------------------------------ collection
+
+  /** Registers a holder of identities; called at every collection. */
+  addRootProvider(provider: RootProvider): void {
+    this.rootProviders.push(provider);
+  }
+
+  /**
+   * From now on, `maybeCollect` collects once at least `minNodes` identities and twice as many as the previous
+   * collection left are defined (amortised O(1) per identity). Only for a run whose every holder of identities is
+   * a root provider, a request's `inputPrefixIds` cache, or a local of the event in progress.
+   */
+  enableCollection(minNodes = DEFAULT_COLLECT_MIN_NODES): void {
+    if (!(Number.isInteger(minNodes) && minNodes >= 1)) {
+      throw new RangeError(`PrefixInterner: collection threshold must be a positive integer, got ${minNodes}`);
+    }
+    this.collectMinNodes = minNodes;
+    this.collectAt = Math.max(minNodes, 2 * this.liveCount);
+  }
+
+  /** Drops the request's cached prefix ids (recomputed, consistently, if asked again). */
+  releaseRequest(req: SimRequest): void {
+    if (req.inputPrefixIds === null) return;
+    req.inputPrefixIds = null;
+    this.holders.delete(req);
+  }
+
+  /** Collects when due (see `enableCollection`); only call it between events, when no identity is in transit. */
+  maybeCollect(): void {
+    if (this.liveCount >= this.collectAt) this.collect();
+  }
+
+  /**
+   * Mark and sweep: identities reported by a root provider stay, with their ancestors, under their ids; all others
+   * are forgotten and their ids reused. Requests' cached prefix ids are not roots: a cache is cut back to the ids
+   * something else holds (the rest is recomputed, consistently, when next needed), so queued requests keep nothing
+   * alive. Survivors' tokens leave request inputs and sparse pool chunks (see `compactSources`).
+   */
+  collect(): void {
+    const count = this.nodeCount;
+    const parents = this.nodeParent;
+    const lengths = this.nodeLength;
+    const marks = new Uint8Array(count);
+    marks[EMPTY_SEQUENCE_ID] = 1;
+    const mark: MarkId = (id) => {
+      // A held identity that is not defined was forgotten earlier: its holder failed to report it.
+      if (!(id >= 0 && id < count) || (lengths[id] === 0 && id !== EMPTY_SEQUENCE_ID)) {
+        throw new Error(`PrefixInterner: held identity ${id} is not defined`);
+      }
+      for (let node = id; marks[node] === 0; node = parents[node]) marks[node] = 1;
+    };
+    this.lastTokens = null;
+    this.lastIds = null;
+    for (const provider of this.rootProviders) provider(mark);
+    // Requests keep the part of their cache that something else holds (a leading run: a marked id's ancestors
+    // are marked), which spares recomputing it; queued requests must not keep identities alive themselves.
+    for (const req of this.holders) {
+      const ids = req.inputPrefixIds;
+      const held = ids === null ? 0 : heldPrefix(ids, marks);
+      if (held === ids?.length) continue;
+      if (held > 0) {
+        req.inputPrefixIds = ids!.slice(0, held);
+      } else {
+        req.inputPrefixIds = null;
+        this.holders.delete(req);
+      }
+    }
+
+    const hashes = this.nodeHash;
+    const nodeSource = this.nodeSource;
+    const nodeOffset = this.nodeOffset;
+    if (this.freeIds.length < count) this.freeIds = new Int32Array(this.nodeParent.length);
+    const freeIds = this.freeIds;
+    let freeCount = 0;
+    let live = 1;
+    const liveTokens = new Float64Array(this.sources.length);
+    for (let id = count - 1; id > 0; id--) {
+      if (marks[id] !== 0) {
+        live++;
+        liveTokens[nodeSource[id]] += lengths[id];
+        continue;
+      }
+      freeIds[freeCount++] = id;
+      if (lengths[id] === 0) continue; // freed by an earlier collection and not reused since
+      parents[id] = 0;
+      lengths[id] = 0;
+      hashes[id] = 0;
+      nodeSource[id] = 0;
+      nodeOffset[id] = 0;
+    }
+    this.freeIdCount = freeCount;
+    this.liveCount = live;
+    this.compactSources(marks, liveTokens);
+    this.rebuildTable(marks);
+    this.collectAt = Math.max(this.collectMinNodes, 2 * live);
+    this.collectionCount++;
+  }
+
+  /**
+   * Pool chunks at least half live stay where they are; survivors in request inputs and in sparser chunks are
+   * copied into the chunk being filled. Chunk memory so stays within twice the live tokens without copying every
+   * survivor at every collection.
+   */
+  private compactSources(marks: Uint8Array, liveTokens: Float64Array): void {
+    const oldSources = this.sources;
+    const oldIsPool = this.sourceIsPool;
+    const newIndex = new Int32Array(oldSources.length).fill(-1);
+    this.sources = [];
+    this.sourceIsPool = [];
+    for (let c = 0; c < oldSources.length; c++) {
+      if (!oldIsPool[c]) continue;
+      const filled = c === this.poolSourceIndex ? this.poolUsed : oldSources[c].length;
+      if (liveTokens[c] > 0 && 2 * liveTokens[c] >= filled) newIndex[c] = this.registerSource(oldSources[c], true);
+    }
+    if (this.poolSourceIndex >= 0 && newIndex[this.poolSourceIndex] >= 0) {
+      this.poolSourceIndex = newIndex[this.poolSourceIndex];
+    } else {
+      this.pool = null;
+      this.poolSourceIndex = -1;
+      this.poolUsed = 0;
+    }
+    const nodeSource = this.nodeSource;
+    const nodeOffset = this.nodeOffset;
+    const lengths = this.nodeLength;
+    for (let id = 1; id < this.nodeCount; id++) {
+      if (marks[id] === 0) continue;
+      const c = nodeSource[id];
+      if (newIndex[c] >= 0) nodeSource[id] = newIndex[c];
+      else this.copyIntoPool(id, oldSources[c], nodeOffset[id], lengths[id]);
+    }
+  }
+
+  /** The lookup table of the survivors (same size: it is sized by the id space). */
+  private rebuildTable(marks: Uint8Array): void {
+    this.table.fill(0);
+    const hashes = this.nodeHash;
+    for (let id = 1; id < this.nodeCount; id++) if (marks[id] !== 0) this.placeInTable(id, hashes[id]);
   }
 
   /**
@@ -74,35 +255,41 @@ export class PrefixInterner {
    */
   inputPrefixIds(req: SimRequest): Int32Array {
     const cached = req.inputPrefixIds;
-    if (cached !== null) return cached;
     const tokens = req.inputTokens;
     const blockSize = this.blockSize;
     const blockCount = Math.floor(tokens.length / blockSize);
+    // A shorter cache is the part a collection kept (see `collect`): only the rest is computed.
+    if (cached !== null && cached.length === blockCount) return cached;
     const ids = new Int32Array(blockCount);
     let sourceIndex = COPY_TOKENS;
     let parent = EMPTY_SEQUENCE_ID;
     // An id is a function of the tokens it covers, so equal leading blocks have equal ids.
     let shared = 0;
+    if (cached !== null) {
+      ids.set(cached);
+      shared = cached.length;
+    }
     const lastTokens = this.lastTokens;
     const lastIds = this.lastIds;
-    if (lastTokens !== null && lastIds !== null && blockCount > 0) {
-      shared = sharedPrefixLength(lastTokens, tokens, Math.min(blockCount, lastIds.length) * blockSize);
-      shared = Math.floor(shared / blockSize);
-      for (let i = 0; i < shared; i++) ids[i] = lastIds[i];
-      if (shared > 0) parent = ids[shared - 1];
+    if (lastTokens !== null && lastIds !== null && blockCount > shared) {
+      const sharedBlocks = Math.floor(sharedPrefixLength(lastTokens, tokens, Math.min(blockCount, lastIds.length) * blockSize) / blockSize);
+      for (let i = shared; i < sharedBlocks; i++) ids[i] = lastIds[i];
+      if (sharedBlocks > shared) shared = sharedBlocks;
     }
+    if (shared > 0) parent = ids[shared - 1];
     for (let i = shared; i < blockCount; i++) {
       const offset = i * blockSize;
       const hash = hashNode(parent, tokens, offset, blockSize);
       let id = this.find(parent, tokens, offset, blockSize, hash);
       if (id < 0) {
-        if (sourceIndex === COPY_TOKENS) sourceIndex = this.registerSource(tokens);
+        if (sourceIndex === COPY_TOKENS) sourceIndex = this.registerSource(tokens, false);
         id = this.insert(parent, tokens, offset, blockSize, hash, sourceIndex);
       }
       ids[i] = id;
       parent = id;
     }
     req.inputPrefixIds = ids;
+    if (this.collectAt !== Infinity) this.holders.add(req);
     this.lastTokens = tokens;
     this.lastIds = ids;
     return ids;
@@ -220,8 +407,15 @@ export class PrefixInterner {
     hash: number,
     sourceIndex: number,
   ): number {
-    if (this.nodeCount === this.nodeParent.length) this.growNodes();
-    const id = this.nodeCount++;
+    let id: number;
+    if (this.freeIdCount > 0) {
+      id = this.freeIds[--this.freeIdCount];
+    } else {
+      if (this.nodeCount === this.nodeParent.length) this.growNodes();
+      id = this.nodeCount++;
+    }
+    this.liveCount++;
+    this.createdCount++;
     this.nodeParent[id] = parent;
     this.nodeLength[id] = length;
     this.nodeHash[id] = hash;
@@ -239,20 +433,20 @@ export class PrefixInterner {
   private copyIntoPool(id: number, tokens: Int32Array, offset: number, length: number): void {
     if (this.pool === null || this.poolUsed + length > this.pool.length) {
       this.pool = new Int32Array(Math.max(POOL_CHUNK_TOKENS, length));
-      this.poolSourceIndex = this.registerSource(this.pool);
+      this.poolSourceIndex = this.registerSource(this.pool, true);
       this.poolUsed = 0;
     }
     const pool = this.pool;
     const base = this.poolUsed;
     for (let k = 0; k < length; k++) pool[base + k] = tokens[offset + k];
     this.nodeSource[id] = this.poolSourceIndex;
-    this.nodeOffset[id] = this.poolUsed;
-    this.poolUsed += length;
+    this.nodeOffset[id] = base;
+    this.poolUsed = base + length;
   }
 
-  private registerSource(tokens: Int32Array): number {
-    this.sources.push(tokens);
-    return this.sources.length - 1;
+  private registerSource(tokens: Int32Array, isPool: boolean): number {
+    this.sourceIsPool.push(isPool);
+    return this.sources.push(tokens) - 1;
   }
 
   private placeInTable(id: number, hash: number): void {
@@ -275,7 +469,8 @@ export class PrefixInterner {
   private growTable(): void {
     this.table = new Int32Array(this.table.length * 2);
     this.tableMask = this.table.length - 1;
-    for (let id = 1; id < this.nodeCount; id++) this.placeInTable(id, this.nodeHash[id]);
+    // Free ids (length 0) are not in the table.
+    for (let id = 1; id < this.nodeCount; id++) if (this.nodeLength[id] !== 0) this.placeInTable(id, this.nodeHash[id]);
   }
 }
 
@@ -326,6 +521,13 @@ export class SequenceIdBuilder {
     if (this.pendingLength === 0) return this.id;
     return this.interner.internNode(this.id, this.pending, 0, this.pendingLength);
   }
+}
+
+/** Number of leading marked ids. */
+function heldPrefix(ids: Int32Array, marks: Uint8Array): number {
+  let held = 0;
+  while (held < ids.length && marks[ids[held]] !== 0) held++;
+  return held;
 }
 
 /** Length of the common prefix of `a` and `b`, at most `limit` (≤ both lengths). */

@@ -61,6 +61,10 @@ export class TieredKVStore implements KVStore {
     this.cpuTokenCount = new Int32Array(0);
     this.cpuOffloadTime = new Float64Array(0);
     this.cpuTokens = new BlockTokenPages(totalBlocks, blockSize);
+    // CPU entries keep their block's name for a later reload.
+    interner.addRootProvider((mark) => {
+      for (const id of this.cpuIds) mark(this.cpuHash[id]);
+    });
   }
 
   usedBlocks(): number {

@@ -71,6 +71,12 @@ export interface ScorerContext extends PolicyContext {
   affinityKey(req: RequestView): number;
   /** Live number of the prompt's leading blocks cached on instance `instance` (a pure query). */
   cachedPrefixBlocks(req: RequestView, instance: number): number;
+  /**
+   * For built-in policies that keep identities beyond the call that produced them: `provider` reports them by
+   * calling `mark(id)` for each, so that a long run can forget the identities nobody keeps and reuse their numbers.
+   * Runs with a plugin routing policy or scorer never forget identities (they may keep some unreported).
+   */
+  retainIds?(provider: (mark: (id: number) => void) => void): void;
 }
 
 export interface WeightedScorer {

@@ -13,6 +13,9 @@ export const prefixAffinityRouting = definePolicy({
   params: {},
   create(_params, ctx) {
     const targets = new Map<number, number>();
+    ctx.retainIds?.((mark) => {
+      for (const key of targets.keys()) mark(key);
+    });
     return {
       lastScores: null,
       route(req, cluster) {
