@@ -121,8 +121,8 @@ export class GpuKVStore implements KVStore {
   private cacheHits = 0;
   private cacheMisses = 0;
 
-  /** req.index → block list. */
-  private readonly lists: Array<BlockList | undefined> = [];
+  /** req.index → block list, for the requests holding blocks here (a Map: a long run sees millions of indices). */
+  private readonly lists = new Map<number, BlockList>();
   private readonly spareLists: BlockList[] = [];
   private readonly chainBuilder: SequenceIdBuilder;
   /**
@@ -167,11 +167,7 @@ export class GpuKVStore implements KVStore {
     for (let b = 0; b < this.virginStart; b++) if (hashes[b] !== NO_HASH) mark(hashes[b]);
     // Entries can outlive the hash on the block they named.
     this.hashToBlock.forEachKey(mark);
-    const lists = this.lists;
-    for (let i = 0; i < lists.length; i++) {
-      const list = lists[i];
-      if (list !== undefined) mark(list.chainId);
-    }
+    for (const list of this.lists.values()) mark(list.chainId);
   }
 
   // ---------------------------------------------------------------- KVStore
@@ -218,7 +214,7 @@ export class GpuKVStore implements KVStore {
       if (fill > 0 && fill < this.blockSize) {
         this.tokens.pageFor(last)[this.tokens.offsetOf(last) + fill] = req.outputTokens[outputIndex];
         this.tokenCount[last] = fill + 1;
-        if (fill + 1 === this.blockSize) this.hashFilledBlock(this.lists[req.index]!, last);
+        if (fill + 1 === this.blockSize) this.hashFilledBlock(this.lists.get(req.index)!, last);
         return true;
       }
     }
@@ -229,7 +225,7 @@ export class GpuKVStore implements KVStore {
   release(req: SimRequest): void {
     // Its prefix ids are cached for admission; once the request leaves (done or preempted) they are dead weight.
     this.interner.releaseRequest(req);
-    const list = this.lists[req.index];
+    const list = this.lists.get(req.index);
     if (list === undefined) return;
     this.dropList(req);
     const ids = list.ids;
@@ -271,7 +267,7 @@ export class GpuKVStore implements KVStore {
 
   /** The request's current block list (copy), or undefined if it has none. */
   requestBlocks(req: SimRequest): number[] | undefined {
-    const list = this.lists[req.index];
+    const list = this.lists.get(req.index);
     return list === undefined ? undefined : Array.from(list.ids.subarray(0, list.length));
   }
 
@@ -435,7 +431,6 @@ export class GpuKVStore implements KVStore {
 
     const listed = new Int32Array(total);
     this.lists.forEach((list, index) => {
-      if (list === undefined) return;
       if (list.length === 0) problems.push(`request #${index} has an empty block list`);
       for (let i = 0; i < list.length; i++) {
         const b = list.ids[i];
@@ -577,7 +572,7 @@ export class GpuKVStore implements KVStore {
     cachedBlocks: readonly number[],
   ): boolean {
     const blockSize = this.blockSize;
-    let list = this.lists[req.index];
+    let list = this.lists.get(req.index);
     const blocksBeforeCall = list === undefined ? 0 : list.length;
     let newBlockCount = 0;
     let attachedCount = 0;
@@ -652,7 +647,7 @@ export class GpuKVStore implements KVStore {
   }
 
   private dropList(req: SimRequest): void {
-    this.lists[req.index] = undefined;
+    this.lists.delete(req.index);
     if (req.kvOwner === this) {
       req.kvOwner = null;
       req.kvLastBlock = NO_BLOCK;
@@ -660,9 +655,8 @@ export class GpuKVStore implements KVStore {
   }
 
   private setList(index: number, list: BlockList | undefined): void {
-    const lists = this.lists;
-    while (lists.length <= index) lists.push(undefined);
-    lists[index] = list;
+    if (list === undefined) this.lists.delete(index);
+    else this.lists.set(index, list);
   }
 
   private attachCachedBlocks(req: SimRequest, list: BlockList, cachedBlocks: readonly number[]): number {
