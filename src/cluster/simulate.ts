@@ -237,7 +237,11 @@ class EventLoop {
     this.tables.assignedInstance[req.index] = target;
     this.instances[target].inject(req, time);
     this.refreshHead(target);
-    this.frozenTokens?.freeze(req);
+    if (this.frozenTokens !== null) {
+      // A waiting request holds neither tokens nor prompt ids: both come back when its instance admits it.
+      this.frozenTokens.freeze(req);
+      this.interner?.releaseRequest(req);
+    }
     this.interner?.maybeCollect();
   }
 
