@@ -14,24 +14,13 @@ import { ServesimError } from '../src/errors.js';
 import type { GeneratedRequest, RequestStream, SimConfig, SimResult } from '../src/types.js';
 import { SpecRequestStream, generateSpecWorkload } from '../src/workload/generate-spec.js';
 import { loadWorkloadSpec } from '../src/workload/load-spec.js';
+import { unlabelledRequest } from '../src/workload/unlabelled-request.js';
 
 const GOLDEN_DIR = join(fileURLToPath(new URL('../', import.meta.url)), 'test', 'fixtures', 'golden');
 const MODEL = ['--model', 'meta-llama/llama-3.1-8b-instruct'];
 
 function request(id: string, arrivalTime: number, input: number[], output: number[], sharedPrefix?: Int32Array): GeneratedRequest {
-  return {
-    id,
-    arrivalTime,
-    inputTokens: Int32Array.from(input),
-    outputTokens: Int32Array.from(output),
-    sloClass: '',
-    tenantId: '',
-    model: '',
-    streaming: false,
-    sessionId: '',
-    roundIndex: 0,
-    sharedPrefix,
-  };
+  return { ...unlabelledRequest(id, arrivalTime, Int32Array.from(input), Int32Array.from(output)), sharedPrefix };
 }
 
 /** A stream over a list (what a generator hands out), counting how far it was read. */
