@@ -29,6 +29,21 @@ async function cli(argv: string[], cwd: string): Promise<string> {
   return result.stdout;
 }
 
+/**
+ * Screenshot of a live dashboard element: a store write that lands during the capture (the optimizer's last
+ * bookkeeping) swaps the page's main part and detaches the element, so the capture is retried on the new one.
+ */
+async function liveScreenshot(page: Page, selector: string, path: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await page.locator(selector).screenshot({ path });
+      return;
+    } catch (error) {
+      if (attempt === 5 || !/not attached to the DOM/.test(String(error))) throw error;
+    }
+  }
+}
+
 /** Console errors and failed page scripts, collected per page. */
 function watchErrors(page: Page): string[] {
   const errors: string[] = [];
@@ -174,7 +189,7 @@ describe.skipIf(chromiumPath === undefined)('report and dashboard in Chromium', 
       expect(await page.evaluate(() => (window as unknown as { marker: number }).marker)).toBe(marker);
       const evaluationsAfter = Number(/^(\d+) evaluations/.exec((await page.locator('#counts').textContent()) ?? '')?.[1]);
       expect(evaluationsAfter).toBeGreaterThan(evaluationsBefore);
-      await page.locator('#overview').screenshot({ path: join(IMAGES, 'dashboard-store.png') });
+      await liveScreenshot(page, '#overview', join(IMAGES, 'dashboard-store.png'));
 
       // The new run's view: the report's charts, and every trial's flags and strategy export.
       await page.click('#runs a[href="/run/2"]');
@@ -191,7 +206,7 @@ describe.skipIf(chromiumPath === undefined)('report and dashboard in Chromium', 
       const fragment = await (await page.request.get(new URL('/run/2?fragment=1', dashboard.url).href)).text();
       expect(fragment).toContain('id="run-ecdf"');
       expect(errors).toEqual([]);
-      await page.locator('main').screenshot({ path: join(IMAGES, 'dashboard-run.png') });
+      await liveScreenshot(page, 'main', join(IMAGES, 'dashboard-run.png'));
       await page.close();
     });
 
