@@ -8,6 +8,7 @@ import { RequestFeed } from '../src/cluster/request-feed.js';
 import { simulate } from '../src/cluster/simulate.js';
 import { RunConfigCache, resolveRunConfig } from '../src/config/resolve-run.js';
 import { FrozenTokenStore } from '../src/instance/frozen-tokens.js';
+import { RunTables } from '../src/instance/run-tables.js';
 import { createSimRequest } from '../src/instance/sim-request.js';
 import { BUILTIN_MODULES, PolicyCatalog, type PolicyModule } from '../src/policies/index.js';
 import { ServesimError } from '../src/errors.js';
@@ -103,6 +104,24 @@ describe('frozen tokens', () => {
     }
     expect(store.frozenWords).toBe(0);
     expect(store.allocatedWords).toBeLessThanOrEqual(1 << 20);
+  });
+});
+
+describe('run tables', () => {
+  it('keep a request row after the request leaves, and grow no further than the announced request count', () => {
+    const tables = new RunTables(4, 10);
+    for (let k = 0; k < 10; k++) {
+      const gen = { ...request(k === 3 ? 'trace-row-3' : `request_${k}`, 100 * k, [1, 2, 3], [4]), sloClass: k % 2 ? 'critical' : '' };
+      tables.add(createSimRequest(gen, k), gen);
+      tables.release(k);
+    }
+    expect(tables.stage.length).toBe(10);
+    expect(tables.count).toBe(10);
+    expect(tables.live.every((r) => r === undefined)).toBe(true);
+    expect([tables.id(2), tables.id(3)]).toEqual(['request_2', 'trace-row-3']);
+    expect([tables.arrivalTime[9], tables.inputLength[9], tables.outputLength[9], tables.label(9).sloClass]).toEqual([900, 3, 1, 'critical']);
+    expect(tables.labels).toHaveLength(2);
+    expect(Number.isNaN(tables.ttft[9])).toBe(true);
   });
 });
 

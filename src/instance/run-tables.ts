@@ -49,7 +49,14 @@ export class RunTables {
   /** IDs that are not `request_<index>` (most workloads have none). */
   private readonly otherIds = new Map<number, string>();
 
-  constructor(capacity = INITIAL_CAPACITY) {
+  /**
+   * `capacity`: rows allocated up front; `expectedRows`: the run's request count when known, which growth never
+   * exceeds (doubling past it would waste up to half of a long run's columns).
+   */
+  constructor(
+    capacity = INITIAL_CAPACITY,
+    private readonly expectedRows = Infinity,
+  ) {
     const n = Math.max(1, capacity);
     this.computed = new Int32Array(n);
     this.ttft = new Float64Array(n).fill(NaN);
@@ -105,6 +112,7 @@ export class RunTables {
   private grow(index: number): void {
     let n = this.stage.length;
     while (n <= index) n *= 2;
+    if (index < this.expectedRows) n = Math.min(n, this.expectedRows);
     const nanFilled = (old: Float64Array): Float64Array => {
       const grown = new Float64Array(n).fill(NaN, old.length);
       grown.set(old);
