@@ -294,8 +294,8 @@ export class InstanceSimulator {
       this.kvAllocationFailures++;
     }
     kv.release(req);
-    // A completed request leaves the system: its row in the run tables is all the metrics need.
-    req.inputPrefixIds = null;
+    // A completed request leaves the system: its row in the run tables is all the metrics need (the release above
+    // already dropped its prompt ids).
     dropTokens(req);
     tables.release(req.index);
     req.finishedStepIdx = this.stepCount;

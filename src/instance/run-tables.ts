@@ -113,27 +113,23 @@ export class RunTables {
     let n = this.stage.length;
     while (n <= index) n *= 2;
     if (index < this.expectedRows) n = Math.min(n, this.expectedRows);
-    const nanFilled = (old: Float64Array): Float64Array => {
-      const grown = new Float64Array(n).fill(NaN, old.length);
-      grown.set(old);
-      return grown;
+    // The same typed array kind, `n` long; new rows hold `fill` (NaN = no map entry for the latency columns).
+    const grown = <T extends Int32Array | Uint8Array | Float64Array>(old: T, fill = 0): T => {
+      const next = new (old.constructor as new (length: number) => T)(n);
+      if (fill !== 0) next.fill(fill, old.length);
+      next.set(old as never);
+      return next;
     };
-    const copy = <T extends Int32Array | Uint8Array | Float64Array>(old: T, make: (n: number) => T, fill?: number): T => {
-      const grown = make(n);
-      if (fill !== undefined) grown.fill(fill, old.length);
-      grown.set(old as never);
-      return grown;
-    };
-    this.computed = copy(this.computed, (m) => new Int32Array(m));
-    this.ttft = nanFilled(this.ttft);
-    this.e2e = nanFilled(this.e2e);
-    this.tpot = nanFilled(this.tpot);
-    this.schedulingDelay = nanFilled(this.schedulingDelay);
-    this.stage = copy(this.stage, (m) => new Uint8Array(m));
-    this.arrivalTime = copy(this.arrivalTime, (m) => new Float64Array(m));
-    this.inputLength = copy(this.inputLength, (m) => new Int32Array(m));
-    this.outputLength = copy(this.outputLength, (m) => new Int32Array(m));
-    this.assignedInstance = copy(this.assignedInstance, (m) => new Int32Array(m), -1);
-    this.labelIndex = copy(this.labelIndex, (m) => new Int32Array(m));
+    this.computed = grown(this.computed);
+    this.ttft = grown(this.ttft, NaN);
+    this.e2e = grown(this.e2e, NaN);
+    this.tpot = grown(this.tpot, NaN);
+    this.schedulingDelay = grown(this.schedulingDelay, NaN);
+    this.stage = grown(this.stage);
+    this.arrivalTime = grown(this.arrivalTime);
+    this.inputLength = grown(this.inputLength);
+    this.outputLength = grown(this.outputLength);
+    this.assignedInstance = grown(this.assignedInstance, -1);
+    this.labelIndex = grown(this.labelIndex);
   }
 }
