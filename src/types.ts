@@ -323,6 +323,14 @@ export interface SimRequest {
    */
   kvOwner: object | null;
   kvLastBlock: number;
+  /**
+   * Decode tokens appended to the last block but not yet written into the store (see GpuKVStore.allocate): the
+   * `kvPending` output tokens from `kvPendingFrom` on, after the `kvPendingBase` tokens the block holds. Written
+   * only by the owning store.
+   */
+  kvPending: number;
+  kvPendingFrom: number;
+  kvPendingBase: number;
 }
 
 /** KV store of one instance (docs/spec-notes.md, KV cache rules). Single-tier and tiered implementations share it. */

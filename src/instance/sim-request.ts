@@ -29,6 +29,9 @@ class SimRequestState implements SimRequest {
   inputPrefixIds: Int32Array | null = null;
   kvOwner: object | null = null;
   kvLastBlock = -1;
+  kvPending = 0;
+  kvPendingFrom = 0;
+  kvPendingBase = 0;
   /** The ID when it is not `request_<index>`, else null. */
   private readonly otherId: string | null;
 
