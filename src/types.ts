@@ -318,19 +318,10 @@ export interface SimRequest {
    */
   inputPrefixIds: Int32Array | null;
   /**
-   * The KV store holding this request's blocks (null = none) and the last block of its list there: lets the
-   * per-token decode path skip the store's block-list lookup. Written only by that store.
+   * The block list that the KV store holding this request's blocks keeps for it (null = none; opaque, written only
+   * by that store): lets the per-token decode path skip the store's lookup by request.
    */
-  kvOwner: object | null;
-  kvLastBlock: number;
-  /**
-   * Decode tokens appended to the last block but not yet written into the store (see GpuKVStore.allocate): the
-   * `kvPending` output tokens from `kvPendingFrom` on, after the `kvPendingBase` tokens the block holds. Written
-   * only by the owning store.
-   */
-  kvPending: number;
-  kvPendingFrom: number;
-  kvPendingBase: number;
+  kvList: object | null;
 }
 
 /** KV store of one instance (docs/spec-notes.md, KV cache rules). Single-tier and tiered implementations share it. */

@@ -27,11 +27,7 @@ class SimRequestState implements SimRequest {
   scheduledStepIdx = 0;
   finishedStepIdx = 0;
   inputPrefixIds: Int32Array | null = null;
-  kvOwner: object | null = null;
-  kvLastBlock = -1;
-  kvPending = 0;
-  kvPendingFrom = 0;
-  kvPendingBase = 0;
+  kvList: object | null = null;
   /** The ID when it is not `request_<index>`, else null. */
   private readonly otherId: string | null;
 

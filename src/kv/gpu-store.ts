@@ -68,8 +68,21 @@ class BlockList {
    */
   chainedCount = 0;
   chainId = EMPTY_SEQUENCE_ID;
-  /** The request whose list this is (its pending decode tokens belong to the last block). */
+  /** The store keeping this list. */
+  readonly store: object;
+  /** The request whose list this is (null while spare). */
   owner: SimRequest | null = null;
+  /**
+   * Decode tokens appended to the last block but not yet written into the store (see GpuKVStore.allocate): the
+   * owner's `pending` output tokens from `pendingFrom` on, after the `pendingBase` tokens the block holds.
+   */
+  pending = 0;
+  pendingFrom = 0;
+  pendingBase = 0;
+
+  constructor(store: object) {
+    this.store = store;
+  }
 
   push(block: number): void {
     if (this.length === this.ids.length) {
@@ -82,6 +95,7 @@ class BlockList {
 
   clear(): void {
     this.owner = null;
+    this.pending = 0;
     this.length = 0;
     this.chainedCount = 0;
     this.chainId = EMPTY_SEQUENCE_ID;
@@ -208,24 +222,26 @@ export class GpuKVStore implements KVStore {
     if (!(outputIndex >= 0 && outputIndex < req.outputLength)) {
       throw new KVRangeError(req.id, `OutputTokens[${outputIndex}] with ${req.outputLength} output tokens`);
     }
-    // Decode fast path: one token into a partially filled last block, recorded on the request only. The block's
-    // contents are written when it fills or when anything else may look at it (flushPending): until then only
-    // its owner's list references it (it is neither hashed nor free), and a token costs no random access into
-    // the store's pages (a cache miss per token at long runs' working sets, measured ≈ 15 % of a run).
-    if (req.kvOwner === this) {
-      const pending = req.kvPending;
-      if (pending > 0 && outputIndex === req.kvPendingFrom + pending) {
-        req.kvPending = pending + 1;
-        if (req.kvPendingBase + pending + 1 === this.blockSize) this.fillLastBlock(req);
+    // Decode fast path: one token into a partially filled last block, recorded on the request's list only (found
+    // through the request: no lookup by request). The block's contents are written when it fills or when anything
+    // else may look at it (flushPending): until then only its owner's list references it (it is neither hashed
+    // nor free), and a token costs no random access into the store's pages (a cache miss per token at long runs'
+    // working sets, measured ≈ 15 % of a run).
+    const list = req.kvList as BlockList | null;
+    if (list !== null && list.store === this) {
+      const pending = list.pending;
+      if (pending > 0 && outputIndex === list.pendingFrom + pending) {
+        list.pending = pending + 1;
+        if (list.pendingBase + pending + 1 === this.blockSize) this.fillLastBlock(list);
         return true;
       }
-      if (pending > 0) this.flushPending(req);
-      const fill = this.tokenCount[req.kvLastBlock];
+      if (pending > 0) this.flushPending(list);
+      const fill = this.tokenCount[list.ids[list.length - 1]];
       if (fill > 0 && fill < this.blockSize) {
-        req.kvPending = 1;
-        req.kvPendingFrom = outputIndex;
-        req.kvPendingBase = fill;
-        if (fill + 1 === this.blockSize) this.fillLastBlock(req);
+        list.pending = 1;
+        list.pendingFrom = outputIndex;
+        list.pendingBase = fill;
+        if (fill + 1 === this.blockSize) this.fillLastBlock(list);
         return true;
       }
     }
@@ -238,7 +254,7 @@ export class GpuKVStore implements KVStore {
     this.interner.releaseRequest(req);
     const list = this.lists.get(req.index);
     if (list === undefined) return;
-    this.dropList(req);
+    this.dropList(req, list);
     const ids = list.ids;
     for (let i = list.length - 1; i >= 0; i--) {
       const block = ids[i];
@@ -585,8 +601,8 @@ export class GpuKVStore implements KVStore {
     cachedBlocks: readonly number[],
   ): boolean {
     const blockSize = this.blockSize;
-    if (req.kvOwner === this) this.flushPending(req);
     let list = this.lists.get(req.index);
+    if (list !== undefined) this.flushPending(list);
     const blocksBeforeCall = list === undefined ? 0 : list.length;
     let newBlockCount = 0;
     let attachedCount = 0;
@@ -646,25 +662,25 @@ export class GpuKVStore implements KVStore {
     return true;
   }
 
-  /** Writes the request's pending decode tokens into its last block (see `allocate`). */
-  private flushPending(req: SimRequest): void {
-    const pending = req.kvPending;
+  /** Writes the list's pending decode tokens into its last block (see `allocate`). */
+  private flushPending(list: BlockList): void {
+    const pending = list.pending;
     if (pending === 0) return;
-    const last = req.kvLastBlock;
-    this.tokens.write(last, req.kvPendingBase, req.outputTokens, req.kvPendingFrom, pending);
-    this.tokenCount[last] = req.kvPendingBase + pending;
-    req.kvPending = 0;
+    const last = list.ids[list.length - 1];
+    this.tokens.write(last, list.pendingBase, list.owner!.outputTokens, list.pendingFrom, pending);
+    this.tokenCount[last] = list.pendingBase + pending;
+    list.pending = 0;
   }
 
-  /** The pending tokens just filled the request's last block: write them and name the block. */
-  private fillLastBlock(req: SimRequest): void {
-    this.flushPending(req);
-    this.hashFilledBlock(this.lists.get(req.index)!, req.kvLastBlock);
+  /** The pending tokens just filled the list's last block: write them and name the block. */
+  private fillLastBlock(list: BlockList): void {
+    this.flushPending(list);
+    this.hashFilledBlock(list, list.ids[list.length - 1]);
   }
 
-  /** Writes every request's pending tokens (debug views and invariant checks read blocks directly). */
+  /** Writes every list's pending tokens (debug views and invariant checks read blocks directly). */
   private flushAllPending(): void {
-    for (const list of this.lists.values()) if (list.owner !== null) this.flushPending(list.owner);
+    for (const list of this.lists.values()) this.flushPending(list);
   }
 
   /** A list's last block just became full: it is named by the whole list's contents (ghost visits included). */
@@ -674,21 +690,17 @@ export class GpuKVStore implements KVStore {
     this.hashToBlock.set(hash, last);
   }
 
-  /** Appends to the request's list, keeping the request's mirror of its last block. */
+  /** Appends to the request's list, which the request points to (the decode fast path's way in). */
   private pushBlock(req: SimRequest, list: BlockList, block: number): void {
     list.push(block);
     list.owner = req;
-    req.kvOwner = this;
-    req.kvLastBlock = block;
+    req.kvList = list;
   }
 
-  private dropList(req: SimRequest): void {
+  private dropList(req: SimRequest, list: BlockList): void {
+    this.flushPending(list);
     this.lists.delete(req.index);
-    if (req.kvOwner === this) {
-      this.flushPending(req);
-      req.kvOwner = null;
-      req.kvLastBlock = NO_BLOCK;
-    }
+    if (req.kvList === list) req.kvList = null;
   }
 
   private setList(index: number, list: BlockList | undefined): void {
@@ -769,7 +781,7 @@ export class GpuKVStore implements KVStore {
       const block = list.ids[i];
       this.leakedRefs.set(block, (this.leakedRefs.get(block) ?? 0) + 1);
     }
-    this.dropList(req);
+    this.dropList(req, list);
     this.recycleList(list);
   }
 
@@ -832,7 +844,7 @@ export class GpuKVStore implements KVStore {
   }
 
   private acquireList(): BlockList {
-    return this.spareLists.pop() ?? new BlockList();
+    return this.spareLists.pop() ?? new BlockList(this);
   }
 
   private recycleList(list: BlockList): void {
