@@ -1,6 +1,6 @@
 // Bad-input corpus for `servesim run`: every case must fail with one clear line on stderr, nothing on stdout (even
 // --fitness-weights is checked before the run), exit status 1 and no stack trace.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -371,6 +371,20 @@ describe('bin/servesim shows no stack traces', () => {
       expect(lines).toHaveLength(1);
       if (typeof message === 'string') expect(lines[0]).toBe(message);
       else expect(lines[0]).toMatch(message);
+    });
+  }
+
+  // `servesim --help | head -1`: the reader is gone before servesim writes. Exit 0, nothing on stderr (Node's
+  // default for EPIPE is an unhandled 'error' event with a stack trace and exit 1).
+  for (const argv of [['--help'], ['run', '--help'], ['run', ...MODEL, '--num-requests', '20']]) {
+    it(`a closed stdout ends quietly: servesim ${argv.join(' ')}`, async () => {
+      const child = spawn(bin, argv, { cwd: join(REPO_ROOT, 'test', 'fixtures', 'golden'), stdio: ['ignore', 'pipe', 'pipe'] });
+      child.stdout.destroy();
+      let stderr = '';
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      const status = await new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+      expect(stderr).toBe('');
+      expect(status).toBe(0);
     });
   }
 

@@ -28,12 +28,36 @@ export const EXIT_STATUS_HELP =
   'limit the reference simulator would crash on; 3 a ledger finished with failed seeds (recorded in their rows);\n' +
   '70 internal error (a bug: please report it).';
 
+/** Streams whose reader went away (`servesim --help | head -3`): later output to them is dropped. */
+const closedStreams = new Set<NodeJS.WriteStream>();
+
+/**
+ * A reader that stops reading is not an error of servesim's: the command still finishes (files it writes are
+ * completed) and only what it would print is lost. Without a listener Node reports EPIPE with a stack trace.
+ */
+function watchForClosedReader(stream: NodeJS.WriteStream): void {
+  if (stream.listenerCount('error') > 0) return;
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    closedStreams.add(stream);
+    if (error.code !== 'EPIPE' && stream === process.stdout) {
+      process.stderr.write(`servesim: cannot write to stdout: ${error.message}\n`);
+      process.exitCode = 1;
+    }
+  });
+}
+
+function writeTo(stream: NodeJS.WriteStream, text: string): void {
+  if (!closedStreams.has(stream)) stream.write(text);
+}
+
 /** The real process: stdout/stderr streams, the working directory and the environment. */
 export function processIO(): CliIO {
+  watchForClosedReader(process.stdout);
+  watchForClosedReader(process.stderr);
   return {
     cwd: process.cwd(),
-    writeStdout: (text) => void process.stdout.write(text),
-    writeStderr: (text) => void process.stderr.write(text),
+    writeStdout: (text) => writeTo(process.stdout, text),
+    writeStderr: (text) => writeTo(process.stderr, text),
     stderrIsTTY: process.stderr.isTTY === true,
     env: process.env,
   };
