@@ -617,7 +617,7 @@ export class GpuKVStore implements KVStore {
         // First allocation: attach the cached prefix; the last block counts as empty for this iteration.
         if (list === undefined) {
           list = this.acquireList();
-          this.setList(req.index, list);
+          this.lists.set(req.index, list);
         }
         attachedCount = this.attachCachedBlocks(req, list, cachedBlocks);
       }
@@ -701,11 +701,6 @@ export class GpuKVStore implements KVStore {
     this.flushPending(list);
     this.lists.delete(req.index);
     if (req.kvList === list) req.kvList = null;
-  }
-
-  private setList(index: number, list: BlockList | undefined): void {
-    if (list === undefined) this.lists.delete(index);
-    else this.lists.set(index, list);
   }
 
   private attachCachedBlocks(req: SimRequest, list: BlockList, cachedBlocks: readonly number[]): number {
